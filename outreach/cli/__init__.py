@@ -1,0 +1,12 @@
+"""The command line: parse, call the library, print. Nothing else lives here."""
+
+from __future__ import annotations
+
+from outreach.cli.app import cli
+from outreach.cli import (  # noqa: F401  (each module adds its commands to `cli`)
+    draft_commands,
+    setup_commands,
+    template_commands,
+)
+
+__all__ = ["cli"]

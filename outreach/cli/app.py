@@ -1,0 +1,107 @@
+"""The Click group, the shared state every command gets, and the one place errors are printed."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from outreach import __version__
+from outreach.errors import OutreachError, Problem
+
+if TYPE_CHECKING:
+    from outreach.workspace import Workspace
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class App:
+    """What every command shares: the workspace, found once, when first needed."""
+
+    def __init__(self, workspace_option: Path | None) -> None:
+        self.workspace_option = workspace_option
+
+    @cached_property
+    def workspace(self) -> Workspace:
+        from outreach.workspace import find_workspace
+
+        return find_workspace(self.workspace_option)
+
+
+pass_app = click.make_pass_decorator(App)
+
+
+class OutreachGroup(click.Group):
+    """Turns the library's errors into `Error: ...` lines and exit 1, in one place."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except OutreachError as error:
+            for problem in error.problems:
+                click.echo(f"Error: {problem}", err=True)
+            ctx.exit(error.exit_code)
+        except OSError as error:
+            where = f"{error.filename}: " if error.filename else ""
+            click.echo(f"Error: {where}{error.strerror or error}", err=True)
+            ctx.exit(1)
+
+
+
+
+@click.group(cls=OutreachGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--workspace",
+    "-w",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="OUTREACH_WORKSPACE",
+    help="The workspace folder (default: here or the nearest parent with outreach.toml).",
+)
+@click.version_option(__version__, prog_name="outreach")
+@click.pass_context
+def cli(ctx: click.Context, workspace: Path | None) -> None:
+    """Ask the people you know for help: one clear request, reviewed, sent once, followed up.
+
+    \b
+    Start here:
+      outreach init --example demo && cd demo
+      outreach check
+      outreach draft request --all
+      outreach review
+    """
+    ctx.obj = App(workspace)
+
+
+def json_option(function: F) -> F:
+    return click.option("--json", "as_json", is_flag=True, help="Print one JSON array.")(function)
+
+
+def print_json(rows: Sequence[dict[str, Any]]) -> None:
+    click.echo(json.dumps(list(rows), ensure_ascii=False, indent=2, default=str))
+
+
+def warn(problem: Problem | str) -> None:
+    click.echo(f"Warning: {problem}", err=True)
+
+
+def notice(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def print_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+    """Columns padded to their widest cell; empty cells as '-'."""
+    cells = [[("-" if value in (None, "") else str(value)) for value in row] for row in rows]
+    widths = [max(len(h), *(len(row[i]) for row in cells)) for i, h in enumerate(headers)]
+    click.echo("  ".join(h.upper().ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip())
+    for row in cells:
+        click.echo("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
+
+
+def is_interactive() -> bool:
+    return sys.stdin.isatty() and os.environ.get("CI") is None

@@ -1,0 +1,150 @@
+"""Commands that make and inspect the workspace: init, check, goal, contacts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from outreach.cli.app import App, cli, json_option, notice, pass_app, print_json, print_table, warn
+
+
+@cli.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=".")
+@click.option("--example", is_flag=True, help="Make a complete demonstration workspace instead.")
+def init(directory: Path, example: bool) -> None:
+    """Create a workspace in DIRECTORY (default: here); never overwrites a file.
+
+    \b
+    Examples:
+      outreach init ~/networking
+      outreach init --example demo
+    """
+    from outreach.workspace import init_workspace
+
+    report = init_workspace(directory, example=example)
+    for name in report.created:
+        click.echo(f"created {directory / name}")
+    for name in report.kept:
+        click.echo(f"kept    {directory / name} (it exists; not overwritten)")
+    click.echo("")
+    steps = (
+        ["outreach check", "outreach draft request --all", "outreach review"]
+        if example
+        else [
+            "write your goal in goal.md (requests wait until it is clear)",
+            "list the people you know in contacts.yaml (or: outreach import contacts.vcf)",
+            "outreach check",
+        ]
+    )
+    click.echo(f"Next, in {directory}:")
+    for step in steps:
+        click.echo(f"  {step}")
+
+
+@cli.command()
+@pass_app
+def check(app: App) -> None:
+    """Check settings, goal, contacts, templates and drafts; report every problem.
+
+    Exits 1 if any problem is an error; warnings alone exit 0.
+
+    \b
+    Example:
+      outreach check
+    """
+    from outreach.check import check_workspace
+    from outreach.errors import OutreachError
+
+    problems = check_workspace(app.workspace)
+    for problem in problems:
+        if not problem.is_error:
+            warn(problem)
+    errors = [p for p in problems if p.is_error]
+    if errors:
+        raise OutreachError(*errors)
+    click.echo(f"All good: {app.workspace.root} is ready.")
+
+
+@cli.command()
+@pass_app
+def goal(app: App) -> None:
+    """Print the goal and its clarity report.
+
+    Errors block drafting from request templates; warnings only advise.
+
+    \b
+    Example:
+      outreach goal
+    """
+    from outreach.errors import OutreachError
+    from outreach.goal import load_goal
+
+    loaded, problems = load_goal(app.workspace.goal_file)
+    for label, value in (
+        ("Looking for", loaded.looking_for),
+        ("Request", loaded.request),
+        ("Time needed", loaded.time_needed),
+        ("Options", ", ".join(loaded.options)),
+        ("Offer", loaded.offer),
+    ):
+        click.echo(f"{label + ':':13} {value or '-'}")
+    if loaded.story:
+        click.echo("")
+        click.echo(loaded.story)
+    click.echo("")
+    for problem in problems:
+        if not problem.is_error:
+            warn(problem)
+    errors = [p for p in problems if p.is_error]
+    if errors:
+        raise OutreachError(*errors, "requests are not drafted until the goal is clear")
+    notice("The goal is clear." if not problems else "The goal is clear enough to draft.")
+
+
+@cli.command()
+@json_option
+@pass_app
+def contacts(app: App, as_json: bool) -> None:
+    """List the people: their lists, asks and gives, last contact and next due date.
+
+    \b
+    Examples:
+      outreach contacts
+      outreach contacts --json | jq '.[] | select(.next_due != null)'
+    """
+    from outreach.people import people_overview
+
+    rows = people_overview(app.workspace)
+    if as_json:
+        print_json(
+            [
+                {
+                    "id": row.contact.id,
+                    "name": row.contact.name,
+                    "email": row.contact.email,
+                    "last_contact": row.last_contact,
+                    "next_due": row.next_due,
+                    "asks": row.asks,
+                    "gives": row.gives,
+                }
+                for row in rows
+            ]
+        )
+        return
+    print_table(
+        ("id", "name", "email", "lists", "asks", "gives", "last contact", "next due"),
+        [
+            (
+                r.contact.id,
+                r.contact.name,
+                r.contact.email,
+                r.contact.lists,
+                r.asks,
+                r.gives,
+                r.last_contact,
+                r.next_due,
+            )
+            for r in rows
+        ],
+    )

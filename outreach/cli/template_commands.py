@@ -1,0 +1,154 @@
+"""`outreach templates`: list, new, edit, preview, check."""
+
+from __future__ import annotations
+
+import click
+
+from outreach.cli.app import App, cli, json_option, pass_app, print_json, print_table, warn
+
+
+@cli.group()
+def templates() -> None:
+    """List, write, preview and check the message templates in templates/."""
+
+
+@templates.command("list")
+@json_option
+@pass_app
+def list_command(app: App, as_json: bool) -> None:
+    """List the templates with their kind and subject.
+
+    \b
+    Example:
+      outreach templates list
+    """
+    from outreach.templates import list_templates, load_template
+
+    days = app.workspace.settings.limits.follow_up_after
+    loaded = [
+        load_template(app.workspace.templates_dir, name, days)
+        for name in list_templates(app.workspace.templates_dir)
+    ]
+    rows = [
+        {"name": t.name, "kind": t.kind, "subject": t.subject, "follow_up_after": t.follow_up_text}
+        for t in loaded
+    ]
+    if as_json:
+        print_json(rows)
+    else:
+        print_table(("name", "kind", "follow up", "subject"),
+                    [(r["name"], r["kind"], r["follow_up_after"], r["subject"]) for r in rows])
+
+
+@templates.command()
+@click.argument("name")
+@click.option(
+    "--kind",
+    type=click.Choice(("request", "thank-you", "follow-up", "check-in")),
+    default="request",
+    show_default=True,
+    help="What the template is for; it decides how the tool treats its messages.",
+)
+@click.option("--no-edit", is_flag=True, help="Create the file without opening the editor.")
+@pass_app
+def new(app: App, name: str, kind: str, no_edit: bool) -> None:
+    """Create templates/NAME.md from the shipped template of its kind, then edit it.
+
+    \b
+    Example:
+      outreach templates new intro-request --kind request
+    """
+    from outreach.templates_editing import create_template
+
+    path = create_template(app.workspace, name, kind)
+    click.echo(f"created {path}")
+    if not no_edit:
+        _edit_until_clean(app, name)
+
+
+@templates.command()
+@click.argument("name")
+@pass_app
+def edit(app: App, name: str) -> None:
+    """Open templates/NAME.md in $VISUAL or $EDITOR, and check it when saved.
+
+    \b
+    Example:
+      EDITOR=nano outreach templates edit request
+    """
+    _edit_until_clean(app, name)
+
+
+def _edit_until_clean(app: App, name: str) -> None:
+    from outreach.errors import OutreachError
+    from outreach.templates_editing import edit_template
+
+    while True:
+        problems = edit_template(app.workspace, name)
+        for problem in problems:
+            if not problem.is_error:
+                warn(problem)
+        errors = [p for p in problems if p.is_error]
+        if not errors:
+            click.echo(f"templates/{name}.md is fine.")
+            return
+        for problem in errors:
+            click.echo(f"Error: {problem}", err=True)
+        if not click.get_text_stream("stdin").isatty() or not click.confirm(
+            "Edit again?", default=True
+        ):
+            raise OutreachError(f"templates/{name}.md was saved with the problems above")
+
+
+@templates.command()
+@click.argument("name")
+@click.option("--to", "person", required=True, help="The person to render it for.")
+@click.option("--note", help="The text a drafting command's --note would give.")
+@pass_app
+def preview(app: App, name: str, person: str, note: str | None) -> None:
+    """Show the message NAME renders for one person, without writing anything.
+
+    \b
+    Example:
+      outreach templates preview request --to ada
+    """
+    from outreach.rendering import preview as render_preview
+
+    _, contact, subject, body = render_preview(app.workspace, name, person, note)
+    click.echo(f"To: {contact.name} <{contact.email or 'no email'}>")
+    click.echo(f"Subject: {subject}")
+    click.echo("")
+    click.echo(body, nl=False)
+
+
+@templates.command("check")
+@click.argument("names", nargs=-1)
+@pass_app
+def check_command(app: App, names: tuple[str, ...]) -> None:
+    """Render every template (or NAMES) for everyone a batch would reach; report problems.
+
+    \b
+    Example:
+      outreach templates check
+    """
+    from outreach.errors import OutreachError
+    from outreach.goal import load_goal
+    from outreach.rendering import lint_templates
+
+    workspace = app.workspace
+    goal, goal_problems = load_goal(workspace.goal_file)
+    problems = lint_templates(
+        workspace,
+        workspace.settings,
+        goal,
+        goal_problems,
+        workspace.load_contacts(),
+        list(names) or None,
+    )
+    for problem in problems:
+        if not problem.is_error:
+            warn(problem)
+    errors = [p for p in problems if p.is_error]
+    if errors:
+        raise OutreachError(*errors)
+    click.echo("Every template renders for everyone it would reach.")

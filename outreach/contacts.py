@@ -1,0 +1,411 @@
+"""contacts.yaml: the people you know, loaded into checked, typed values.
+
+Every command reads the contacts, so the validated list is cached in
+`.outreach/` keyed on the file's bytes: only a changed file is parsed again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from outreach import __version__
+from outreach.errors import OutreachError, PersonNotFound, Problem, at, raise_if_errors
+from outreach.files import atomic_write
+
+CHANNELS = ("phone", "video", "coffee", "meal", "email")
+BOOLEAN_FIELDS = ("like", "can_help", "doubts")
+TEXT_FIELDS = ("name", "email", "first_name", "id", "how_we_know", "channel", "notes")
+KNOWN_FIELDS = frozenset(
+    (*TEXT_FIELDS, *BOOLEAN_FIELDS, "keep_in_touch", "last_contact", "tags")
+)
+ID_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_CACHE_FORMAT = f"contacts-cache-1-{__version__}"
+
+
+@dataclass(frozen=True)
+class Contact:
+    name: str
+    id: str
+    first_name: str
+    email: str | None = None
+    how_we_know: str | None = None
+    like: bool = False
+    can_help: bool = False
+    doubts: bool = False
+    channel: str | None = None
+    keep_in_touch: str | None = None  # as written, e.g. "60d"
+    keep_in_touch_days: int | None = None
+    last_contact: date | None = None
+    tags: tuple[str, ...] = ()
+    notes: str | None = None
+    custom: Mapping[str, Any] = field(default_factory=dict)
+    line: int = 0  # where the person starts in contacts.yaml
+    written: frozenset[str] = frozenset()  # the keys the person wrote
+
+    @property
+    def label(self) -> str:
+        """How messages name the person: 'Ada Lovelace (ada)'."""
+        return f"{self.name} ({self.id})"
+
+    @property
+    def lists(self) -> str:
+        """The person's lists in a word or two: 'like, can help'."""
+        marks = [word for word, on in (("like", self.like), ("can help", self.can_help)) if on]
+        if self.doubts:
+            marks.append("doubts")
+        return ", ".join(marks)
+
+    def template_fields(self) -> dict[str, Any]:
+        """What templates reach as `contact`: written fields, defaults and custom fields.
+
+        Fields the person left out stay undefined, so `is defined` and `default()` work.
+        """
+        fields: dict[str, Any] = {"name": self.name, "id": self.id, "first_name": self.first_name}
+        for key in ("email", "how_we_know", "channel", "keep_in_touch", "notes", "last_contact"):
+            value = getattr(self, key)
+            if value is not None:
+                fields[key] = value
+        for key in BOOLEAN_FIELDS:
+            fields[key] = getattr(self, key)
+        if "tags" in self.written:
+            fields["tags"] = list(self.tags)
+        fields.update(self.custom)
+        return fields
+
+
+def slug(name: str) -> str:
+    """An id from a name: accents dropped, lowercase words joined by hyphens."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    words = re.findall(r"[a-z0-9]+", ascii_name.lower())
+    if words:
+        return "-".join(words)
+    return "person-" + hashlib.sha1(name.encode()).hexdigest()[:6]
+
+
+def first_word(name: str) -> str:
+    return name.split()[0] if name.split() else name
+
+
+# --- loading -----------------------------------------------------------------
+
+
+def load_contacts(path: Path, cache_dir: Path | None = None) -> list[Contact]:
+    """The people of contacts.yaml, checked; raises with every error at once."""
+    contacts, problems = read_contacts(path, cache_dir)
+    raise_if_errors(problems)
+    return contacts
+
+
+def read_contacts(
+    path: Path, cache_dir: Path | None = None
+) -> tuple[list[Contact], list[Problem]]:
+    """The people and the problems found in them (nothing is cached while there are errors)."""
+    from outreach.files import read_text
+
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise OutreachError(Problem(at(path), "file not found")) from None
+    key = hashlib.blake2b(data, digest_size=16).hexdigest()
+    cache_file = cache_dir / "contacts.json" if cache_dir else None
+    if cache_file is not None:
+        cached = _read_cache(cache_file, key)
+        if cached is not None:
+            return cached, []
+    contacts, problems = parse_contacts(read_text(path), path.name)
+    if cache_file is not None and not any(p.is_error for p in problems):
+        _write_cache(cache_file, key, contacts)
+    return contacts, problems
+
+
+def parse_contacts(text: str, filename: str = "contacts.yaml") -> tuple[list[Contact], list[Problem]]:
+    """Turn the text of contacts.yaml into people, collecting every problem."""
+    from outreach import yamlnodes as yn
+
+    root = yn.compose(text, filename)
+    if root is None:
+        return [], []
+    if not isinstance(root, yn.SequenceNode):
+        return [], [
+            Problem(
+                at(filename, yn.line_of(root)),
+                f"contacts must be a list of people (each starting with '- name:'), "
+                f"not {yn.kind_of(root)}",
+            )
+        ]
+    problems: list[Problem] = []
+    contacts = [
+        contact
+        for node in root.value
+        if (contact := _parse_person(node, filename, problems)) is not None
+    ]
+    problems.extend(_duplicates(contacts, filename))
+    return contacts, problems
+
+
+def _parse_person(node: Any, filename: str, problems: list[Problem]) -> Contact | None:
+    from outreach import durations
+    from outreach import yamlnodes as yn
+    from outreach.addresses import check_address
+
+    start = yn.line_of(node)
+    if not isinstance(node, yn.MappingNode):
+        problems.append(
+            Problem(
+                at(filename, start),
+                f"each person must be a mapping of fields (name: ..., email: ...), "
+                f"not {yn.kind_of(node)}",
+            )
+        )
+        return None
+    errors_before = len(problems)
+    values: dict[str, Any] = {}
+    custom: dict[str, Any] = {}
+    lines: dict[str, int] = {}
+
+    name_node = next((v for k, v in node.value if k.value == "name"), None)
+    name_text = yn.scalar_text(name_node) if name_node is not None else None
+    who = f" ({name_text.strip()})" if name_text and "\n" not in name_text else ""
+
+    def problem(line: int, message: str) -> None:
+        problems.append(Problem(at(filename, line), message + who))
+
+    for key_node, value_node in node.value:
+        line = yn.line_of(value_node)
+        key = yn.scalar_text(key_node)
+        if key is None or key_node.tag != yn.STR:
+            problem(yn.line_of(key_node), f"field names must be text, not {yn.kind_of(key_node)}")
+            continue
+        if key in lines:
+            problem(yn.line_of(key_node), f"'{key}' is given twice (also on line {lines[key]})")
+            continue
+        lines[key] = line
+        if yn.is_null(value_node):
+            if key == "name":
+                problem(line, "'name' is empty")
+            continue  # an empty optional field is as good as a missing one
+        if key in BOOLEAN_FIELDS:
+            flag = yn.boolean(value_node)
+            if isinstance(flag, str):
+                problem(line, f"'{key}' {flag}")
+            else:
+                values[key] = flag
+        elif key == "tags":
+            tags = _tags(value_node)
+            if tags is None:
+                problem(line, "'tags' must be a list of words, such as [music, alumni]")
+            else:
+                values[key] = tags
+        elif key in KNOWN_FIELDS:
+            text = yn.scalar_text(value_node)
+            if text is None or not isinstance(value_node, yn.ScalarNode):
+                problem(line, f"'{key}' must be text, not {yn.kind_of(value_node)}")
+                continue
+            values[key] = text
+        else:
+            value = _custom_value(value_node)
+            if isinstance(value, _Bad):
+                problem(line, f"'{key}' {value.reason}")
+            else:
+                custom[key] = value
+                if _has_line_break(value):
+                    problem(line, f"'{key}' must be one line: custom fields can reach mail headers")
+
+    for key, value in values.items():
+        if isinstance(value, str) and key != "notes":
+            if "\n" in value.strip() or "\r" in value:
+                problem(lines[key], f"'{key}' must be one line: it can reach mail headers")
+            values[key] = value.strip()
+    if "name" not in values:
+        if "name" not in lines:
+            problem(start, "a person needs a 'name'")
+        return None
+    name = values["name"]
+    if not name:
+        problem(lines["name"], "'name' is empty")
+    if "email" in values:
+        normalized, reason = check_address(values["email"])
+        if reason:
+            problem(lines["email"], reason)
+        values["email"] = normalized
+    if "id" in values and not ID_PATTERN.fullmatch(values["id"]):
+        problem(
+            lines["id"],
+            f"id '{values['id']}' must be lowercase letters and digits in words joined "
+            "by single hyphens, such as ada or jose-nunez",
+        )
+    if "channel" in values and values["channel"] not in CHANNELS:
+        problem(lines["channel"], f"'channel' must be one of {', '.join(CHANNELS)}")
+    keep_days = None
+    if "keep_in_touch" in values:
+        keep_days = durations.parse_days(values["keep_in_touch"])
+        if keep_days is None or keep_days == 0:
+            problem(lines["keep_in_touch"], f"'keep_in_touch': {durations.HELP}")
+    last_contact = None
+    if "last_contact" in values:
+        try:
+            last_contact = date.fromisoformat(values["last_contact"])
+        except ValueError:
+            problem(lines["last_contact"], "'last_contact' must be a date written YYYY-MM-DD")
+    if len(problems) > errors_before:
+        return None
+    return Contact(
+        name=name,
+        id=values.get("id") or slug(name),
+        first_name=values.get("first_name") or first_word(name),
+        email=values.get("email"),
+        how_we_know=values.get("how_we_know"),
+        like=values.get("like", False),
+        can_help=values.get("can_help", False),
+        doubts=values.get("doubts", False),
+        channel=values.get("channel"),
+        keep_in_touch=values.get("keep_in_touch"),
+        keep_in_touch_days=keep_days,
+        last_contact=last_contact,
+        tags=tuple(values.get("tags", ())),
+        notes=values.get("notes"),
+        custom=custom,
+        line=start,
+        written=frozenset(lines),
+    )
+
+
+class _Bad:
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+
+def _tags(node: Any) -> list[str] | None:
+    from outreach import yamlnodes as yn
+
+    if not isinstance(node, yn.SequenceNode):
+        return None
+    tags = [yn.scalar_text(item) for item in node.value]
+    if any(tag is None or "\n" in tag for tag in tags):
+        return None
+    return [str(tag).strip() for tag in tags]
+
+
+def _custom_value(node: Any) -> Any:
+    from outreach import yamlnodes as yn
+
+    if isinstance(node, yn.ScalarNode):
+        if node.tag == yn.BOOL:
+            flag = yn.boolean(node)
+            return _Bad(flag) if isinstance(flag, str) else flag
+        return yn.plain_value(node)
+    if isinstance(node, yn.SequenceNode):
+        items = [_custom_value(item) for item in node.value]
+        bad = next((item for item in items if isinstance(item, _Bad)), None)
+        return bad or items
+    result: dict[str, Any] = {}
+    for key_node, value_node in node.value:
+        value = _custom_value(value_node)
+        if isinstance(value, _Bad):
+            return value
+        result[str(key_node.value)] = value
+    return result
+
+
+def _has_line_break(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\n" in value.strip() or "\r" in value
+    if isinstance(value, list):
+        return any(_has_line_break(item) for item in value)
+    if isinstance(value, dict):
+        return any(_has_line_break(item) for item in value.values())
+    return False
+
+
+def _duplicates(contacts: Sequence[Contact], filename: str) -> list[Problem]:
+    problems = []
+    by_id: dict[str, Contact] = {}
+    by_email: dict[str, Contact] = {}
+    for contact in contacts:
+        other = by_id.setdefault(contact.id, contact)
+        if other is not contact:
+            hint = "" if "id" in contact.written else "; give one of them an 'id'"
+            problems.append(
+                Problem(
+                    at(filename, contact.line),
+                    f"{contact.name} has the id '{contact.id}' that {other.name} "
+                    f"(line {other.line}) already has{hint}",
+                )
+            )
+        if contact.email:
+            other = by_email.setdefault(contact.email.lower(), contact)
+            if other is not contact:
+                problems.append(
+                    Problem(
+                        at(filename, contact.line),
+                        f"{contact.name} has the email {contact.email} that {other.name} "
+                        f"(line {other.line}) already has",
+                    )
+                )
+    return problems
+
+
+# --- the cache ---------------------------------------------------------------
+
+
+def _read_cache(cache_file: Path, key: str) -> list[Contact] | None:
+    try:
+        with cache_file.open("rb") as handle:
+            data = json.load(handle)
+        if data.get("format") != _CACHE_FORMAT or data.get("key") != key:
+            return None
+        return [_from_json(item) for item in data["contacts"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _write_cache(cache_file: Path, key: str, contacts: Iterable[Contact]) -> None:
+    payload = {
+        "format": _CACHE_FORMAT,
+        "key": key,
+        "contacts": [_to_json(contact) for contact in contacts],
+    }
+    try:
+        atomic_write(cache_file, json.dumps(payload, ensure_ascii=False, separators=(",", ":")))
+    except OSError:
+        pass  # a cache that cannot be written only costs time
+
+
+def _to_json(contact: Contact) -> dict[str, Any]:
+    data = asdict(contact)
+    data["last_contact"] = contact.last_contact.isoformat() if contact.last_contact else None
+    data["written"] = sorted(contact.written)
+    return data
+
+
+def _from_json(data: dict[str, Any]) -> Contact:
+    data["last_contact"] = date.fromisoformat(data["last_contact"]) if data["last_contact"] else None
+    data["tags"] = tuple(data["tags"])
+    data["written"] = frozenset(data["written"])
+    return Contact(**data)
+
+
+# --- finding people ------------------------------------------------------------
+
+
+def find_person(contacts: Sequence[Contact], query: str) -> Contact:
+    """The one person a command line names: by id, by email, or by a unique part of the name."""
+    wanted = query.strip().lower()
+    for contact in contacts:
+        if contact.id == wanted or (contact.email and contact.email.lower() == wanted):
+            return contact
+    matches = [c for c in contacts if wanted and wanted in c.name.lower()]
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        raise PersonNotFound(f"nobody in contacts.yaml is called '{query}' (by id, email or name)")
+    listed = ", ".join(c.label for c in matches)
+    raise PersonNotFound(f"'{query}' matches {len(matches)} people: {listed}; use an id")

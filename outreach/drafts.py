@@ -1,0 +1,193 @@
+"""Draft files: one Markdown file per message, front matter read back as plain text.
+
+A draft's front matter is `field: value` lines, read without YAML guessing: a
+subject `no` stays "no". Every header is checked again whenever a draft is read.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from email.utils import parseaddr
+from pathlib import Path
+
+from outreach.errors import DraftError, Problem
+from outreach.files import atomic_write
+from outreach.frontmatter_split import split
+
+STATUSES = ("draft", "approved", "failed", "unknown")
+REQUIRED = ("to", "subject", "template", "kind", "contact", "status", "message_id")
+_MESSAGE_ID = re.compile(r"<[^<>@\s]+@[^<>@\s]+>")
+_SPECIALS = re.compile(r'[()<>\[\]:;@\\,."]')
+
+
+@dataclass(frozen=True)
+class Draft:
+    path: Path
+    headers: Mapping[str, str]
+    body: str
+    broken: str | None = None  # why the file no longer parses
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    def get(self, key: str) -> str:
+        return self.headers.get(key, "")
+
+    @property
+    def person(self) -> str:
+        return self.get("contact") or self.path.name.split("--")[0]
+
+    @property
+    def template(self) -> str:
+        return self.get("template") or self.path.stem.split("--")[-1]
+
+    @property
+    def status(self) -> str:
+        return "broken" if self.broken else self.get("status")
+
+    @property
+    def message_id(self) -> str:
+        return self.get("message_id")
+
+    @property
+    def address(self) -> str:
+        return parseaddr(self.get("to"))[1]
+
+    @property
+    def display_name(self) -> str:
+        return parseaddr(self.get("to"))[0]
+
+
+def draft_file_name(person_id: str, template: str) -> str:
+    return f"{person_id}--{template}.md"
+
+
+def format_address(name: str, address: str) -> str:
+    """'Ada Lovelace <ada@example.org>', quoting a name that holds special characters."""
+    if _SPECIALS.search(name):
+        name = '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return f"{name} <{address}>" if name else address
+
+
+def render_draft(headers: Mapping[str, str], body: str) -> str:
+    lines = [f"{key}: {value}" for key, value in headers.items()]
+    return "---\n" + "\n".join(lines) + "\n---\n" + body
+
+
+def parse_draft(path: Path, text: str) -> Draft:
+    """Read a draft back; a file that no longer parses comes back `broken`, with the reason."""
+    parts = split(text)
+    if parts.front is None:
+        return Draft(path, {}, text, "the front matter between '---' lines is missing")
+    headers: dict[str, str] = {}
+    for offset, raw in enumerate(parts.front.splitlines()):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        key, colon, value = line.partition(":")
+        if not colon or not key.strip():
+            return Draft(
+                path, headers, parts.body, f"line {offset + 2}: expected 'field: value', got {line!r}"
+            )
+        headers[key.strip()] = value.strip()
+    reason = _header_problem(headers)
+    return Draft(path, headers, parts.body, reason)
+
+
+def _header_problem(headers: Mapping[str, str]) -> str | None:
+    from outreach.addresses import check_address
+    from outreach.templates import KINDS
+
+    missing = [key for key in REQUIRED if not headers.get(key)]
+    if missing:
+        return f"missing {', '.join(missing)} in the front matter"
+    if headers["status"] not in STATUSES:
+        return f"status must be one of {', '.join(STATUSES)}, not '{headers['status']}'"
+    if headers["kind"] not in KINDS:
+        return f"kind must be one of {', '.join(KINDS)}"
+    if not _MESSAGE_ID.fullmatch(headers["message_id"]):
+        return "message_id must look like <unique@domain>"
+    name, address = parseaddr(headers["to"])
+    if not address or "@" not in address:
+        return f"'to' is not an address: {headers['to']!r}"
+    _, reason = check_address(address)
+    if reason:
+        return f"'to': {reason}"
+    if headers.get("reply_to"):
+        _, reason = check_address(headers["reply_to"])
+        if reason:
+            return f"'reply_to': {reason}"
+    if headers.get("html", "false") not in ("true", "false"):
+        return "html must be true or false"
+    return None
+
+
+def read_draft(path: Path) -> Draft:
+    from outreach.files import read_text
+
+    try:
+        return parse_draft(path, read_text(path))
+    except DraftError:
+        raise
+    except Exception as error:  # noqa: BLE001 - an unreadable file is a broken draft
+        return Draft(path, {}, "", str(error))
+
+
+def list_drafts(drafts_dir: Path) -> list[Draft]:
+    if not drafts_dir.is_dir():
+        return []
+    return [read_draft(path) for path in sorted(drafts_dir.glob("*.md"))]
+
+
+def require_sound(draft: Draft) -> Draft:
+    if draft.broken:
+        raise DraftError(Problem(f"drafts/{draft.name}", draft.broken))
+    return draft
+
+
+def with_headers(draft: Draft, **changes: str | None) -> Draft:
+    headers = dict(draft.headers)
+    for key, value in changes.items():
+        if value is None:
+            headers.pop(key, None)
+        else:
+            headers[key] = " ".join(value.split())  # header values never carry line breaks
+    return Draft(draft.path, headers, draft.body, draft.broken)
+
+
+def save(draft: Draft) -> None:
+    atomic_write(draft.path, render_draft(draft.headers, draft.body))
+
+
+def set_status(draft: Draft, status: str, error: str | None = None) -> Draft:
+    updated = with_headers(draft, status=status, error=error)
+    save(updated)
+    return updated
+
+
+def select_drafts(drafts: Iterable[Draft], wanted: str, person_ids: set[str]) -> list[Draft]:
+    """Drafts named by a path or file name, or all the drafts of a person."""
+    drafts = list(drafts)
+    name = Path(wanted).name
+    for candidate in (name, f"{name}.md"):
+        matched = [d for d in drafts if d.name == candidate]
+        if matched:
+            return matched
+    if wanted in person_ids:
+        return [d for d in drafts if d.person == wanted]
+    return []
+
+
+def sent_path(sent_dir: Path, day: date, draft: Draft) -> Path:
+    """sent/YYYY-MM-DD--PERSON--TEMPLATE.md, with --2, --3 ... where the name is taken."""
+    stem = f"{day.isoformat()}--{draft.person}--{draft.template}"
+    path = sent_dir / f"{stem}.md"
+    number = 2
+    while path.exists():
+        path = sent_dir / f"{stem}--{number}.md"
+        number += 1
+    return path

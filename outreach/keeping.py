@@ -1,0 +1,268 @@
+"""Keeping in touch: what falls due, who to ask next, and giving as much as asking."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from outreach.contacts import Contact
+from outreach.goal import Goal
+from outreach.journal import Summary
+from outreach.settings import Limits
+from outreach.templates import Template
+from outreach.workspace import Workspace
+
+REASONS = ("follow-up", "thank-you", "check-in")
+NOTHING = Summary("")
+
+
+@dataclass(frozen=True)
+class DueItem:
+    person: Contact
+    reason: str  # follow-up | thank-you | check-in
+    due: date
+    detail: str
+
+    def as_json(self) -> dict[str, str]:
+        return {
+            "person": self.person.id,
+            "reason": self.reason,
+            "due": self.due.isoformat(),
+            "detail": self.detail,
+        }
+
+
+@dataclass(frozen=True)
+class Proposal:
+    person: Contact
+    reason: str
+
+
+@dataclass(frozen=True)
+class Plan:
+    proposals: list[Proposal]
+    counting: list[str]  # ids of people whose request still waits for an answer
+    max_new: int
+    warnings: list[str]
+
+
+def _after(later: tuple[str, int] | None, earlier: tuple[str, int]) -> bool:
+    return later is not None and later > earlier
+
+
+def due_items(
+    contacts: Iterable[Contact], summaries: Mapping[str, Summary], as_of: date
+) -> list[DueItem]:
+    """Every due item, past or future, most overdue first."""
+    items: list[DueItem] = []
+    for person in contacts:
+        summary = summaries.get(person.id, NOTHING)
+        sent = summary.last_sent
+        if sent is not None and summary.last_sent_follow_up is not None:
+            if not _after(summary.last_answer, sent):
+                sent_day = date.fromisoformat(sent[0])
+                items.append(
+                    DueItem(
+                        person,
+                        "follow-up",
+                        sent_day + timedelta(days=summary.last_sent_follow_up),
+                        f"{summary.last_sent_kind or 'message'} sent {sent_day}, no reply yet",
+                    )
+                )
+        meeting = summary.last_meeting
+        if meeting is not None and not _after(summary.last_thanks, meeting):
+            what = "a call" if summary.last_meeting_kind == "call" else "a meeting"
+            items.append(
+                DueItem(
+                    person,
+                    "thank-you",
+                    date.fromisoformat(meeting[0]),
+                    f"{what} on {meeting[0]}, no thank-you sent since",
+                )
+            )
+        if person.keep_in_touch_days:
+            last = last_contact(person, summary)
+            every = f"keep in touch every {person.keep_in_touch}"
+            if last is None:
+                items.append(DueItem(person, "check-in", as_of, f"{every}; no contact yet"))
+            else:
+                items.append(
+                    DueItem(
+                        person,
+                        "check-in",
+                        last + timedelta(days=person.keep_in_touch_days),
+                        f"{every}; last contact {last}",
+                    )
+                )
+    items.sort(key=lambda item: (item.due, REASONS.index(item.reason), item.person.id))
+    return items
+
+
+def last_contact(person: Contact, summary: Summary) -> date | None:
+    days = [d for d in (summary.last_day, person.last_contact) if d is not None]
+    return max(days) if days else None
+
+
+def next_due(items: Iterable[DueItem]) -> dict[str, date]:
+    first: dict[str, date] = {}
+    for item in items:
+        if item.person.id not in first or item.due < first[item.person.id]:
+            first[item.person.id] = item.due
+    return first
+
+
+def counting_requests(
+    summaries: Mapping[str, Summary], drafted: Iterable[str], limits: Limits, as_of: date
+) -> set[str]:
+    """People with a request that still counts against max_new: drafted, or sent and unanswered
+    for less than twice its follow-up time."""
+    counting = set(drafted)
+    for person, summary in summaries.items():
+        for day, entry_id, follow_up in summary.requests:
+            if _after(summary.last_answer, (day, entry_id)):
+                continue
+            window = 2 * (follow_up or limits.follow_up_after)
+            if as_of < date.fromisoformat(day) + timedelta(days=window):
+                counting.add(person)
+    return counting
+
+
+def make_plan(
+    contacts: Sequence[Contact],
+    summaries: Mapping[str, Summary],
+    drafted: Iterable[str],
+    limits: Limits,
+    as_of: date,
+    goal: Goal | None = None,
+) -> Plan:
+    """Who to ask next and why: like-and-can-help, then can-help, then like, then the rest;
+    the fewest asked and longest unseen first; no more than max_new at once."""
+    counting = counting_requests(summaries, drafted, limits, as_of)
+    slots = max(0, limits.max_new - len(counting))
+
+    def rank(person: Contact) -> tuple[int, int, date, str]:
+        summary = summaries.get(person.id, NOTHING)
+        group = 0 if person.like and person.can_help else 1 if person.can_help else 2 if person.like else 3
+        seen = last_contact(person, summary) or date.min
+        return group, summary.asks, seen, person.name.lower()
+
+    candidates = sorted(
+        (p for p in contacts if p.email and not p.doubts and p.id not in counting), key=rank
+    )
+    proposals = [Proposal(p, _why(p, summaries.get(p.id, NOTHING))) for p in candidates[:slots]]
+    warnings = [
+        line
+        for p in proposals
+        if (line := _giving_warning(p.person, summaries.get(p.person.id, NOTHING), goal))
+    ]
+    return Plan(proposals, sorted(counting), limits.max_new, warnings)
+
+
+def _why(person: Contact, summary: Summary) -> str:
+    group = (
+        "you like them and they can help"
+        if person.like and person.can_help
+        else "they can help"
+        if person.can_help
+        else "you like them"
+        if person.like
+        else "someone you know"
+    )
+    seen = last_contact(person, summary)
+    since = f"last contact {seen}" if seen else "no contact logged yet"
+    asked = f"; asked {summary.asks} time{'s' if summary.asks != 1 else ''} before" if summary.asks else ""
+    return f"{group}; {since}{asked}"
+
+
+def _giving_warning(person: Contact, summary: Summary, goal: Goal | None) -> str | None:
+    if summary.asks < 2 or summary.gives:
+        return None
+    offer = f" Your goal offers: {goal.offer}" if goal is not None and goal.offer else (
+        " Your goal offers nothing yet: add an offer to goal.md."
+    )
+    return (
+        f"{person.label} has had {summary.asks} requests and nothing given back yet; "
+        f"give before you ask again (log it with: outreach log add {person.id} gave).{offer}"
+    )
+
+
+# --- reading the workspace ---------------------------------------------------------
+
+
+def journal_summaries(workspace: Workspace) -> dict[str, Summary]:
+    if not workspace.journal_file.exists():
+        return {}
+    from outreach.journal import open_journal, summaries
+
+    with open_journal(workspace.journal_file) as journal:
+        return summaries(journal)
+
+
+def drafted_requests(workspace: Workspace) -> set[str]:
+    from outreach.drafts import list_drafts
+
+    return {
+        d.person
+        for d in list_drafts(workspace.drafts_dir)
+        if d.get("kind") == "request" and d.status != "failed"
+    }
+
+
+def plan_for(workspace: Workspace, as_of: date) -> Plan:
+    from outreach.goal import load_goal
+
+    goal, _ = load_goal(workspace.goal_file)
+    return make_plan(
+        workspace.load_contacts(),
+        journal_summaries(workspace),
+        drafted_requests(workspace),
+        workspace.settings.limits,
+        as_of,
+        goal,
+    )
+
+
+def due_for(workspace: Workspace, as_of: date) -> list[DueItem]:
+    return due_items(workspace.load_contacts(), journal_summaries(workspace), as_of)
+
+
+def batch_for(
+    workspace: Workspace,
+    contacts: Sequence[Contact],
+    template: Template,
+    *,
+    plan: bool,
+    due: bool,
+    today: date | None = None,
+) -> list[Contact]:
+    """The people `draft --plan` or `draft --due` means for this template."""
+    from outreach.errors import OutreachError
+
+    as_of = today or date.today()
+    chosen: list[Contact] = []
+    if plan:
+        if template.kind != "request":
+            raise OutreachError(f"--plan drafts requests; '{template.name}' is a {template.kind}")
+        chosen.extend(p.person for p in plan_for(workspace, as_of).proposals)
+    if due:
+        if template.kind == "request":
+            raise OutreachError(
+                "a request is never due: use --plan, or a follow-up, check-in or thank-you template"
+            )
+        summaries = journal_summaries(workspace)
+        chosen.extend(
+            item.person
+            for item in due_items(contacts, summaries, as_of)
+            if item.reason == template.kind and item.due <= as_of
+        )
+    return chosen
+
+
+def giving_warnings(workspace: Workspace, people: Iterable[Contact], goal: Goal) -> list[str]:
+    summaries = journal_summaries(workspace)
+    return [
+        line
+        for person in people
+        if (line := _giving_warning(person, summaries.get(person.id, NOTHING), goal))
+    ]

@@ -1,0 +1,77 @@
+"""The drafts that wait: their status as the files and the journal know it, approving, deleting."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from outreach.drafts import Draft, list_drafts, require_sound, select_drafts, set_status
+from outreach.errors import DraftError, Problem, raise_if_errors
+from outreach.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class Waiting:
+    draft: Draft
+    status: str  # draft | approved | failed | unknown | broken
+
+
+def waiting(workspace: Workspace) -> list[Waiting]:
+    """Every draft in drafts/, `unknown` where the journal holds a send that was cut off."""
+    drafts = list_drafts(workspace.drafts_dir)
+    cut_off: set[str] = set()
+    if drafts and workspace.journal_file.exists():
+        from outreach.journal import open_journal
+
+        with open_journal(workspace.journal_file) as journal:
+            cut_off = journal.unfinished()
+    return [
+        Waiting(d, "unknown" if not d.broken and d.message_id in cut_off else d.status)
+        for d in drafts
+    ]
+
+
+def find_drafts(workspace: Workspace, names: Sequence[str]) -> list[Draft]:
+    """Drafts named by path, file name or person; an error names what matched nothing."""
+    drafts = list_drafts(workspace.drafts_dir)
+    people = {d.person for d in drafts}
+    chosen: dict[Path, Draft] = {}
+    problems = []
+    for name in names:
+        matched = select_drafts(drafts, name, people)
+        if not matched:
+            problems.append(Problem("", f"no waiting draft matches '{name}' (see: outreach drafts)"))
+        chosen.update((d.path, d) for d in matched)
+    raise_if_errors(problems)
+    return list(chosen.values())
+
+
+def approve(drafts: Sequence[Draft], cut_off: set[str] | None = None) -> list[Draft]:
+    """Mark drafts approved; every header is checked first, and none is approved if one is broken."""
+    for draft in drafts:
+        require_sound(draft)
+    if cut_off:
+        stuck = [d for d in drafts if d.message_id in cut_off]
+        if stuck:
+            raise DraftError(
+                *[
+                    Problem(f"drafts/{d.name}", "its send was cut off (unknown): "
+                            "use 'outreach send --retry-unknown' or delete it")
+                    for d in stuck
+                ]
+            )
+    return [set_status(d, "approved") if d.status != "approved" else d for d in drafts]
+
+
+def cut_off_ids(workspace: Workspace) -> set[str]:
+    if not workspace.journal_file.exists():
+        return set()
+    from outreach.journal import open_journal
+
+    with open_journal(workspace.journal_file) as journal:
+        return journal.unfinished()
+
+
+def delete(draft: Draft) -> None:
+    draft.path.unlink(missing_ok=True)

@@ -1,0 +1,299 @@
+"""Drafting: choose the people, render a template for each, write the drafts, all or nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from email.utils import make_msgid
+from pathlib import Path
+
+from outreach.contacts import Contact, find_person
+from outreach.drafts import draft_file_name, format_address, read_draft, render_draft
+from outreach.errors import DraftError, OutreachError, Problem, TemplateError, raise_if_errors
+from outreach.files import atomic_write
+from outreach.goal import Goal, load_goal, require_clear
+from outreach.settings import Settings
+from outreach.templates import Fields, Renderer, Template, list_templates, load_template
+from outreach.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class Selection:
+    people: list[Contact]
+    notices: list[str] = field(default_factory=list)  # batch members left out, and why
+    warnings: list[str] = field(default_factory=list)
+    named: frozenset[str] = frozenset()  # ids of the people named on the command line
+
+
+@dataclass(frozen=True)
+class DraftResult:
+    written: list[Path]
+    notices: list[str]
+    warnings: list[str]
+
+
+def select_people(
+    contacts: Sequence[Contact],
+    *,
+    names: Sequence[str] = (),
+    tags: Sequence[str] = (),
+    everyone: bool = False,
+    batch: Sequence[Contact] = (),
+) -> Selection:
+    """Named people (an error without email, a warning with doubts) and batch members
+    (skipped without email, left out with doubts)."""
+    chosen: dict[str, Contact] = {}
+    notices: list[str] = []
+    warnings: list[str] = []
+    problems: list[Problem] = []
+    for name in names:
+        try:
+            person = find_person(contacts, name)
+        except OutreachError as error:
+            problems.extend(error.problems)
+            continue
+        if not person.email:
+            problems.append(Problem(person.label, "has no email in contacts.yaml"))
+            continue
+        if person.doubts:
+            warnings.append(f"{person.label} is marked 'doubts: true'; drafting because you named them")
+        chosen[person.id] = person
+    raise_if_errors(problems)
+    members = list(batch)
+    if everyone:
+        members.extend(contacts)
+    if tags:
+        members.extend(c for c in contacts if set(tags) & set(c.tags))
+    named = frozenset(chosen)
+    for person in members:
+        if person.id in chosen:
+            continue
+        if person.doubts:
+            notices.append(f"left out {person.label}: marked 'doubts: true'")
+        elif not person.email:
+            notices.append(f"skipped {person.label}: no email in contacts.yaml")
+        else:
+            chosen[person.id] = person
+    return Selection(list(chosen.values()), sorted(set(notices)), warnings, named)
+
+
+def me_fields(settings: Settings) -> dict[str, str]:
+    me = {"name": settings.me.name, "email": settings.me.email}
+    if settings.me.reply_to:
+        me["reply_to"] = settings.me.reply_to
+    return me
+
+
+def goal_for(workspace: Workspace, template: Template) -> Goal:
+    goal, problems = load_goal(workspace.goal_file)
+    if template.kind == "request":
+        require_clear(goal, problems)
+    return goal
+
+
+def last_entries(workspace: Workspace) -> dict[str, dict[str, object]]:
+    if not workspace.journal_file.exists():
+        return {}
+    from outreach.journal import open_journal
+
+    with open_journal(workspace.journal_file) as journal:
+        return {person: entry.template_fields() for person, entry in journal.latest().items()}
+
+
+def draft_messages(
+    workspace: Workspace,
+    template_name: str,
+    *,
+    names: Sequence[str] = (),
+    tags: Sequence[str] = (),
+    everyone: bool = False,
+    plan: bool = False,
+    due: bool = False,
+    note: str | None = None,
+    replace: bool = False,
+    today: date | None = None,
+) -> DraftResult:
+    """Render the template for every chosen person, then write every draft, or none."""
+    settings = workspace.settings
+    template = load_template(workspace.templates_dir, template_name, settings.limits.follow_up_after)
+    goal = goal_for(workspace, template)
+    contacts = workspace.load_contacts()
+    batch: list[Contact] = []
+    if plan or due:
+        from outreach.keeping import batch_for
+
+        batch = batch_for(workspace, contacts, template, plan=plan, due=due, today=today)
+    selection = select_people(contacts, names=names, tags=tags, everyone=everyone, batch=batch)
+    warnings = list(selection.warnings)
+    if template.kind == "request":
+        from outreach.keeping import giving_warnings
+
+        warnings.extend(giving_warnings(workspace, selection.people, goal))
+    renderer = Renderer(template)
+    today = today or date.today()
+    last = last_entries(workspace)
+    me = me_fields(settings)
+    goal_fields = goal.template_fields()
+    domain = settings.me.email.rpartition("@")[2]
+    reply_to = template.reply_to or settings.me.reply_to
+    notices = list(selection.notices)
+    problems: list[Problem] = []
+    planned: list[tuple[Path, str]] = []
+    started = _started_ids(workspace)
+    drafted = datetime.now().astimezone().isoformat(timespec="seconds")
+    for person in selection.people:
+        path = workspace.drafts_dir / draft_file_name(person.id, template.name)
+        message_id = None
+        if path.exists():
+            existing = read_draft(path)
+            if not replace:
+                message = f"drafts/{path.name} is waiting already; add --replace to draft it again"
+                if person.id in selection.named:
+                    problems.append(Problem(person.label, message))
+                else:
+                    notices.append(f"skipped {person.label}: {message}")
+                continue
+            if existing.message_id in started:
+                problems.append(
+                    Problem(
+                        f"drafts/{path.name}",
+                        "a send of this message was started; settle it with "
+                        "'outreach send --retry-unknown' before drafting it again",
+                    )
+                )
+                continue
+            message_id = existing.message_id or None
+        try:
+            rendered = renderer.render(
+                contact=Fields("contact", person.template_fields()),
+                who=person.label,
+                goal=goal_fields,
+                me=me,
+                today=today,
+                last=last.get(person.id),
+                note=note,
+            )
+        except TemplateError as error:
+            problems.extend(error.problems)
+            continue
+        assert person.email is not None
+        headers = {
+            "to": format_address(person.name, person.email),
+            "subject": rendered.subject,
+            "template": template.name,
+            "kind": template.kind,
+            "contact": person.id,
+            "status": "draft",
+            "message_id": message_id or make_msgid(domain=domain),
+        }
+        if template.follow_up_text:
+            headers["follow_up_after"] = template.follow_up_text
+        if reply_to:
+            headers["reply_to"] = reply_to
+        if template.html:
+            headers["html"] = "true"
+        headers["drafted"] = drafted
+        planned.append((path, render_draft(headers, rendered.body)))
+    raise_if_errors(problems)
+    written = _write_all(planned)
+    return DraftResult(written, notices, warnings)
+
+
+def _started_ids(workspace: Workspace) -> set[str]:
+    """Message ids whose send the journal has begun (cut off, or sent and not yet filed)."""
+    if not workspace.journal_file.exists():
+        return set()
+    from outreach.journal import open_journal
+
+    with open_journal(workspace.journal_file) as journal:
+        return journal.unfinished() | journal.sent_ids()
+
+
+def _write_all(planned: list[tuple[Path, str]]) -> list[Path]:
+    written: list[Path] = []
+    try:
+        for path, text in planned:
+            atomic_write(path, text)
+            written.append(path)
+    except OSError as error:
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise DraftError(f"drafts could not be written ({error}); none were kept") from None
+    return written
+
+
+def preview(
+    workspace: Workspace, template_name: str, person_name: str, note: str | None = None
+) -> tuple[Template, Contact, str, str]:
+    settings = workspace.settings
+    template = load_template(workspace.templates_dir, template_name, settings.limits.follow_up_after)
+    goal, _ = load_goal(workspace.goal_file)
+    person = find_person(workspace.load_contacts(), person_name)
+    rendered = Renderer(template).render(
+        contact=Fields("contact", person.template_fields()),
+        who=person.label,
+        goal=goal.template_fields(),
+        me=me_fields(settings),
+        today=date.today(),
+        last=last_entries(workspace).get(person.id),
+        note=note,
+    )
+    return template, person, rendered.subject, rendered.body
+
+
+def lint_templates(
+    workspace: Workspace,
+    settings: Settings,
+    goal: Goal,
+    goal_problems: Sequence[Problem],
+    contacts: Sequence[Contact],
+    names: Sequence[str] | None = None,
+) -> list[Problem]:
+    """Render every template for every person a batch would reach; one line per problem."""
+    problems: list[Problem] = []
+    goal_clear = not any(p.is_error for p in goal_problems)
+    recipients = [c for c in contacts if c.email and not c.doubts]
+    last = last_entries(workspace)
+    me = me_fields(settings)
+    goal_fields = goal.template_fields()
+    for name in names if names is not None else list_templates(workspace.templates_dir):
+        try:
+            template = load_template(
+                workspace.templates_dir, name, settings.limits.follow_up_after
+            )
+        except TemplateError as error:
+            problems.extend(error.problems)
+            continue
+        if template.kind == "request" and not goal_clear:
+            problems.append(
+                Problem(
+                    f"templates/{template.path.name}",
+                    "cannot be drafted until goal.md is clear",
+                    "warning",
+                )
+            )
+            continue
+        renderer = Renderer(template)
+        failures: dict[str, list[str]] = {}
+        first: dict[str, Problem] = {}
+        for person in recipients:
+            try:
+                renderer.render(
+                    contact=Fields("contact", person.template_fields()),
+                    who=person.label,
+                    goal=goal_fields,
+                    me=me,
+                    today=date.today(),
+                    last=last.get(person.id),
+                )
+            except TemplateError as error:
+                for problem in error.problems:
+                    key = problem.message.replace(person.label, "\0")
+                    first.setdefault(key, problem)
+                    failures.setdefault(key, []).append(person.label)
+        for key, people in failures.items():
+            problem = first[key]
+            more = f" (and {len(people) - 1} more)" if len(people) > 1 else ""
+            problems.append(Problem(problem.where, problem.message + more))
+    return problems

@@ -1,0 +1,38 @@
+"""Writing templates: a new one from the shipped template of its kind, and editing with a check."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from outreach.editor import open_in_editor
+from outreach.errors import OutreachError, Problem, TemplateError
+from outreach.files import atomic_write
+from outreach.templates import template_path, valid_name
+from outreach.workspace import Workspace, shipped_template
+
+
+def create_template(workspace: Workspace, name: str, kind: str) -> Path:
+    if not valid_name(name):
+        raise OutreachError(
+            f"'{name}' cannot name a template: use lowercase letters, digits and hyphens"
+        )
+    path = template_path(workspace.templates_dir, name)
+    if path.exists():
+        raise OutreachError(Problem(f"templates/{path.name}", "exists already; edit it instead"))
+    atomic_write(path, shipped_template(kind))
+    return path
+
+
+def edit_template(workspace: Workspace, name: str) -> list[Problem]:
+    """Open the template in the editor; the problems it has once saved."""
+    from outreach.goal import load_goal
+    from outreach.rendering import lint_templates
+
+    path = template_path(workspace.templates_dir, name)
+    if not valid_name(name) or not path.is_file():
+        raise TemplateError(f"no template '{name}' in templates/")
+    open_in_editor(path)
+    goal, goal_problems = load_goal(workspace.goal_file)
+    return lint_templates(
+        workspace, workspace.settings, goal, goal_problems, workspace.load_contacts(), [name]
+    )

@@ -1,0 +1,132 @@
+"""The workspace: one folder of one person's networking, found the way git finds a repository."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import cached_property
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from outreach.errors import Problem, WorkspaceNotFound, at
+from outreach.files import create_exclusive
+
+if TYPE_CHECKING:
+    from outreach.contacts import Contact
+    from outreach.settings import Settings
+
+MARKER = "outreach.toml"
+TEMPLATE_NAMES = ("request", "thank-you", "follow-up", "check-in")
+
+
+@dataclass(frozen=True)
+class Workspace:
+    root: Path
+
+    @property
+    def settings_file(self) -> Path:
+        return self.root / MARKER
+
+    @property
+    def goal_file(self) -> Path:
+        return self.root / "goal.md"
+
+    @property
+    def contacts_file(self) -> Path:
+        return self.root / "contacts.yaml"
+
+    @property
+    def templates_dir(self) -> Path:
+        return self.root / "templates"
+
+    @property
+    def drafts_dir(self) -> Path:
+        return self.root / "drafts"
+
+    @property
+    def sent_dir(self) -> Path:
+        return self.root / "sent"
+
+    @property
+    def state_dir(self) -> Path:
+        """`.outreach/`: the journal, the lock and caches."""
+        return self.root / ".outreach"
+
+    @property
+    def journal_file(self) -> Path:
+        return self.state_dir / "journal.sqlite"
+
+    @property
+    def lock_file(self) -> Path:
+        return self.state_dir / "send.lock"
+
+    @cached_property
+    def settings(self) -> Settings:
+        from outreach.settings import load_settings
+
+        return load_settings(self.settings_file)
+
+    def load_contacts(self) -> list[Contact]:
+        from outreach.contacts import load_contacts
+
+        return load_contacts(self.contacts_file, self.state_dir)
+
+
+def find_workspace(named: Path | None = None, start: Path | None = None) -> Workspace:
+    """--workspace, then OUTREACH_WORKSPACE, then here or the nearest parent with outreach.toml."""
+    if named is None and os.environ.get("OUTREACH_WORKSPACE"):
+        named = Path(os.environ["OUTREACH_WORKSPACE"])
+    if named is not None:
+        if not (named / MARKER).is_file():
+            raise WorkspaceNotFound(
+                Problem(
+                    at(str(named)),
+                    f"not an outreach workspace (no {MARKER}); "
+                    f"make one with: outreach init {named}",
+                )
+            )
+        return Workspace(named.resolve())
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / MARKER).is_file():
+            return Workspace(folder)
+    raise WorkspaceNotFound(
+        f"no outreach workspace here or in any parent folder ({MARKER} not found); "
+        "make one with 'outreach init DIR', try 'outreach init --example DIR', "
+        "or name one with --workspace DIR or OUTREACH_WORKSPACE"
+    )
+
+
+@dataclass(frozen=True)
+class InitReport:
+    root: Path
+    created: tuple[str, ...]
+    kept: tuple[str, ...]
+
+
+def shipped(name: str) -> str:
+    """The text of a file shipped with the package (templates, examples)."""
+    return resources.files("outreach.data").joinpath(name).read_text(encoding="utf-8")
+
+
+def shipped_template(name: str) -> str:
+    return resources.files("outreach.data.templates").joinpath(f"{name}.md").read_text("utf-8")
+
+
+def init_workspace(root: Path, *, example: bool) -> InitReport:
+    """Create the workspace's files; a file that exists is kept, never overwritten."""
+    files = {
+        MARKER: shipped("outreach.example.toml" if example else "outreach.toml"),
+        "goal.md": shipped("goal.example.md" if example else "goal.md"),
+        "contacts.yaml": shipped("contacts.example.yaml" if example else "contacts.yaml"),
+        ".gitignore": shipped("gitignore.txt"),
+        **{f"templates/{name}.md": shipped_template(name) for name in TEMPLATE_NAMES},
+    }
+    created, kept = [], []
+    for relative, text in files.items():
+        written = create_exclusive(root / relative, text)
+        (created if written else kept).append(relative)
+    for folder in ("drafts", "sent", ".outreach"):
+        (root / folder).mkdir(parents=True, exist_ok=True)
+    return InitReport(root, tuple(created), tuple(kept))

@@ -1,0 +1,140 @@
+"""YAML read as nodes, so that every value keeps the line it came from.
+
+PyYAML's C parser composes the node tree quickly; the loaders of this package
+turn nodes into typed values themselves, which gives them line numbers and the
+raw text of every scalar (so `yes` can be told apart from `true`).
+Aliases are refused: nothing here needs them, and they are how a small file
+expands into an enormous one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import yaml
+
+from outreach.errors import OutreachError, Problem, at
+
+try:
+    from yaml import CSafeLoader as Loader
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    from yaml import SafeLoader as Loader  # type: ignore[assignment]
+
+STR = "tag:yaml.org,2002:str"
+BOOL = "tag:yaml.org,2002:bool"
+NULL = "tag:yaml.org,2002:null"
+INT = "tag:yaml.org,2002:int"
+FLOAT = "tag:yaml.org,2002:float"
+TIMESTAMP = "tag:yaml.org,2002:timestamp"
+
+Node = yaml.Node
+ScalarNode = yaml.ScalarNode
+MappingNode = yaml.MappingNode
+SequenceNode = yaml.SequenceNode
+
+
+def line_of(node: yaml.Node, first_line: int = 1) -> int:
+    """The 1-based line a node starts on; first_line shifts it for embedded YAML."""
+    return int(node.start_mark.line) + first_line
+
+
+def compose(text: str, filename: str, first_line: int = 1) -> yaml.Node | None:
+    """The node tree of one YAML document, or None for an empty one."""
+    try:
+        root = yaml.compose(text, Loader=Loader)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = int(mark.line) + first_line if mark is not None else None
+        reason = error.problem or error.context or "not valid YAML"
+        raise OutreachError(Problem(at(filename, line), f"invalid YAML: {reason}")) from None
+    except yaml.YAMLError as error:
+        raise OutreachError(Problem(at(filename), f"invalid YAML: {error}")) from None
+    if root is not None:
+        _refuse_aliases(root, filename, first_line)
+    return root
+
+
+def _refuse_aliases(root: yaml.Node, filename: str, first_line: int) -> None:
+    # An alias is the same node object met twice in the tree.
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            raise OutreachError(
+                Problem(
+                    at(filename, line_of(node, first_line)),
+                    "YAML anchors and aliases (&name, *name) are not supported here",
+                )
+            )
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                stack.extend((key, value))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+
+
+def kind_of(node: yaml.Node) -> str:
+    """A word for what a node holds, for messages: 'a list', 'a mapping', 'text'..."""
+    if isinstance(node, yaml.MappingNode):
+        return "a mapping"
+    if isinstance(node, yaml.SequenceNode):
+        return "a list"
+    return {
+        BOOL: "true/false",
+        NULL: "nothing",
+        INT: "a number",
+        FLOAT: "a number",
+        TIMESTAMP: "a date",
+    }.get(node.tag, "text")
+
+
+def pairs(node: yaml.MappingNode) -> Iterator[tuple[yaml.Node, yaml.Node]]:
+    yield from node.value
+
+
+def is_null(node: yaml.Node) -> bool:
+    return isinstance(node, yaml.ScalarNode) and node.tag == NULL
+
+
+def scalar_text(node: yaml.Node) -> str | None:
+    """The raw text of a scalar, or None for a list, a mapping or a null."""
+    if isinstance(node, yaml.ScalarNode) and node.tag != NULL:
+        return str(node.value)
+    return None
+
+
+TRUE_WORDS = frozenset({"true", "True", "TRUE"})
+FALSE_WORDS = frozenset({"false", "False", "FALSE"})
+
+
+def boolean(node: yaml.Node) -> bool | str:
+    """True or False, or the reason the value is not a boolean."""
+    text = scalar_text(node)
+    if text is not None and node.tag in (BOOL, STR, INT):
+        if text in TRUE_WORDS:
+            return True
+        if text in FALSE_WORDS:
+            return False
+        if node.tag == BOOL:
+            return f"'{text}' is not a boolean here: write true or false"
+    return f"must be true or false, not {kind_of(node)}"
+
+
+def plain_value(node: yaml.Node) -> object:
+    """A scalar's value as a template would want it: str, int, float or bool."""
+    text = str(node.value)
+    if node.tag == INT:
+        try:
+            return int(text.replace("_", ""), 0)
+        except ValueError:
+            return text
+    if node.tag == FLOAT:
+        try:
+            return float(text.replace("_", ""))
+        except ValueError:
+            return text
+    if node.tag == BOOL:
+        return text in TRUE_WORDS or text.lower() in ("yes", "on", "y")
+    return text
