@@ -5,6 +5,7 @@ from __future__ import annotations
 from outreach.cli.app import cli
 from outreach.cli import (  # noqa: F401  (each module adds its commands to `cli`)
     draft_commands,
+    export_commands,
     setup_commands,
     template_commands,
 )

@@ -51,6 +51,17 @@ class OutreachGroup(click.Group):
             where = f"{error.filename}: " if error.filename else ""
             click.echo(f"Error: {where}{error.strerror or error}", err=True)
             ctx.exit(1)
+        except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt):
+            raise
+        except Exception as error:
+            if os.environ.get("OUTREACH_DEBUG"):
+                raise
+            click.echo(
+                f"Error: unexpected {type(error).__name__}: {error} "
+                "(a bug in outreach; OUTREACH_DEBUG=1 shows where)",
+                err=True,
+            )
+            ctx.exit(1)
 
 
 

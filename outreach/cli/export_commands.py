@@ -1,0 +1,89 @@
+"""`outreach export`: .eml drafts, the calendar of due dates, the journal as CSV."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import click
+
+from outreach.cli.app import App, cli, pass_app
+
+
+@cli.group()
+def export() -> None:
+    """Write drafts, due dates or the journal for other programs."""
+
+
+@export.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path), required=False)
+@pass_app
+def eml(app: App, directory: Path | None) -> None:
+    """Write each waiting draft as a .eml file that mail programs open as a draft.
+
+    DIRECTORY defaults to eml/ in the workspace.
+
+    \b
+    Example:
+      outreach export eml ~/Desktop/outreach-drafts
+    """
+    from outreach.drafts import list_drafts
+    from outreach.export import export_eml
+
+    workspace = app.workspace
+    written = export_eml(
+        list_drafts(workspace.drafts_dir), workspace.settings.me, directory or workspace.root / "eml"
+    )
+    for path in written:
+        click.echo(f"wrote {path}")
+    click.echo(f"{len(written)} .eml file{'s' if len(written) != 1 else ''} written.")
+
+
+@export.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path), required=False)
+@click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), help="Compute due dates as of DATE.")
+@pass_app
+def ics(app: App, file: Path | None, as_of: object) -> None:
+    """Write every due date as an all-day calendar event (FILE, or standard output).
+
+    Each event keeps its UID across exports, so importing again updates it.
+
+    \b
+    Example:
+      outreach export ics outreach.ics
+    """
+    from outreach.export import due_calendar
+    from outreach.files import atomic_write
+    from outreach.keeping import due_for
+
+    workspace = app.workspace
+    day = as_of.date() if hasattr(as_of, "date") else date.today()
+    data = due_calendar(due_for(workspace, day), workspace.settings.me)
+    if file is None:
+        click.get_binary_stream("stdout").write(data)
+    else:
+        atomic_write(file, data)
+        click.echo(f"wrote {file}", err=True)
+
+
+@export.command("csv")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path), required=False)
+@pass_app
+def csv_command(app: App, file: Path | None) -> None:
+    """Write the journal as CSV for a spreadsheet (FILE, or standard output).
+
+    \b
+    Example:
+      outreach export csv journal.csv
+    """
+    from outreach.export import journal_csv
+    from outreach.files import atomic_write
+    from outreach.journal import open_journal
+
+    with open_journal(app.workspace.journal_file) as journal:
+        text = journal_csv(journal.entries())
+    if file is None:
+        click.echo(text, nl=False)
+    else:
+        atomic_write(file, text)
+        click.echo(f"wrote {file}", err=True)

@@ -1,0 +1,110 @@
+"""Shared fixtures: every test runs in a temporary home, with a file-backed keyring."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from outreach.cli import cli
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Keep every test out of the real home folder, keyring and workspace."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    for name, sub in (
+        ("XDG_DATA_HOME", "data"),
+        ("XDG_CONFIG_HOME", "config"),
+        ("XDG_CACHE_HOME", "cache"),
+    ):
+        monkeypatch.setenv(name, str(home / sub))
+    # A real keyring backend that keeps its file in the temporary home.
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyrings.alt.file.PlaintextKeyring")
+    for name in ("OUTREACH_WORKSPACE", "OUTREACH_SMTP_PASSWORD", "VISUAL", "EDITOR"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("OUTREACH_RETRY_DELAY", "0.01")
+    monkeypatch.chdir(home)
+    return home
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    """A fresh `init --example` workspace."""
+    root = tmp_path / "ws"
+    result = CliRunner().invoke(cli, ["init", "--example", str(root)])
+    assert result.exit_code == 0, result.output
+    return root
+
+
+Invoke = Callable[..., Result]
+
+
+@pytest.fixture
+def run(workspace: Path) -> Invoke:
+    """Run the CLI in the example workspace: run("draft", "request", "--all")."""
+
+    def invoke(*args: str, input: str | None = None, env: dict[str, str] | None = None) -> Result:
+        return CliRunner().invoke(
+            cli, ["--workspace", str(workspace), *args], input=input, env=env, catch_exceptions=False
+        )
+
+    return invoke
+
+
+def outreach_command() -> list[str]:
+    """The installed console script, or the module where only the package is importable."""
+    script = shutil.which("outreach", path=os.path.dirname(sys.executable))
+    return [script] if script else [sys.executable, "-m", "outreach"]
+
+
+@pytest.fixture
+def run_installed() -> Callable[..., subprocess.CompletedProcess[str]]:
+    """Run the installed command as a subprocess, in the test's environment."""
+
+    def execute(
+        *args: str, cwd: Path | None = None, input: str | None = None, env: dict[str, str] | None = None,
+        timeout: float = 60,
+    ) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*outreach_command(), *args],
+            cwd=cwd,
+            input=input,
+            env={**os.environ, **(env or {})},
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+
+    return execute
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    """Every file under root (but caches), to assert that nothing was written."""
+    return {
+        str(p.relative_to(root)): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and not p.name.endswith((".json", "-wal", "-shm"))
+    }
+
+
+@pytest.fixture
+def no_writes(workspace: Path) -> Iterator[None]:
+    before = snapshot(workspace)
+    yield
+    assert snapshot(workspace) == before
