@@ -5,13 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from outreach.contacts import Contact
 from outreach.goal import Goal
-from outreach.journal import Summary
+from outreach.journal import Entry, Summary
 from outreach.settings import Limits
 from outreach.templates import Template
 from outreach.workspace import Workspace
+
+if TYPE_CHECKING:
+    from outreach.rendering import DraftResult as DraftResultLike
 
 REASONS = ("follow-up", "thank-you", "check-in")
 NOTHING = Summary("")
@@ -266,3 +270,54 @@ def giving_warnings(workspace: Workspace, people: Iterable[Contact], goal: Goal)
         for person in people
         if (line := _giving_warning(person, summaries.get(person.id, NOTHING), goal))
     ]
+
+
+def thank_you(
+    workspace: Workspace, person: str, *, note: str | None, template: str | None
+) -> DraftResultLike:
+    """Draft the thank-you for the latest meeting or call, naming what was discussed."""
+    from outreach.contacts import find_person
+    from outreach.errors import OutreachError
+    from outreach.rendering import draft_messages
+    from outreach.templates import list_templates, load_template
+
+    contact = find_person(workspace.load_contacts(), person)
+    name = template or _thank_you_template(workspace, list_templates(workspace.templates_dir))
+    days = workspace.settings.limits.follow_up_after
+    if load_template(workspace.templates_dir, name, days).kind != "thank-you":
+        raise OutreachError(f"templates/{name}.md is not a thank-you template")
+    meeting = _latest_meeting(workspace, contact.id)
+    warnings = []
+    if meeting is None:
+        warnings.append(
+            f"no meeting or call with {contact.label} is logged; log it with "
+            f"'outreach log add {contact.id} met' so the thank-you settles it"
+        )
+    result = draft_messages(
+        workspace, name, names=[contact.id], note=note or (meeting.note if meeting else None)
+    )
+    result.warnings[:0] = warnings
+    return result
+
+
+def _thank_you_template(workspace: Workspace, names: Sequence[str]) -> str:
+    from outreach.errors import OutreachError
+    from outreach.templates import load_template
+
+    if "thank-you" in names:
+        return "thank-you"
+    days = workspace.settings.limits.follow_up_after
+    kinds = [n for n in names if load_template(workspace.templates_dir, n, days).kind == "thank-you"]
+    if len(kinds) == 1:
+        return kinds[0]
+    raise OutreachError("name the thank-you template with --template (there is no thank-you.md)")
+
+
+def _latest_meeting(workspace: Workspace, person: str) -> Entry | None:
+    if not workspace.journal_file.exists():
+        return None
+    from outreach.journal import open_journal
+
+    with open_journal(workspace.journal_file) as journal:
+        meetings = [e for e in journal.entries(person) if e.kind in ("met", "call")]
+    return meetings[-1] if meetings else None

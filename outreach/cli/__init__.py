@@ -6,6 +6,8 @@ from outreach.cli.app import cli
 from outreach.cli import (  # noqa: F401  (each module adds its commands to `cli`)
     draft_commands,
     export_commands,
+    journal_commands,
+    send_commands,
     setup_commands,
     template_commands,
 )

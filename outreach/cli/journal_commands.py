@@ -1,0 +1,198 @@
+"""The journal and keeping in touch: log, due, plan, thank."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import click
+
+from outreach.cli.app import App, cli, json_option, notice, pass_app, print_json, print_table, warn
+
+DATE = click.DateTime(["%Y-%m-%d"])
+
+
+def _day(value: datetime | None) -> date:
+    return value.date() if value is not None else date.today()
+
+
+@cli.group(invoke_without_command=True)
+@json_option
+@click.pass_context
+def log(ctx: click.Context, as_json: bool) -> None:
+    """Show the journal: every send, reply, meeting, call, gift and note.
+
+    \b
+    Examples:
+      outreach log
+      outreach log show ada
+      outreach log add ada met --note "coffee; she suggested the Gridwise team" --on 2026-11-20
+    """
+    if ctx.invoked_subcommand is None:
+        _print_entries(ctx.ensure_object(App), None, as_json)
+
+
+@log.command()
+@click.argument("person")
+@json_option
+@pass_app
+def show(app: App, person: str, as_json: bool) -> None:
+    """Show one person's part of the journal.
+
+    \b
+    Example:
+      outreach log show ada --json
+    """
+    _print_entries(app, person, as_json)
+
+
+def _print_entries(app: App, person: str | None, as_json: bool) -> None:
+    from outreach.contacts import find_person
+    from outreach.journal import open_journal
+
+    workspace = app.workspace
+    person_id = find_person(workspace.load_contacts(), person).id if person else None
+    with open_journal(workspace.journal_file) as journal:
+        entries = journal.entries(person_id)
+    if as_json:
+        print_json([entry.as_json() for entry in entries])
+        return
+    if not entries:
+        click.echo("The journal is empty." if person is None else "Nothing logged with them yet.")
+        return
+    print_table(
+        ("date", "person", "kind", "what"),
+        [
+            (e.day, e.person, e.kind, " / ".join(x for x in (e.subject, e.note) if x))
+            for e in entries
+        ],
+    )
+
+
+@log.command()
+@click.argument("person")
+@click.argument("kind", type=click.Choice(["replied", "met", "call", "gave", "received", "note", "sent"]))
+@click.option("--note", help="What happened, in a few words.")
+@click.option("--on", "on", type=DATE, help="The day it happened (default: today).")
+@pass_app
+def add(app: App, person: str, kind: str, note: str | None, on: datetime | None) -> None:
+    """Add an entry: KIND is replied, met, call, gave, received, note, or sent
+    (a message sent outside outreach).
+
+    \b
+    Examples:
+      outreach log add ada replied
+      outreach log add jose call --note "portfolio advice" --on 2026-11-18
+      outreach log add grace gave --note "sent her the research templates"
+    """
+    from outreach.contacts import find_person
+    from outreach.journal import Entry, moment_on, now, open_journal
+
+    workspace = app.workspace
+    contact = find_person(workspace.load_contacts(), person)
+    moment = moment_on(on.date()) if on else now()
+    entry = Entry(
+        person=contact.id,
+        kind=kind,
+        at=moment,
+        day=on.date() if on else moment.astimezone().date(),
+        note=" ".join(note.split()) if note else None,
+    )
+    with open_journal(workspace.journal_file) as journal:
+        journal.add(entry)
+    click.echo(f"logged {kind} with {contact.label} on {entry.day}")
+    if kind in ("met", "call"):
+        click.echo(f"A thank-you is due: outreach thank {contact.id}")
+
+
+@cli.command()
+@click.option("--as-of", type=DATE, help="Compute what is due on DATE (default: today).")
+@json_option
+@pass_app
+def due(app: App, as_of: datetime | None, as_json: bool) -> None:
+    """List what falls due: follow-ups, thank-yous and check-ins, most overdue first.
+
+    \b
+    Examples:
+      outreach due
+      outreach due --as-of 2026-12-01 --json
+    """
+    from outreach.keeping import due_for
+
+    day = _day(as_of)
+    items = [item for item in due_for(app.workspace, day) if item.due <= day]
+    if as_json:
+        print_json([item.as_json() for item in items])
+        return
+    if not items:
+        click.echo(f"Nothing is due on {day}.")
+        return
+    print_table(
+        ("due", "late", "person", "reason", "detail"),
+        [
+            (
+                item.due,
+                f"{(day - item.due).days}d" if item.due < day else "today",
+                item.person.label,
+                item.reason,
+                item.detail,
+            )
+            for item in items
+        ],
+    )
+    click.echo("\nDraft them with: outreach draft follow-up --due, outreach draft check-in --due, "
+               "outreach thank PERSON")
+
+
+@cli.command()
+@click.option("--as-of", type=DATE, help="Plan as of DATE (default: today).")
+@json_option
+@pass_app
+def plan(app: App, as_of: datetime | None, as_json: bool) -> None:
+    """Propose who to ask next, and why, within limits.max_new.
+
+    \b
+    Examples:
+      outreach plan
+      outreach draft request --plan
+    """
+    from outreach.keeping import plan_for
+
+    result = plan_for(app.workspace, _day(as_of))
+    for line in result.warnings:
+        warn(line)
+    if as_json:
+        print_json([{"person": p.person.id, "reason": p.reason} for p in result.proposals])
+        return
+    click.echo(
+        f"{len(result.counting)} of {result.max_new} requests still wait for an answer"
+        + (f" ({', '.join(result.counting)})" if result.counting else "")
+        + "."
+    )
+    if not result.proposals:
+        click.echo("Nobody to ask now: wait for answers, or raise limits.max_new in outreach.toml.")
+        return
+    print_table(("person", "why"), [(p.person.label, p.reason) for p in result.proposals])
+    click.echo("\nDraft these requests with: outreach draft request --plan")
+
+
+@cli.command()
+@click.argument("person")
+@click.option("--note", help="What you talked about (default: the meeting's own note).")
+@click.option("--template", default=None, help="A thank-you template (default: thank-you).")
+@pass_app
+def thank(app: App, person: str, note: str | None, template: str | None) -> None:
+    """Draft the thank-you for the latest meeting or call with PERSON.
+
+    \b
+    Example:
+      outreach thank jose --note "the intro to the Gridwise design team"
+    """
+    from outreach.keeping import thank_you
+
+    result = thank_you(app.workspace, person, note=note, template=template)
+    for line in result.warnings:
+        warn(line)
+    for line in result.notices:
+        notice(line)
+    for path in result.written:
+        click.echo(f"drafted {path.relative_to(app.workspace.root)}. Next: outreach review")

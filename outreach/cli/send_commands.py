@@ -1,0 +1,222 @@
+"""Sending and credentials: send, auth login | status | logout."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING
+
+import click
+
+from outreach.cli.app import App, cli, pass_app, warn
+
+if TYPE_CHECKING:
+    from outreach.drafts import Draft
+    from outreach.sending import Outcome
+
+
+def _has_terminal() -> bool:
+    return sys.stdin.isatty()
+
+
+def _prompt_password(text: str) -> str:
+    return str(click.prompt(text, hide_input=True))
+
+
+@cli.command()
+@click.option("--dry-run", is_flag=True, help="Show the messages as they would go; send nothing.")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask before sending.")
+@click.option("--limit", type=click.IntRange(min=0), help="Send at most N messages.")
+@click.option("--retry-unknown", is_flag=True, help="Also send drafts whose last send was cut off.")
+@pass_app
+def send(app: App, dry_run: bool, yes: bool, limit: int | None, retry_unknown: bool) -> None:
+    """Send the approved drafts through your mail account, each at most once.
+
+    Says what it is about to do and asks first (unless --yes). Logs in once; keeps
+    per_minute and per_day; moves each sent draft to sent/ and logs it.
+
+    \b
+    Examples:
+      outreach send --dry-run
+      outreach send --limit 5
+      outreach send --yes
+    """
+    from outreach.credentials import find_password
+    from outreach.errors import OutreachError, Problem
+    from outreach.journal import open_journal
+    from outreach.sending import Sender, open_session, prepare, send_lock
+
+    workspace = app.workspace
+    settings = workspace.settings
+    with send_lock(workspace), open_journal(workspace.journal_file) as journal:
+        queue = prepare(workspace, journal, limit=limit, retry_unknown=retry_unknown)
+        for path in queue.filed:
+            click.echo(f"filed {path.relative_to(workspace.root)} (sent by an earlier run)")
+        for draft in queue.unknown:
+            warn(
+                f"drafts/{draft.name}: a send was cut off and nobody knows whether it arrived; "
+                "check your Sent folder, then delete the draft or use --retry-unknown"
+            )
+        broken = [Problem(f"drafts/{d.name}", d.broken or "") for d in queue.broken]
+        for problem in broken:
+            click.echo(f"Error: {problem} (not sent)", err=True)
+        waiting = _waiting_note(queue.over_day, queue.over_limit, queue.next_slot)
+        if not queue.ready:
+            click.echo("Nothing to send. " + (waiting or "Approve drafts with: outreach review"))
+            if broken:
+                raise OutreachError(*broken)
+            return
+        if dry_run:
+            _show_dry_run(queue.ready, workspace)
+            click.echo(f"Dry run: {len(queue.ready)} message(s) shown, nothing sent. "
+                       "Send them with: outreach send")
+            return
+        smtp = settings.smtp
+        login = f" as {smtp.user}" if smtp.user else " without a login"
+        click.echo(
+            f"About to send {len(queue.ready)} message(s) from {settings.me.name} "
+            f"<{settings.me.email}> through {smtp.host}:{smtp.port} ({smtp.security}){login}, "
+            f"from the workspace {workspace.root}."
+        )
+        if waiting:
+            click.echo(waiting)
+        if not yes:
+            click.confirm("Send them?", abort=True)
+        password = (
+            find_password(smtp, _prompt_password if _has_terminal() else None) if smtp.user else None
+        )
+        session = open_session(workspace, password)
+        retrying = frozenset(d.message_id for d in queue.ready) & journal.unfinished()
+        progress = _Progress(len(queue.ready), workspace.root)
+        try:
+            outcomes = Sender(workspace, journal, session, progress.report, retrying).run(
+                queue.ready
+            )
+        finally:
+            progress.close()
+    counts = {key: sum(o.result == key for o in outcomes) for key in ("sent", "failed", "unknown", "left")}
+    untried = len(queue.ready) - len(outcomes)
+    counts["left"] += untried
+    click.echo(", ".join(f"{n} {key}" for key, n in counts.items()) + "." + (f" {waiting}" if waiting else ""))
+    problems = [
+        Problem(f"drafts/{o.draft.name}", o.detail) for o in outcomes if o.result in ("failed", "left")
+    ]
+    if untried:
+        problems.append(Problem("", f"{untried} approved draft(s) were not tried; run send again later"))
+    if problems or broken:
+        raise OutreachError(*broken, *problems)
+
+
+def _waiting_note(over_day: int, over_limit: int, next_slot: object) -> str:
+    parts = []
+    if over_day:
+        when = f" (from about {next_slot:%Y-%m-%d %H:%M})" if next_slot else ""  # type: ignore[str-format]
+        parts.append(f"{over_day} wait for tomorrow: per_day is reached{when}.")
+    if over_limit:
+        parts.append(f"{over_limit} left by --limit.")
+    return " ".join(parts)
+
+
+def _show_dry_run(drafts: list[Draft], workspace: object) -> None:
+    from outreach.mail import build_message
+    from outreach.workspace import Workspace
+
+    assert isinstance(workspace, Workspace)
+    for draft in drafts:
+        message = build_message(draft, workspace.settings.me)
+        click.echo(click.style(f"--- drafts/{draft.name}", bold=True))
+        for header in ("From", "To", "Reply-To", "Subject", "Message-ID"):
+            if message[header]:
+                click.echo(f"{header}: {draft.get(header.lower().replace('-', '_')) or message[header]}")
+        click.echo("")
+        click.echo(draft.body, nl=False)
+        click.echo("")
+
+
+class _Progress:
+    """A progress bar on a terminal; a line per message otherwise."""
+
+    def __init__(self, total: int, root: object) -> None:
+        self.root = root
+        self.bar = (
+            click.progressbar(length=total, label="Sending", file=sys.stderr)
+            if sys.stderr.isatty() and total > 1
+            else None
+        )
+        if self.bar is not None:
+            self.bar.__enter__()
+
+    def report(self, outcome: Outcome) -> None:
+        if self.bar is not None:
+            self.bar.update(1)
+        if outcome.result == "sent":
+            if self.bar is None:
+                click.echo(f"sent    {outcome.draft.get('to')}: {outcome.draft.get('subject')}")
+        else:
+            click.echo(f"{outcome.result:7} drafts/{outcome.draft.name}: {outcome.detail}", err=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+
+
+@cli.group()
+def auth() -> None:
+    """Store, check or remove the SMTP password in the system keyring."""
+
+
+@auth.command()
+@pass_app
+def login(app: App) -> None:
+    """Ask for the SMTP password and keep it in the system keyring.
+
+    Without a terminal, the password is read from standard input.
+
+    \b
+    Examples:
+      outreach auth login
+      pass show mail/app-password | outreach auth login
+    """
+    from outreach.credentials import store_password
+
+    smtp = app.workspace.settings.smtp
+    if not smtp.user:
+        raise click.UsageError("smtp.user is not set in outreach.toml: there is no login to keep")
+    if _has_terminal():
+        password = _prompt_password(f"SMTP password for {smtp.user} at {smtp.host}")
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    store_password(smtp, password)
+    click.echo(f"Stored the password for {smtp.user} in the system keyring (service 'outreach').")
+
+
+@auth.command()
+@pass_app
+def status(app: App) -> None:
+    """Say where the password would come from, without showing it.
+
+    \b
+    Example:
+      outreach auth status
+    """
+    from outreach.credentials import password_source
+
+    source = password_source(app.workspace.settings.smtp, _has_terminal())
+    click.echo(f"Password: {source.detail}")
+
+
+@auth.command()
+@pass_app
+def logout(app: App) -> None:
+    """Remove the password from the system keyring.
+
+    \b
+    Example:
+      outreach auth logout
+    """
+    from outreach.credentials import forget_password
+
+    smtp = app.workspace.settings.smtp
+    if forget_password(smtp):
+        click.echo(f"Removed the password for {smtp.user} from the system keyring.")
+    else:
+        click.echo(f"No password for {smtp.user} was in the system keyring.")

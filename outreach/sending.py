@@ -1,0 +1,269 @@
+"""A send run: the approved drafts, each sent at most once, every outcome in the journal.
+
+The journal records an attempt once the server has accepted sender and
+recipient, right before the message goes, and the outcome after. A run that
+dies between the two leaves the attempt open: that draft is `unknown` and is
+never resent unless the person asks (`--retry-unknown`).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from outreach import durations
+from outreach.drafts import Draft, list_drafts, render_draft, sent_path, set_status, with_headers
+from outreach.errors import Busy, OutreachError, Problem, SendError
+from outreach.files import atomic_write
+from outreach.journal import Entry, Journal, now
+from outreach.mail import build_message
+from outreach.settings import Settings
+from outreach.transport import Dropped, Refused, Session, Unanswered
+from outreach.workspace import Workspace
+
+TRIES = 4
+
+
+def retry_delay() -> float:
+    """The first back-off delay in seconds; it doubles with each try."""
+    return float(os.environ.get("OUTREACH_RETRY_DELAY", "2"))
+
+
+@contextmanager
+def send_lock(workspace: Workspace) -> Iterator[None]:
+    """One send per workspace at a time; the kernel drops the lock when a process dies."""
+    workspace.state_dir.mkdir(parents=True, exist_ok=True)
+    with workspace.lock_file.open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise Busy(
+                "another 'outreach send' is running in this workspace; wait for it to finish"
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@dataclass
+class Outcome:
+    draft: Draft
+    result: str  # sent | failed | unknown | left
+    detail: str = ""
+    moved_to: Path | None = None
+    server_down: bool = False  # left because the server could not be reached: stop the run
+
+
+@dataclass
+class Queue:
+    """What a run will send, and what it holds back and why."""
+
+    ready: list[Draft]
+    unknown: list[Draft] = field(default_factory=list)
+    broken: list[Draft] = field(default_factory=list)
+    filed: list[Path] = field(default_factory=list)  # sent earlier, filed now
+    over_day: int = 0  # approved drafts left for the rolling per_day limit
+    over_limit: int = 0  # approved drafts left by --limit
+    next_slot: datetime | None = None
+
+
+def prepare(
+    workspace: Workspace, journal: Journal, *, limit: int | None, retry_unknown: bool
+) -> Queue:
+    """Settle what earlier runs left, then choose the approved drafts this run may send."""
+    settings = workspace.settings
+    cut_off = journal.unfinished()
+    sent_ids = journal.sent_ids()
+    ready: list[Draft] = []
+    queue = Queue(ready)
+    for draft in list_drafts(workspace.drafts_dir):
+        if draft.broken:
+            if draft.get("status") == "approved":
+                queue.broken.append(draft)
+            continue
+        if draft.message_id in sent_ids:  # sent, but the run died before filing it
+            queue.filed.append(_file_as_sent(workspace, draft, date.today()))
+            continue
+        if draft.message_id in cut_off:
+            if retry_unknown:
+                ready.append(draft)
+            else:
+                if draft.status != "unknown":
+                    draft = set_status(draft, "unknown")
+                queue.unknown.append(draft)
+            continue
+        if draft.status == "approved":
+            ready.append(draft)
+    allowed = len(ready)
+    if settings.limits.per_day:
+        day_ago = now() - timedelta(days=1)
+        room = max(0, settings.limits.per_day - journal.sent_since(day_ago))
+        if room < allowed:
+            queue.over_day = allowed - room
+            oldest = journal.oldest_sent_since(day_ago)
+            queue.next_slot = (oldest + timedelta(days=1)) if oldest else None
+            allowed = room
+    if limit is not None and limit < allowed:
+        queue.over_limit = allowed - limit
+        allowed = limit
+    queue.ready = ready[:allowed]
+    return queue
+
+
+def _file_as_sent(workspace: Workspace, draft: Draft, day: date) -> Path:
+    """Move a sent draft to sent/YYYY-MM-DD--PERSON--TEMPLATE.md."""
+    target = sent_path(workspace.sent_dir, day, draft)
+    sent = with_headers(
+        draft, status="sent", sent=datetime.now().astimezone().isoformat(timespec="seconds")
+    )
+    atomic_write(target, render_draft(sent.headers, sent.body))
+    draft.path.unlink(missing_ok=True)
+    return target
+
+
+def sent_entry(draft: Draft) -> Entry:
+    moment = now()
+    follow_up = draft.get("follow_up_after")
+    return Entry(
+        person=draft.person,
+        kind="sent",
+        at=moment,
+        day=moment.astimezone().date(),
+        subject=draft.get("subject"),
+        message_id=draft.message_id,
+        template=draft.template,
+        template_kind=draft.get("kind"),
+        follow_up_after=durations.parse_days(follow_up) if follow_up else None,
+    )
+
+
+class Sender:
+    """Sends a queue over one logged-in session, keeping per_minute and retrying what is safe."""
+
+    def __init__(
+        self,
+        workspace: Workspace,
+        journal: Journal,
+        session: Session,
+        report: Callable[[Outcome], None],
+        retrying: frozenset[str] = frozenset(),
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.retrying = retrying  # message ids of `unknown` drafts the person chose to resend
+        self.workspace = workspace
+        self.settings: Settings = workspace.settings
+        self.journal = journal
+        self.session = session
+        self.report = report
+        self.sleep = sleep
+
+    def run(self, drafts: Sequence[Draft]) -> list[Outcome]:
+        outcomes: list[Outcome] = []
+        interval = 60.0 / self.settings.limits.per_minute if self.settings.limits.per_minute else 0
+        last_start: float | None = None
+        try:
+            for draft in drafts:
+                if interval and last_start is not None:
+                    self.sleep(max(0.0, last_start + interval - time.monotonic()))
+                last_start = time.monotonic()
+                outcome = self._send_one(draft)
+                outcomes.append(outcome)
+                self.report(outcome)
+                if outcome.server_down:
+                    break
+        finally:
+            self.session.close()
+        return outcomes
+
+    def _send_one(self, draft: Draft) -> Outcome:
+        me = self.settings.me
+        data = build_message(draft, me).as_bytes()
+        delay = retry_delay()
+        last_problem = ""
+        server_down = False
+        for attempt in range(TRIES):
+            if attempt:
+                self.sleep(delay)
+                delay *= 2
+            server_down = False
+            try:
+                self.session.send(
+                    me.email,
+                    draft.address,
+                    data,
+                    before_data=lambda: self.journal.begin_attempt(
+                        draft.message_id, draft.person, draft.name
+                    ),
+                )
+            except Refused as refusal:
+                if refusal.stage == "message":
+                    self._known_not_sent(draft)
+                if refusal.stage == "sender" and not refusal.temporary:
+                    raise SendError(
+                        f"{self.settings.smtp.host} refused the sender {me.email}: {refusal}; "
+                        "nothing more was sent"
+                    ) from None
+                if refusal.temporary:
+                    last_problem = f"temporarily refused: {refusal}"
+                    continue
+                self.journal.record_failed(draft.message_id, str(refusal))
+                failed = set_status(draft, "failed", error=f"{refusal.stage} refused: {refusal}")
+                return Outcome(failed, "failed", f"{refusal.stage} refused: {refusal}")
+            except Dropped as drop:
+                self._known_not_sent(draft)
+                last_problem = f"connection lost before the message went: {drop}"
+                server_down = True
+                continue
+            except Unanswered as silence:
+                unknown = set_status(draft, "unknown")
+                return Outcome(
+                    unknown,
+                    "unknown",
+                    f"the connection dropped after the message was sent ({silence}); "
+                    "it may or may not have arrived",
+                )
+            self.journal.record_sent(sent_entry(draft))
+            moved = _file_as_sent(self.workspace, draft, date.today())
+            return Outcome(draft, "sent", moved_to=moved)
+        return Outcome(
+            draft, "left", f"{last_problem}; still approved for the next run", server_down=server_down
+        )
+
+    def _known_not_sent(self, draft: Draft) -> None:
+        # A resent `unknown` draft stays unknown: its first attempt may still have arrived.
+        if draft.message_id not in self.retrying:
+            self.journal.forget_attempt(draft.message_id)
+
+
+def open_session(workspace: Workspace, password: str | None) -> Session:
+    """Log in once for the whole run."""
+    smtp = workspace.settings.smtp
+    if not smtp.host:
+        raise OutreachError(Problem("outreach.toml", "smtp.host is not set: nowhere to send"))
+    if smtp.security == "none" and smtp.user and not smtp.is_loopback:
+        raise SendError(
+            Problem(
+                "outreach.toml",
+                "smtp.security is none: the password would cross the network in clear text; "
+                "use ssl or starttls (none is allowed only for a server on this machine)",
+            )
+        )
+    session = Session(smtp, password)
+    delay = retry_delay()
+    for attempt in range(TRIES):
+        try:
+            session.connect()
+            return session
+        except Dropped as error:
+            if attempt == TRIES - 1:
+                raise SendError(f"{error}; nothing was sent") from None
+            time.sleep(delay)
+            delay *= 2
+    raise AssertionError("unreachable")
