@@ -30,6 +30,10 @@ def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
         monkeypatch.setenv(name, str(home / sub))
     # A real keyring backend that keeps its file in the temporary home.
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyrings.alt.file.PlaintextKeyring")
+    import keyring.core
+
+    # keyring picks its backend once per process: make it pick again from this environment.
+    monkeypatch.setattr(keyring.core, "_keyring_backend", None)
     for name in ("OUTREACH_WORKSPACE", "OUTREACH_SMTP_PASSWORD", "VISUAL", "EDITOR"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("OUTREACH_RETRY_DELAY", "0.01")

@@ -1,0 +1,350 @@
+"""Sending for real to an SMTP server on 127.0.0.1: at most once, every outcome in the journal."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Invoke, outreach_command
+from tests.smtp_server import PASSWORD, USER, Behaviour, smtp_server
+
+PEOPLE = ["ada-lovelace", "jose-nunez", "grace-hopper", "mei-chen"]
+ADDRESSES = ["ada@example.org", "jose@example.org", "grace.hopper@example.org", "mei@example.org"]
+
+
+def configure(workspace: Path, port: int, *, user: bool = True, per_minute: int = 0,
+              per_day: int = 100, host: str = "127.0.0.1", security: str = "none") -> None:
+    settings = workspace / "outreach.toml"
+    text = settings.read_text()
+    text = re.sub(r'host = ".*"', f'host = "{host}"', text)
+    text = re.sub(r"port = \d+", f"port = {port}", text)
+    text = re.sub(r'security = ".*"', f'security = "{security}"', text)
+    text = re.sub(r"per_minute = \d+", f"per_minute = {per_minute}", text)
+    text = re.sub(r"per_day = \d+", f"per_day = {per_day}", text)
+    if not user:
+        text = re.sub(r'(?m)^user = .*\n', "", text)
+    settings.write_text(text)
+
+
+def approve_requests(run: Invoke, *people: str) -> None:
+    result = run("draft", "request", *(people or ("--all",)))
+    assert result.exit_code == 0, result.output
+    result = run("approve", "--all")
+    assert result.exit_code == 0, result.output
+
+
+def statuses(run: Invoke) -> dict[str, str]:
+    result = run("drafts", "--json")
+    return {row["person"]: row["status"] for row in json.loads(result.stdout)}
+
+
+PASSWORD_ENV = {"OUTREACH_SMTP_PASSWORD": PASSWORD}
+
+
+def test_a_batch_arrives_over_one_login_with_its_headers(run: Invoke, workspace: Path) -> None:
+    with smtp_server() as (server, port):
+        configure(workspace, port)
+        approve_requests(run)
+        drafted = {p: (workspace / "drafts" / f"{p}--request.md").read_text() for p in PEOPLE}
+        result = run("send", "--yes", env=PASSWORD_ENV)
+    assert result.exit_code == 0, result.output
+    assert "4 sent, 0 failed, 0 unknown, 0 left." in result.stdout
+    assert server.logins == 1
+    assert sorted(server.recipients()) == sorted(ADDRESSES)
+    by_to = {m["To"].addresses[0].addr_spec: m for m in server.messages}
+    jose = by_to["jose@example.org"]
+    assert str(jose["To"]) == "José Núñez <jose@example.org>"
+    assert str(jose["From"]) == "Sam Rivera <sam@example.org>"
+    assert str(jose["Reply-To"]) == "sam.rivera@example.com"
+    assert jose["Date"] is not None
+    assert jose.get_content_type() == "text/plain"
+    assert jose.get_content_charset() == "utf-8"
+    message_id = re.search(r"message_id: (.*)", drafted["jose-nunez"]).group(1)  # type: ignore[union-attr]
+    assert jose["Message-ID"] == message_id
+    body = jose.get_content().replace("\r\n", "\n")  # the wire uses CRLF
+    assert body.startswith("Hi José,\n\nI hope you are well")
+    assert "\n\nThank you,\nSam Rivera\n" in body
+    assert "<br>" not in body
+    assert len({m["Message-ID"] for m in server.messages}) == 4
+    # Filed under sent/ and in the journal, with the template's follow-up kept.
+    assert not list((workspace / "drafts").glob("*.md"))
+    sent = sorted(p.name for p in (workspace / "sent").glob("*.md"))
+    assert len(sent) == 4 and all(re.match(r"\d{4}-\d\d-\d\d--[a-z-]+--request\.md", n) for n in sent)
+    log = json.loads(run("log", "--json").stdout)
+    assert {e["person"] for e in log} == set(PEOPLE)
+    assert all(e["kind"] == "sent" and e["message_id"] for e in log)
+
+
+def test_a_second_send_sends_nothing(run: Invoke, workspace: Path) -> None:
+    with smtp_server() as (server, port):
+        configure(workspace, port)
+        approve_requests(run, "ada")
+        assert run("send", "--yes", env=PASSWORD_ENV).exit_code == 0
+        again = run("send", "--yes", env=PASSWORD_ENV)
+    assert again.exit_code == 0
+    assert "Nothing to send" in again.stdout
+    assert len(server.messages) == 1
+
+
+def test_dry_run_shows_messages_and_sends_nothing(run: Invoke, workspace: Path) -> None:
+    with smtp_server() as (server, port):
+        configure(workspace, port)
+        approve_requests(run, "ada")
+        result = run("send", "--dry-run")
+    assert result.exit_code == 0
+    assert "To: Ada Lovelace <ada@example.org>" in result.stdout
+    assert "nothing sent" in result.stdout
+    assert server.messages == []
+    assert statuses(run) == {"ada-lovelace": "approved"}
+
+
+def test_it_asks_before_sending_and_names_what_and_where(run: Invoke, workspace: Path) -> None:
+    with smtp_server() as (server, port):
+        configure(workspace, port)
+        approve_requests(run, "ada", "grace")
+        declined = run("send", input="n\n", env=PASSWORD_ENV)
+        assert declined.exit_code == 1
+        assert "About to send 2 message(s) from Sam Rivera <sam@example.org>" in declined.stdout
+        assert f"127.0.0.1:{port}" in declined.stdout and str(workspace) in declined.stdout
+        assert server.messages == []
+        accepted = run("send", input="y\n", env=PASSWORD_ENV)
+    assert accepted.exit_code == 0, accepted.output
+    assert len(server.messages) == 2
+
+
+def test_temporary_refusals_are_retried_and_permanent_ones_fail(run: Invoke, workspace: Path) -> None:
+    behaviour = Behaviour(
+        rcpt={"grace.hopper@example.org": ["550 5.1.1 No such user"], "mei@example.org": ["421 4.3.2 Shutting down"]},
+        data={"ada@example.org": ["451 4.3.0 Try again later"], "jose@example.org": ["554 5.6.0 Message rejected"]},
+    )
+    with smtp_server(behaviour) as (server, port):
+        configure(workspace, port)
+        approve_requests(run)
+        result = run("send", "--yes", env=PASSWORD_ENV)
+    assert result.exit_code == 1
+    assert "2 sent, 2 failed, 0 unknown, 0 left." in result.stdout
+    assert sorted(server.recipients()) == ["ada@example.org", "mei@example.org"]
+    assert server.logins == 2  # the 421 closed the connection once
+    left = statuses(run)
+    assert left == {"grace-hopper": "failed", "jose-nunez": "failed"}
+    grace = (workspace / "drafts" / "grace-hopper--request.md").read_text()
+    assert "error: recipient refused: 550 5.1.1 No such user" in grace
+    assert "Error: drafts/jose-nunez--request.md: message refused: 554 5.6.0 Message rejected" in result.stderr
+
+
+def test_a_drop_after_the_message_is_unknown_and_never_resent(run: Invoke, workspace: Path) -> None:
+    behaviour = Behaviour(drop_after_data={"jose@example.org"})
+    with smtp_server(behaviour) as (server, port):
+        configure(workspace, port)
+        approve_requests(run)
+        first = run("send", "--yes", env=PASSWORD_ENV)
+        assert "3 sent, 0 failed, 1 unknown, 0 left." in first.stdout
+        assert statuses(run) == {"jose-nunez": "unknown"}
+        second = run("send", "--yes", env=PASSWORD_ENV)
+        assert "Nothing to send" in second.stdout
+        assert "cut off" in second.stderr
+        assert sorted(server.recipients()) == sorted(ADDRESSES)  # each once
+        retried = run("send", "--yes", "--retry-unknown", env=PASSWORD_ENV)
+    assert retried.exit_code == 0, retried.output
+    assert server.recipients().count("jose@example.org") == 2  # only because the person asked
+    assert statuses(run) == {}
+
+
+def test_a_wrong_password_stops_the_run_with_every_draft_approved(run: Invoke, workspace: Path) -> None:
+    with smtp_server() as (server, port):
+        configure(workspace, port)
+        approve_requests(run)
+        result = run("send", "--yes", env={"OUTREACH_SMTP_PASSWORD": "Wr0ng-Pa55"})
+    assert result.exit_code == 1
+    assert "refused the login for sam@example.org: 535" in result.stderr
+    assert "Traceback" not in result.output and "Wr0ng-Pa55" not in result.output
+    assert server.messages == []
+    assert set(statuses(run).values()) == {"approved"}
+
+
+def test_a_refused_sender_stops_the_run(run: Invoke, workspace: Path) -> None:
+    with smtp_server(login=False) as (server, port):
+        configure(workspace, port, user=False)
+        settings = workspace / "outreach.toml"
+        settings.write_text(settings.read_text().replace('email = "sam@example.org"', 'email = "sam@blocked.example.org"'))
+
+        async def refuse(*args: object) -> str:
+            return "553 5.7.1 Sender not allowed"
+
+        server.handle_MAIL = refuse  # type: ignore[attr-defined]
+        approve_requests(run)
+        result = run("send", "--yes")
+    assert result.exit_code == 1
+    assert "refused the sender sam@blocked.example.org: 553" in result.stderr
+    assert server.messages == []
+    assert set(statuses(run).values()) == {"approved"}
+
+
+def test_per_day_and_limit_hold_messages_back(run: Invoke, workspace: Path) -> None:
+    with smtp_server() as (server, port):
+        configure(workspace, port, per_day=3)
+        approve_requests(run)
+        first = run("send", "--yes", "--limit", "2", env=PASSWORD_ENV)
+        assert "2 sent" in first.stdout
+        assert "1 wait for tomorrow" in first.stdout and "1 left by --limit" in first.stdout
+        second = run("send", "--yes", env=PASSWORD_ENV)
+        assert "1 sent" in second.stdout and "1 wait for tomorrow" in second.stdout
+        third = run("send", "--yes", env=PASSWORD_ENV)
+    assert "Nothing to send" in third.stdout and "1 wait for tomorrow" in third.stdout
+    assert len(server.messages) == 3
+
+
+def test_a_clear_text_login_to_another_machine_is_refused(run: Invoke, workspace: Path) -> None:
+    configure(workspace, 2525, host="smtp.example.org")
+    approve_requests(run, "ada")
+    result = run("send", "--yes", env=PASSWORD_ENV)
+    assert result.exit_code == 1
+    assert "clear text" in result.stderr
+
+
+def test_auth_login_status_logout_use_the_keyring(run: Invoke, workspace: Path, isolated_home: Path) -> None:
+    assert "not in the system keyring" in run("auth", "status").stdout
+    stored = run("auth", "login", input=PASSWORD + "\n")
+    assert stored.exit_code == 0, stored.output
+    assert PASSWORD not in stored.output
+    assert "from the system keyring (PlaintextKeyring)" in run("auth", "status").stdout
+    with smtp_server() as (server, port):
+        configure(workspace, port)
+        approve_requests(run, "ada")
+        assert run("send", "--yes").exit_code == 0
+    assert server.logins == 1
+    assert "from the environment" in run("auth", "status", env=PASSWORD_ENV).stdout
+    assert "Removed" in run("auth", "logout").stdout
+    assert "No password" in run("auth", "logout").stdout
+    # The password lives only in the keyring's own file, never in the workspace.
+    for path in workspace.rglob("*"):
+        if path.is_file():
+            assert PASSWORD.encode() not in path.read_bytes(), path
+
+
+def test_no_keyring_backend_names_both_ways_out(run: Invoke, workspace: Path, run_installed) -> None:  # type: ignore[no-untyped-def]
+    env = {"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
+    with smtp_server() as (server, port):
+        configure(workspace, port)
+        approve_requests(run, "ada")
+        result = run_installed("--workspace", str(workspace), "send", "--yes", env=env)
+        login = run_installed("--workspace", str(workspace), "auth", "login", input="secret\n", env=env)
+    assert result.returncode == 1 and login.returncode == 1
+    assert server.messages == []
+    for output in (result.stderr, login.stderr):
+        assert "no system keyring" in output
+        assert "OUTREACH_SMTP_PASSWORD" in output and "keyrings.alt" in output
+        assert "Traceback" not in output
+
+
+def _installed(workspace: Path, *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [*outreach_command(), "--workspace", str(workspace), *args],
+        env={**os.environ, **PASSWORD_ENV},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_two_sends_at_once_the_second_is_refused(run: Invoke, workspace: Path) -> None:
+    behaviour = Behaviour(stall_on="jose@example.org")
+    with smtp_server(behaviour) as (server, port):
+        configure(workspace, port)
+        approve_requests(run)
+        first = _installed(workspace, "send", "--yes")
+        assert behaviour.stalled.wait(30)
+        second = run("send", "--yes", env=PASSWORD_ENV)
+        first.kill()
+        first.communicate()
+    assert second.exit_code == 1
+    assert "another 'outreach send' is running" in second.stderr
+
+
+def test_killed_mid_batch_nothing_arrives_twice(run: Invoke, workspace: Path) -> None:
+    behaviour = Behaviour(stall_on="grace.hopper@example.org")
+    with smtp_server(behaviour) as (server, port):
+        configure(workspace, port)
+        approve_requests(run)
+        batch = _installed(workspace, "send", "--yes")
+        assert behaviour.stalled.wait(30)
+        batch.send_signal(signal.SIGKILL)  # the journal holds grace's attempt, with no outcome
+        batch.communicate()
+        assert statuses(run).get("grace-hopper") == "unknown"
+        behaviour.stall_on = None
+        again = subprocess.run(
+            [*outreach_command(), "--workspace", str(workspace), "send", "--yes"],
+            env={**os.environ, **PASSWORD_ENV}, capture_output=True, text=True, timeout=60,
+        )
+    assert again.returncode == 0, again.stderr
+    recipients = server.recipients()
+    assert sorted(set(recipients)) == sorted(ADDRESSES)  # everything arrived
+    assert len(recipients) == len(set(recipients))  # nothing twice
+    assert statuses(run) == {"grace-hopper": "unknown"}  # at most one unknown, left to the person
+
+
+def test_a_lock_left_by_a_killed_run_does_not_block(run: Invoke, workspace: Path) -> None:
+    behaviour = Behaviour(stall_on="ada@example.org")
+    with smtp_server(behaviour) as (server, port):
+        configure(workspace, port)
+        approve_requests(run, "ada")
+        batch = _installed(workspace, "send", "--yes")
+        assert behaviour.stalled.wait(30)
+        batch.kill()
+        batch.communicate()
+        approve_requests(run, "mei")
+        deadline = time.monotonic() + 10
+        result = run("send", "--yes", env=PASSWORD_ENV)
+        assert time.monotonic() < deadline
+    assert result.exit_code == 0, result.output
+    assert "1 sent" in result.stdout
+
+
+def test_log_add_show_and_json(run: Invoke) -> None:
+    assert run("log", "add", "ada", "met", "--note", "coffee at the library", "--on", "2026-11-20").exit_code == 0
+    assert run("log", "add", "grace", "gave", "--note", "research templates").exit_code == 0
+    shown = json.loads(run("log", "show", "ada", "--json").stdout)
+    assert shown == [
+        {
+            "person": "ada-lovelace",
+            "kind": "met",
+            "at": shown[0]["at"],
+            "note": "coffee at the library",
+            "subject": None,
+            "message_id": None,
+        }
+    ]
+    assert shown[0]["at"].startswith("2026-11-20T")
+    everything = json.loads(run("log", "--json").stdout)
+    assert [e["kind"] for e in everything] == ["met", "gave"]
+    bad = run("log", "add", "ada", "lunch")
+    assert bad.exit_code == 2
+    nobody = run("log", "add", "nobody", "met")
+    assert nobody.exit_code == 1 and "Error: nobody in contacts.yaml" in nobody.stderr
+
+
+def test_the_latest_entry_reaches_templates_as_last(run: Invoke, workspace: Path) -> None:
+    run("log", "add", "ada", "met", "--note", "how she moved into grid software", "--on", "2026-11-20")
+    result = run("templates", "preview", "thank-you", "--to", "ada")
+    assert result.exit_code == 0, result.output
+    assert "on 2026-11-20" in result.stdout
+    assert "how she moved into grid software" in result.stdout
+
+
+@pytest.mark.parametrize("security", ["ssl", "starttls"])
+def test_tls_settings_reach_the_connection(run: Invoke, workspace: Path, security: str) -> None:
+    # A plain-text server cannot speak TLS: the run must try TLS and fail clearly, not send in clear.
+    with smtp_server() as (server, port):
+        configure(workspace, port, security=security)
+        approve_requests(run, "ada")
+        result = run("send", "--yes", env={**PASSWORD_ENV, "OUTREACH_RETRY_DELAY": "0"})
+    assert result.exit_code == 1
+    assert "Error:" in result.stderr and "Traceback" not in result.output
+    assert server.messages == []
