@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from outreach.errors import CredentialsError
 from outreach.settings import Smtp
@@ -35,7 +36,7 @@ def _user(smtp: Smtp) -> str:
     return smtp.user
 
 
-def _keyring():  # type: ignore[no-untyped-def]  # noqa: ANN202 - keyring has no types
+def _keyring() -> Any:
     import keyring
 
     return keyring
@@ -120,7 +121,8 @@ def password_source(smtp: Smtp, has_terminal: bool) -> Source:
         if stored_password(smtp):
             backend = type(_keyring().get_keyring()).__name__
             return Source(
-                "keyring", f"from the system keyring ({backend}), service '{SERVICE}', user '{smtp.user}'"
+                "keyring",
+                f"from the system keyring ({backend}), service '{SERVICE}', user '{smtp.user}'",
             )
         missing = f"not in the system keyring for '{smtp.user}'"
     except CredentialsError as error:

@@ -9,18 +9,31 @@ from datetime import datetime
 from pathlib import Path
 
 from outreach.drafts import Draft, require_sound
+from outreach.errors import DraftError, Problem
 from outreach.files import atomic_write
 from outreach.journal import Entry
 from outreach.keeping import DueItem
 from outreach.settings import Me
 
-CSV_COLUMNS = ("person", "kind", "at", "note", "subject", "message_id", "template", "follow_up_after")
+CSV_COLUMNS = (
+    "person",
+    "kind",
+    "at",
+    "note",
+    "subject",
+    "message_id",
+    "template",
+    "follow_up_after",
+)
 
 
 def export_eml(drafts: Sequence[Draft], me: Me, folder: Path) -> list[Path]:
     """One standard .eml per draft, marked `X-Unsent: 1` so mail programs open it as a draft."""
     from outreach.mail import build_message
 
+    broken = [Problem(f"drafts/{d.name}", d.broken) for d in drafts if d.broken]
+    if broken:
+        raise DraftError(*broken)
     messages = []
     for draft in drafts:
         message = build_message(require_sound(draft), me)

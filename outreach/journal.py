@@ -102,7 +102,9 @@ def moment_on(day: date) -> datetime:
     return datetime.combine(day, time(12)).astimezone().astimezone(UTC)
 
 
-_COLUMNS = "person, kind, at, day, note, subject, message_id, template, template_kind, follow_up_after"
+_COLUMNS = (
+    "person, kind, at, day, note, subject, message_id, template, template_kind, follow_up_after"
+)
 
 
 def _entry(row: tuple[object, ...]) -> Entry:
@@ -289,7 +291,9 @@ class Journal:
     def forget_attempt(self, message_id: str) -> None:
         """The message is known not to have arrived (refused for now): it may go again."""
         with self.transaction() as db:
-            db.execute("DELETE FROM attempts WHERE message_id = ? AND outcome IS NULL", (message_id,))
+            db.execute(
+                "DELETE FROM attempts WHERE message_id = ? AND outcome IS NULL", (message_id,)
+            )
 
 
 @dataclass(frozen=True)

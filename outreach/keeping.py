@@ -63,17 +63,17 @@ def due_items(
     for person in contacts:
         summary = summaries.get(person.id, NOTHING)
         sent = summary.last_sent
-        if sent is not None and summary.last_sent_follow_up is not None:
-            if not _after(summary.last_answer, sent):
-                sent_day = date.fromisoformat(sent[0])
-                items.append(
-                    DueItem(
-                        person,
-                        "follow-up",
-                        sent_day + timedelta(days=summary.last_sent_follow_up),
-                        f"{summary.last_sent_kind or 'message'} sent {sent_day}, no reply yet",
-                    )
+        follow_up = summary.last_sent_follow_up
+        if sent is not None and follow_up is not None and not _after(summary.last_answer, sent):
+            sent_day = date.fromisoformat(sent[0])
+            items.append(
+                DueItem(
+                    person,
+                    "follow-up",
+                    sent_day + timedelta(days=follow_up),
+                    f"{summary.last_sent_kind or 'message'} sent {sent_day}, no reply yet",
                 )
+            )
         meeting = summary.last_meeting
         if meeting is not None and not _after(summary.last_thanks, meeting):
             what = "a call" if summary.last_meeting_kind == "call" else "a meeting"
@@ -147,7 +147,15 @@ def make_plan(
 
     def rank(person: Contact) -> tuple[int, int, date, str]:
         summary = summaries.get(person.id, NOTHING)
-        group = 0 if person.like and person.can_help else 1 if person.can_help else 2 if person.like else 3
+        group = (
+            0
+            if person.like and person.can_help
+            else 1
+            if person.can_help
+            else 2
+            if person.like
+            else 3
+        )
         seen = last_contact(person, summary) or date.min
         return group, summary.asks, seen, person.name.lower()
 
@@ -175,15 +183,21 @@ def _why(person: Contact, summary: Summary) -> str:
     )
     seen = last_contact(person, summary)
     since = f"last contact {seen}" if seen else "no contact logged yet"
-    asked = f"; asked {summary.asks} time{'s' if summary.asks != 1 else ''} before" if summary.asks else ""
+    asked = (
+        f"; asked {summary.asks} time{'s' if summary.asks != 1 else ''} before"
+        if summary.asks
+        else ""
+    )
     return f"{group}; {since}{asked}"
 
 
 def _giving_warning(person: Contact, summary: Summary, goal: Goal | None) -> str | None:
     if summary.asks < 2 or summary.gives:
         return None
-    offer = f" Your goal offers: {goal.offer}" if goal is not None and goal.offer else (
-        " Your goal offers nothing yet: add an offer to goal.md."
+    offer = (
+        f" Your goal offers: {goal.offer}"
+        if goal is not None and goal.offer
+        else (" Your goal offers nothing yet: add an offer to goal.md.")
     )
     return (
         f"{person.label} has had {summary.asks} requests and nothing given back yet; "
@@ -307,7 +321,9 @@ def _thank_you_template(workspace: Workspace, names: Sequence[str]) -> str:
     if "thank-you" in names:
         return "thank-you"
     days = workspace.settings.limits.follow_up_after
-    kinds = [n for n in names if load_template(workspace.templates_dir, n, days).kind == "thank-you"]
+    kinds = [
+        n for n in names if load_template(workspace.templates_dir, n, days).kind == "thank-you"
+    ]
     if len(kinds) == 1:
         return kinds[0]
     raise OutreachError("name the thank-you template with --template (there is no thank-you.md)")

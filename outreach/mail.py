@@ -31,12 +31,16 @@ def build_message(draft: Draft, me: Me, when: datetime | None = None) -> EmailMe
         if reply_to:
             message["Reply-To"] = reply_to
     except (ValueError, TypeError, IndexError) as error:
-        raise DraftError(Problem(f"drafts/{draft.name}", f"a header cannot be built: {error}")) from None
+        raise DraftError(
+            Problem(f"drafts/{draft.name}", f"a header cannot be built: {error}")
+        ) from None
     body = draft.body
     is_ascii = body.isascii() and all(len(line) <= 998 for line in body.splitlines())
     message.set_content(body, cte=None if is_ascii else "quoted-printable")
     if draft.get("html") == "true":
         from markdown_it import MarkdownIt
 
-        message.add_alternative(MarkdownIt("commonmark", {"html": False}).render(body), subtype="html")
+        message.add_alternative(
+            MarkdownIt("commonmark", {"html": False}).render(body), subtype="html"
+        )
     return message

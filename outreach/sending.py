@@ -233,7 +233,10 @@ class Sender:
             moved = _file_as_sent(self.workspace, draft, date.today())
             return Outcome(draft, "sent", moved_to=moved)
         return Outcome(
-            draft, "left", f"{last_problem}; still approved for the next run", server_down=server_down
+            draft,
+            "left",
+            f"{last_problem}; still approved for the next run",
+            server_down=server_down,
         )
 
     def _known_not_sent(self, draft: Draft) -> None:

@@ -7,6 +7,7 @@ out, and so a failure is known to be before or after the end of the message.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import smtplib
 import ssl
@@ -100,16 +101,16 @@ class Session:
         except smtplib.SMTPNotSupportedError as error:
             raise SendError(f"{self.settings.host}: {error}") from None
         except (smtplib.SMTPException, OSError) as error:
-            raise Dropped(f"cannot reach {self.settings.host}:{self.settings.port}: {error}") from None
+            raise Dropped(
+                f"cannot reach {self.settings.host}:{self.settings.port}: {error}"
+            ) from None
         self._client = client
         self.logins += 1
 
     def close(self) -> None:
         if self._client is not None:
-            try:
+            with contextlib.suppress(smtplib.SMTPException, OSError):
                 self._client.smtp.quit()
-            except (smtplib.SMTPException, OSError):
-                pass
             self._client.is_closed = True
             self._client = None
 
@@ -150,7 +151,8 @@ class Session:
 
         def data_command() -> tuple[int, bytes]:
             smtp.putcmd("data")
-            return smtp.getreply()
+            code, reply = smtp.getreply()
+            return int(code), bytes(reply)
 
         code, text = self._command(data_command)
         if code != 354:

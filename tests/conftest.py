@@ -18,7 +18,9 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 
 @pytest.fixture(autouse=True)
-def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+def isolated_home(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
     """Keep every test out of the real home folder, keyring and workspace."""
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("HOME", str(home))
@@ -59,7 +61,11 @@ def run(workspace: Path) -> Invoke:
 
     def invoke(*args: str, input: str | None = None, env: dict[str, str] | None = None) -> Result:
         return CliRunner().invoke(
-            cli, ["--workspace", str(workspace), *args], input=input, env=env, catch_exceptions=False
+            cli,
+            ["--workspace", str(workspace), *args],
+            input=input,
+            env=env,
+            catch_exceptions=False,
         )
 
     return invoke
@@ -76,7 +82,10 @@ def run_installed() -> Callable[..., subprocess.CompletedProcess[str]]:
     """Run the installed command as a subprocess, in the test's environment."""
 
     def execute(
-        *args: str, cwd: Path | None = None, input: str | None = None, env: dict[str, str] | None = None,
+        *args: str,
+        cwd: Path | None = None,
+        input: str | None = None,
+        env: dict[str, str] | None = None,
         timeout: float = 60,
     ) -> subprocess.CompletedProcess[str]:
         return subprocess.run(

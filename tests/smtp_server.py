@@ -50,7 +50,9 @@ class Recorder:
         self.logins = 0
         self.lock = threading.Lock()
 
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
         replies = self.behaviour.rcpt.get(address)
         if replies:
             reply = replies.pop(0)
@@ -70,7 +72,9 @@ class Recorder:
                 await _close_with(server, reply)
             return reply
         with self.lock:
-            self.messages.append(message_from_bytes(envelope.original_content, policy=policy.default))  # type: ignore[arg-type]
+            self.messages.append(
+                message_from_bytes(envelope.original_content, policy=policy.default)
+            )  # type: ignore[arg-type]
             self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
         if recipient in self.behaviour.drop_after_data:
             self.behaviour.drop_after_data.discard(recipient)
@@ -81,8 +85,14 @@ class Recorder:
             await asyncio.sleep(30)
         return "250 Message accepted for delivery"
 
-    def authenticate(self, server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> AuthResult:
-        ok = isinstance(data, LoginPassword) and data.login.decode() == USER and data.password.decode() == PASSWORD
+    def authenticate(
+        self, server: Any, session: Any, envelope: Any, mechanism: str, data: Any
+    ) -> AuthResult:
+        ok = (
+            isinstance(data, LoginPassword)
+            and data.login.decode() == USER
+            and data.password.decode() == PASSWORD
+        )
         if ok:
             with self.lock:
                 self.logins += 1
@@ -93,12 +103,18 @@ class Recorder:
 
 
 @contextmanager
-def smtp_server(behaviour: Behaviour | None = None, *, login: bool = True) -> Iterator[tuple[Recorder, int]]:
+def smtp_server(
+    behaviour: Behaviour | None = None, *, login: bool = True
+) -> Iterator[tuple[Recorder, int]]:
     recorder = Recorder(behaviour or Behaviour())
     port = free_port()
     options: dict[str, Any] = {}
     if login:
-        options = {"authenticator": recorder.authenticate, "auth_required": True, "auth_require_tls": False}
+        options = {
+            "authenticator": recorder.authenticate,
+            "auth_required": True,
+            "auth_require_tls": False,
+        }
     controller = Controller(recorder, hostname="127.0.0.1", port=port, **options)
     controller.start()
     try:

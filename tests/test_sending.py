@@ -13,14 +13,22 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Invoke, outreach_command
-from tests.smtp_server import PASSWORD, USER, Behaviour, smtp_server
+from tests.smtp_server import PASSWORD, Behaviour, smtp_server
 
 PEOPLE = ["ada-lovelace", "jose-nunez", "grace-hopper", "mei-chen"]
 ADDRESSES = ["ada@example.org", "jose@example.org", "grace.hopper@example.org", "mei@example.org"]
 
 
-def configure(workspace: Path, port: int, *, user: bool = True, per_minute: int = 0,
-              per_day: int = 100, host: str = "127.0.0.1", security: str = "none") -> None:
+def configure(
+    workspace: Path,
+    port: int,
+    *,
+    user: bool = True,
+    per_minute: int = 0,
+    per_day: int = 100,
+    host: str = "127.0.0.1",
+    security: str = "none",
+) -> None:
     settings = workspace / "outreach.toml"
     text = settings.read_text()
     text = re.sub(r'host = ".*"', f'host = "{host}"', text)
@@ -29,7 +37,7 @@ def configure(workspace: Path, port: int, *, user: bool = True, per_minute: int 
     text = re.sub(r"per_minute = \d+", f"per_minute = {per_minute}", text)
     text = re.sub(r"per_day = \d+", f"per_day = {per_day}", text)
     if not user:
-        text = re.sub(r'(?m)^user = .*\n', "", text)
+        text = re.sub(r"(?m)^user = .*\n", "", text)
     settings.write_text(text)
 
 
@@ -76,7 +84,9 @@ def test_a_batch_arrives_over_one_login_with_its_headers(run: Invoke, workspace:
     # Filed under sent/ and in the journal, with the template's follow-up kept.
     assert not list((workspace / "drafts").glob("*.md"))
     sent = sorted(p.name for p in (workspace / "sent").glob("*.md"))
-    assert len(sent) == 4 and all(re.match(r"\d{4}-\d\d-\d\d--[a-z-]+--request\.md", n) for n in sent)
+    assert len(sent) == 4 and all(
+        re.match(r"\d{4}-\d\d-\d\d--[a-z-]+--request\.md", n) for n in sent
+    )
     log = json.loads(run("log", "--json").stdout)
     assert {e["person"] for e in log} == set(PEOPLE)
     assert all(e["kind"] == "sent" and e["message_id"] for e in log)
@@ -119,10 +129,18 @@ def test_it_asks_before_sending_and_names_what_and_where(run: Invoke, workspace:
     assert len(server.messages) == 2
 
 
-def test_temporary_refusals_are_retried_and_permanent_ones_fail(run: Invoke, workspace: Path) -> None:
+def test_temporary_refusals_are_retried_and_permanent_ones_fail(
+    run: Invoke, workspace: Path
+) -> None:
     behaviour = Behaviour(
-        rcpt={"grace.hopper@example.org": ["550 5.1.1 No such user"], "mei@example.org": ["421 4.3.2 Shutting down"]},
-        data={"ada@example.org": ["451 4.3.0 Try again later"], "jose@example.org": ["554 5.6.0 Message rejected"]},
+        rcpt={
+            "grace.hopper@example.org": ["550 5.1.1 No such user"],
+            "mei@example.org": ["421 4.3.2 Shutting down"],
+        },
+        data={
+            "ada@example.org": ["451 4.3.0 Try again later"],
+            "jose@example.org": ["554 5.6.0 Message rejected"],
+        },
     )
     with smtp_server(behaviour) as (server, port):
         configure(workspace, port)
@@ -136,7 +154,10 @@ def test_temporary_refusals_are_retried_and_permanent_ones_fail(run: Invoke, wor
     assert left == {"grace-hopper": "failed", "jose-nunez": "failed"}
     grace = (workspace / "drafts" / "grace-hopper--request.md").read_text()
     assert "error: recipient refused: 550 5.1.1 No such user" in grace
-    assert "Error: drafts/jose-nunez--request.md: message refused: 554 5.6.0 Message rejected" in result.stderr
+    assert (
+        "Error: drafts/jose-nunez--request.md: message refused: 554 5.6.0 Message rejected"
+        in result.stderr
+    )
 
 
 def test_a_drop_after_the_message_is_unknown_and_never_resent(run: Invoke, workspace: Path) -> None:
@@ -157,7 +178,9 @@ def test_a_drop_after_the_message_is_unknown_and_never_resent(run: Invoke, works
     assert statuses(run) == {}
 
 
-def test_a_wrong_password_stops_the_run_with_every_draft_approved(run: Invoke, workspace: Path) -> None:
+def test_a_wrong_password_stops_the_run_with_every_draft_approved(
+    run: Invoke, workspace: Path
+) -> None:
     with smtp_server() as (server, port):
         configure(workspace, port)
         approve_requests(run)
@@ -173,7 +196,11 @@ def test_a_refused_sender_stops_the_run(run: Invoke, workspace: Path) -> None:
     with smtp_server(login=False) as (server, port):
         configure(workspace, port, user=False)
         settings = workspace / "outreach.toml"
-        settings.write_text(settings.read_text().replace('email = "sam@example.org"', 'email = "sam@blocked.example.org"'))
+        settings.write_text(
+            settings.read_text().replace(
+                'email = "sam@example.org"', 'email = "sam@blocked.example.org"'
+            )
+        )
 
         async def refuse(*args: object) -> str:
             return "553 5.7.1 Sender not allowed"
@@ -209,7 +236,9 @@ def test_a_clear_text_login_to_another_machine_is_refused(run: Invoke, workspace
     assert "clear text" in result.stderr
 
 
-def test_auth_login_status_logout_use_the_keyring(run: Invoke, workspace: Path, isolated_home: Path) -> None:
+def test_auth_login_status_logout_use_the_keyring(
+    run: Invoke, workspace: Path, isolated_home: Path
+) -> None:
     assert "not in the system keyring" in run("auth", "status").stdout
     stored = run("auth", "login", input=PASSWORD + "\n")
     assert stored.exit_code == 0, stored.output
@@ -229,13 +258,17 @@ def test_auth_login_status_logout_use_the_keyring(run: Invoke, workspace: Path, 
             assert PASSWORD.encode() not in path.read_bytes(), path
 
 
-def test_no_keyring_backend_names_both_ways_out(run: Invoke, workspace: Path, run_installed) -> None:  # type: ignore[no-untyped-def]
+def test_no_keyring_backend_names_both_ways_out(
+    run: Invoke, workspace: Path, run_installed
+) -> None:  # type: ignore[no-untyped-def]
     env = {"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
     with smtp_server() as (server, port):
         configure(workspace, port)
         approve_requests(run, "ada")
         result = run_installed("--workspace", str(workspace), "send", "--yes", env=env)
-        login = run_installed("--workspace", str(workspace), "auth", "login", input="secret\n", env=env)
+        login = run_installed(
+            "--workspace", str(workspace), "auth", "login", input="secret\n", env=env
+        )
     assert result.returncode == 1 and login.returncode == 1
     assert server.messages == []
     for output in (result.stderr, login.stderr):
@@ -256,7 +289,7 @@ def _installed(workspace: Path, *args: str) -> subprocess.Popen[str]:
 
 def test_two_sends_at_once_the_second_is_refused(run: Invoke, workspace: Path) -> None:
     behaviour = Behaviour(stall_on="jose@example.org")
-    with smtp_server(behaviour) as (server, port):
+    with smtp_server(behaviour) as (_, port):
         configure(workspace, port)
         approve_requests(run)
         first = _installed(workspace, "send", "--yes")
@@ -281,7 +314,10 @@ def test_killed_mid_batch_nothing_arrives_twice(run: Invoke, workspace: Path) ->
         behaviour.stall_on = None
         again = subprocess.run(
             [*outreach_command(), "--workspace", str(workspace), "send", "--yes"],
-            env={**os.environ, **PASSWORD_ENV}, capture_output=True, text=True, timeout=60,
+            env={**os.environ, **PASSWORD_ENV},
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
     assert again.returncode == 0, again.stderr
     recipients = server.recipients()
@@ -292,7 +328,7 @@ def test_killed_mid_batch_nothing_arrives_twice(run: Invoke, workspace: Path) ->
 
 def test_a_lock_left_by_a_killed_run_does_not_block(run: Invoke, workspace: Path) -> None:
     behaviour = Behaviour(stall_on="ada@example.org")
-    with smtp_server(behaviour) as (server, port):
+    with smtp_server(behaviour) as (_, port):
         configure(workspace, port)
         approve_requests(run, "ada")
         batch = _installed(workspace, "send", "--yes")
@@ -308,7 +344,12 @@ def test_a_lock_left_by_a_killed_run_does_not_block(run: Invoke, workspace: Path
 
 
 def test_log_add_show_and_json(run: Invoke) -> None:
-    assert run("log", "add", "ada", "met", "--note", "coffee at the library", "--on", "2026-11-20").exit_code == 0
+    assert (
+        run(
+            "log", "add", "ada", "met", "--note", "coffee at the library", "--on", "2026-11-20"
+        ).exit_code
+        == 0
+    )
     assert run("log", "add", "grace", "gave", "--note", "research templates").exit_code == 0
     shown = json.loads(run("log", "show", "ada", "--json").stdout)
     assert shown == [
@@ -331,7 +372,16 @@ def test_log_add_show_and_json(run: Invoke) -> None:
 
 
 def test_the_latest_entry_reaches_templates_as_last(run: Invoke, workspace: Path) -> None:
-    run("log", "add", "ada", "met", "--note", "how she moved into grid software", "--on", "2026-11-20")
+    run(
+        "log",
+        "add",
+        "ada",
+        "met",
+        "--note",
+        "how she moved into grid software",
+        "--on",
+        "2026-11-20",
+    )
     result = run("templates", "preview", "thank-you", "--to", "ada")
     assert result.exit_code == 0, result.output
     assert "on 2026-11-20" in result.stdout
@@ -340,7 +390,8 @@ def test_the_latest_entry_reaches_templates_as_last(run: Invoke, workspace: Path
 
 @pytest.mark.parametrize("security", ["ssl", "starttls"])
 def test_tls_settings_reach_the_connection(run: Invoke, workspace: Path, security: str) -> None:
-    # A plain-text server cannot speak TLS: the run must try TLS and fail clearly, not send in clear.
+    # A plain-text server cannot speak TLS: the run must try TLS and fail clearly,
+    # never fall back to clear text.
     with smtp_server() as (server, port):
         configure(workspace, port, security=security)
         approve_requests(run, "ada")

@@ -64,8 +64,6 @@ class OutreachGroup(click.Group):
             ctx.exit(1)
 
 
-
-
 @click.group(cls=OutreachGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--workspace",

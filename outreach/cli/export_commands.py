@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import click
@@ -32,7 +32,9 @@ def eml(app: App, directory: Path | None) -> None:
 
     workspace = app.workspace
     written = export_eml(
-        list_drafts(workspace.drafts_dir), workspace.settings.me, directory or workspace.root / "eml"
+        list_drafts(workspace.drafts_dir),
+        workspace.settings.me,
+        directory or workspace.root / "eml",
     )
     for path in written:
         click.echo(f"wrote {path}")
@@ -43,7 +45,7 @@ def eml(app: App, directory: Path | None) -> None:
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path), required=False)
 @click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), help="Compute due dates as of DATE.")
 @pass_app
-def ics(app: App, file: Path | None, as_of: object) -> None:
+def ics(app: App, file: Path | None, as_of: datetime | None) -> None:
     """Write every due date as an all-day calendar event (FILE, or standard output).
 
     Each event keeps its UID across exports, so importing again updates it.
@@ -57,10 +59,10 @@ def ics(app: App, file: Path | None, as_of: object) -> None:
     from outreach.keeping import due_for
 
     workspace = app.workspace
-    day = as_of.date() if hasattr(as_of, "date") else date.today()
+    day = as_of.date() if as_of is not None else date.today()
     data = due_calendar(due_for(workspace, day), workspace.settings.me)
     if file is None:
-        click.get_binary_stream("stdout").write(data)
+        click.echo(data, nl=False)
     else:
         atomic_write(file, data)
         click.echo(f"wrote {file}", err=True)

@@ -70,7 +70,9 @@ def _print_entries(app: App, person: str | None, as_json: bool) -> None:
 
 @log.command()
 @click.argument("person")
-@click.argument("kind", type=click.Choice(["replied", "met", "call", "gave", "received", "note", "sent"]))
+@click.argument(
+    "kind", type=click.Choice(["replied", "met", "call", "gave", "received", "note", "sent"])
+)
 @click.option("--note", help="What happened, in a few words.")
 @click.option("--on", "on", type=DATE, help="The day it happened (default: today).")
 @pass_app
@@ -139,8 +141,10 @@ def due(app: App, as_of: datetime | None, as_json: bool) -> None:
             for item in items
         ],
     )
-    click.echo("\nDraft them with: outreach draft follow-up --due, outreach draft check-in --due, "
-               "outreach thank PERSON")
+    click.echo(
+        "\nDraft them with: outreach draft follow-up --due, outreach draft check-in --due, "
+        "outreach thank PERSON"
+    )
 
 
 @cli.command()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 import click
@@ -67,8 +68,10 @@ def send(app: App, dry_run: bool, yes: bool, limit: int | None, retry_unknown: b
             return
         if dry_run:
             _show_dry_run(queue.ready, workspace)
-            click.echo(f"Dry run: {len(queue.ready)} message(s) shown, nothing sent. "
-                       "Send them with: outreach send")
+            click.echo(
+                f"Dry run: {len(queue.ready)} message(s) shown, nothing sent. "
+                "Send them with: outreach send"
+            )
             return
         smtp = settings.smtp
         login = f" as {smtp.user}" if smtp.user else " without a login"
@@ -82,7 +85,9 @@ def send(app: App, dry_run: bool, yes: bool, limit: int | None, retry_unknown: b
         if not yes:
             click.confirm("Send them?", abort=True)
         password = (
-            find_password(smtp, _prompt_password if _has_terminal() else None) if smtp.user else None
+            find_password(smtp, _prompt_password if _has_terminal() else None)
+            if smtp.user
+            else None
         )
         session = open_session(workspace, password)
         retrying = frozenset(d.message_id for d in queue.ready) & journal.unfinished()
@@ -93,23 +98,33 @@ def send(app: App, dry_run: bool, yes: bool, limit: int | None, retry_unknown: b
             )
         finally:
             progress.close()
-    counts = {key: sum(o.result == key for o in outcomes) for key in ("sent", "failed", "unknown", "left")}
+    counts = {
+        key: sum(o.result == key for o in outcomes) for key in ("sent", "failed", "unknown", "left")
+    }
     untried = len(queue.ready) - len(outcomes)
     counts["left"] += untried
-    click.echo(", ".join(f"{n} {key}" for key, n in counts.items()) + "." + (f" {waiting}" if waiting else ""))
+    click.echo(
+        ", ".join(f"{n} {key}" for key, n in counts.items())
+        + "."
+        + (f" {waiting}" if waiting else "")
+    )
     problems = [
-        Problem(f"drafts/{o.draft.name}", o.detail) for o in outcomes if o.result in ("failed", "left")
+        Problem(f"drafts/{o.draft.name}", o.detail)
+        for o in outcomes
+        if o.result in ("failed", "left")
     ]
     if untried:
-        problems.append(Problem("", f"{untried} approved draft(s) were not tried; run send again later"))
+        problems.append(
+            Problem("", f"{untried} approved draft(s) were not tried; run send again later")
+        )
     if problems or broken:
         raise OutreachError(*broken, *problems)
 
 
-def _waiting_note(over_day: int, over_limit: int, next_slot: object) -> str:
+def _waiting_note(over_day: int, over_limit: int, next_slot: datetime | None) -> str:
     parts = []
     if over_day:
-        when = f" (from about {next_slot:%Y-%m-%d %H:%M})" if next_slot else ""  # type: ignore[str-format]
+        when = f" (from about {next_slot:%Y-%m-%d %H:%M})" if next_slot else ""
         parts.append(f"{over_day} wait for tomorrow: per_day is reached{when}.")
     if over_limit:
         parts.append(f"{over_limit} left by --limit.")
@@ -126,7 +141,9 @@ def _show_dry_run(drafts: list[Draft], workspace: object) -> None:
         click.echo(click.style(f"--- drafts/{draft.name}", bold=True))
         for header in ("From", "To", "Reply-To", "Subject", "Message-ID"):
             if message[header]:
-                click.echo(f"{header}: {draft.get(header.lower().replace('-', '_')) or message[header]}")
+                click.echo(
+                    f"{header}: {draft.get(header.lower().replace('-', '_')) or message[header]}"
+                )
         click.echo("")
         click.echo(draft.body, nl=False)
         click.echo("")
@@ -152,7 +169,9 @@ class _Progress:
             if self.bar is None:
                 click.echo(f"sent    {outcome.draft.get('to')}: {outcome.draft.get('subject')}")
         else:
-            click.echo(f"{outcome.result:7} drafts/{outcome.draft.name}: {outcome.detail}", err=True)
+            click.echo(
+                f"{outcome.result:7} drafts/{outcome.draft.name}: {outcome.detail}", err=True
+            )
 
     def close(self) -> None:
         if self.bar is not None:
