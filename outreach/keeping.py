@@ -18,6 +18,12 @@ if TYPE_CHECKING:
     from outreach.rendering import DraftResult as DraftResultLike
 
 REASONS = ("follow-up", "thank-you", "check-in")
+GROUP_REASONS = (
+    "you like them and they can help",
+    "they can help",
+    "you like them",
+    "someone you know",
+)
 NOTHING = Summary("")
 
 
@@ -140,24 +146,16 @@ def make_plan(
     as_of: date,
     goal: Goal | None = None,
 ) -> Plan:
-    """Who to ask next and why: like-and-can-help, then can-help, then like, then the rest;
-    the fewest asked and longest unseen first; no more than max_new at once."""
+    """Who to ask next and why: people not asked yet before those asked already; then
+    like-and-can-help, can-help, like, the rest; the longest unseen first; at most max_new."""
     counting = counting_requests(summaries, drafted, limits, as_of)
     slots = max(0, limits.max_new - len(counting))
 
-    def rank(person: Contact) -> tuple[int, int, date, str]:
+    def rank(person: Contact) -> tuple[bool, int, date, str]:
+        # People not asked yet come first: another request to someone just asked can wait.
         summary = summaries.get(person.id, NOTHING)
-        group = (
-            0
-            if person.like and person.can_help
-            else 1
-            if person.can_help
-            else 2
-            if person.like
-            else 3
-        )
         seen = last_contact(person, summary) or date.min
-        return group, summary.asks, seen, person.name.lower()
+        return summary.asks > 0, _group(person), seen, person.name.lower()
 
     candidates = sorted(
         (p for p in contacts if p.email and not p.doubts and p.id not in counting), key=rank
@@ -171,16 +169,15 @@ def make_plan(
     return Plan(proposals, sorted(counting), limits.max_new, warnings)
 
 
+def _group(person: Contact) -> int:
+    """0: like and can help; 1: can help; 2: like; 3: neither."""
+    if person.can_help:
+        return 0 if person.like else 1
+    return 2 if person.like else 3
+
+
 def _why(person: Contact, summary: Summary) -> str:
-    group = (
-        "you like them and they can help"
-        if person.like and person.can_help
-        else "they can help"
-        if person.can_help
-        else "you like them"
-        if person.like
-        else "someone you know"
-    )
+    group = GROUP_REASONS[_group(person)]
     seen = last_contact(person, summary)
     since = f"last contact {seen}" if seen else "no contact logged yet"
     asked = (
