@@ -1,0 +1,46 @@
+"""`outreach import`: people from a phone's or an address book's export."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from outreach.cli.app import App, cli, notice, pass_app, warn
+
+
+@cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Show who would be added; change nothing.")
+@pass_app
+def import_(app: App, file: Path, dry_run: bool) -> None:
+    """Add the people of FILE (a vCard .vcf or a CSV export) to contacts.yaml.
+
+    Reads vCard 2.1, 3.0 and 4.0 (iPhone, Android, Nextcloud, macOS Contacts), and
+    CSV from Google Contacts, Outlook or a plain `name,email` header. Anyone already
+    in contacts.yaml is skipped: the same email, or the same name where one of the
+    two has no email. Comments and order in contacts.yaml are kept.
+
+    \b
+    Examples:
+      outreach import ~/Downloads/contacts.vcf
+      outreach import google-contacts.csv --dry-run
+    """
+    from outreach.importing import import_people
+
+    workspace = app.workspace
+    report = import_people(workspace.contacts_file, file, dry_run=dry_run)
+    for problem in report.notices:
+        warn(problem)
+    for item in report.added:
+        email = f" <{item.person.email}>" if item.person.email else " (no email)"
+        click.echo(f"{'would add' if dry_run else 'added'} {item.person.name}{email} as {item.id}")
+    for skipped in report.skipped:
+        notice(f"skipped {skipped.name} ({skipped.where}): {skipped.reason}")
+    if dry_run:
+        click.echo(
+            f"{len(report.added)} to add, {len(report.skipped)} skipped "
+            "(dry run: contacts.yaml was not changed)."
+        )
+    else:
+        click.echo(f"{len(report.added)} added, {len(report.skipped)} skipped.")
