@@ -7,6 +7,7 @@ subject `no` stays "no". Every header is checked again whenever a draft is read.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -19,6 +20,8 @@ from outreach.frontmatter_split import split
 
 STATUSES = ("draft", "approved", "failed", "unknown")
 REQUIRED = ("to", "subject", "template", "kind", "contact", "status", "message_id")
+OPTIONAL = ("follow_up_after", "reply_to", "html", "drafted", "error", "sent")
+KNOWN = REQUIRED + OPTIONAL
 _MESSAGE_ID = re.compile(r"<[^<>@\s]+@[^<>@\s]+>")
 _SPECIALS = re.compile(r'[()<>\[\]:;@\\,."]')
 
@@ -84,45 +87,67 @@ def parse_draft(path: Path, text: str) -> Draft:
     if parts.front is None:
         return Draft(path, {}, text, "the front matter between '---' lines is missing")
     headers: dict[str, str] = {}
-    for offset, raw in enumerate(parts.front.splitlines()):
+    lines: dict[str, int] = {}
+    for offset, raw in enumerate(parts.front.split("\n")):  # not splitlines: \x0b, \u2028
+        number = parts.front_line + offset
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
         key, colon, value = line.partition(":")
-        if not colon or not key.strip():
-            return Draft(
-                path, headers, parts.body, f"line {offset + 2}: expected 'field: value', got {line!r}"
-            )
-        headers[key.strip()] = value.strip()
-    reason = _header_problem(headers)
-    return Draft(path, headers, parts.body, reason)
+        key = key.strip()
+        if not colon or not key:
+            reason = f"line {number}: expected 'field: value', got {line!r}"
+            return Draft(path, headers, parts.body, reason)
+        if key not in KNOWN:
+            known = ", ".join(KNOWN)
+            reason = f"line {number}: unknown field '{key}' (known: {known})"
+            return Draft(path, headers, parts.body, reason)
+        if key in lines:
+            reason = f"line {number}: '{key}' is given twice (also on line {lines[key]})"
+            return Draft(path, headers, parts.body, reason)
+        headers[key] = value.strip()
+        lines[key] = number
+    problem = _header_problem(headers)
+    if problem is not None:
+        key, reason = problem
+        reason = f"line {lines[key]}: {reason}" if key in lines else reason
+        return Draft(path, headers, parts.body, reason)
+    return Draft(path, headers, parts.body)
 
 
-def _header_problem(headers: Mapping[str, str]) -> str | None:
+def _header_problem(headers: Mapping[str, str]) -> tuple[str, str] | None:
+    """The field that is wrong and why, or None."""
+    from outreach import durations
     from outreach.addresses import check_address
     from outreach.templates import KINDS
 
     missing = [key for key in REQUIRED if not headers.get(key)]
     if missing:
-        return f"missing {', '.join(missing)} in the front matter"
+        return missing[0], f"missing {', '.join(missing)} in the front matter"
+    for key, value in headers.items():
+        if any(unicodedata.category(c) in ("Cc", "Zl", "Zp") and c != "\t" for c in value):
+            return key, f"'{key}' holds a control character or line separator"
     if headers["status"] not in STATUSES:
-        return f"status must be one of {', '.join(STATUSES)}, not '{headers['status']}'"
+        return "status", f"status must be one of {', '.join(STATUSES)}, not '{headers['status']}'"
     if headers["kind"] not in KINDS:
-        return f"kind must be one of {', '.join(KINDS)}"
+        return "kind", f"kind must be one of {', '.join(KINDS)}, not '{headers['kind']}'"
     if not _MESSAGE_ID.fullmatch(headers["message_id"]):
-        return "message_id must look like <unique@domain>"
-    name, address = parseaddr(headers["to"])
+        return "message_id", "message_id must look like <unique@domain>"
+    _, address = parseaddr(headers["to"])
     if not address or "@" not in address:
-        return f"'to' is not an address: {headers['to']!r}"
+        return "to", f"'to' is not an address: {headers['to']!r}"
     _, reason = check_address(address)
     if reason:
-        return f"'to': {reason}"
+        return "to", f"'to': {reason}"
     if headers.get("reply_to"):
         _, reason = check_address(headers["reply_to"])
         if reason:
-            return f"'reply_to': {reason}"
+            return "reply_to", f"'reply_to': {reason}"
     if headers.get("html", "false") not in ("true", "false"):
-        return "html must be true or false"
+        return "html", "html must be true or false"
+    follow_up = headers.get("follow_up_after")
+    if follow_up and follow_up != "none" and not durations.parse_days(follow_up):
+        return "follow_up_after", f"follow_up_after: {durations.HELP}, or none"
     return None
 
 
@@ -133,7 +158,7 @@ def read_draft(path: Path) -> Draft:
         return parse_draft(path, read_text(path))
     except DraftError:
         raise
-    except Exception as error:  # noqa: BLE001 - an unreadable file is a broken draft
+    except Exception as error:  # an unreadable file is a broken draft
         return Draft(path, {}, "", str(error))
 
 

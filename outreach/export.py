@@ -29,7 +29,7 @@ CSV_COLUMNS = (
 
 def export_eml(drafts: Sequence[Draft], me: Me, folder: Path) -> list[Path]:
     """One standard .eml per draft, marked `X-Unsent: 1` so mail programs open it as a draft."""
-    from outreach.mail import build_message
+    from outreach.mail import build_message, message_bytes
 
     broken = [Problem(f"drafts/{d.name}", d.broken) for d in drafts if d.broken]
     if broken:
@@ -38,7 +38,8 @@ def export_eml(drafts: Sequence[Draft], me: Me, folder: Path) -> list[Path]:
     for draft in drafts:
         message = build_message(require_sound(draft), me)
         message["X-Unsent"] = "1"
-        messages.append((folder / (draft.path.stem + ".eml"), message.as_bytes()))
+        data = message_bytes(message)
+        messages.append((folder / (draft.path.stem + ".eml"), data))
     written = []
     for path, data in messages:
         atomic_write(path, data)

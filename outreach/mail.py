@@ -6,6 +6,7 @@ from datetime import datetime
 from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
+from email.policy import Policy
 from email.utils import format_datetime
 
 from outreach.drafts import Draft
@@ -44,3 +45,20 @@ def build_message(draft: Draft, me: Me, when: datetime | None = None) -> EmailMe
             MarkdownIt("commonmark", {"html": False}).render(body), subtype="html"
         )
     return message
+
+
+def message_bytes(message: EmailMessage) -> bytes:
+    """The message as it goes on the wire (CRLF line ends)."""
+    return message.as_bytes(policy=_policy(message))
+
+
+def _policy(message: EmailMessage) -> Policy:
+    """Headers of plain ASCII stay on one line (up to 998 characters).
+
+    Folded at 78, a subject of 70-odd characters starts on the line after `Subject:`, and
+    Python's own email parser then reads it back with a leading space. Encoded (non-ASCII)
+    headers keep the standard folding, which keeps each encoded word short.
+    """
+    if all(str(value).isascii() for value in message.values()):
+        return message.policy.clone(max_line_length=998)
+    return message.policy

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from outreach.drafts import Draft, list_drafts, require_sound, select_drafts, set_status
-from outreach.errors import DraftError, Problem, raise_if_errors
+from outreach.errors import DraftError, PersonNotFound, Problem, raise_if_errors
 from outreach.workspace import Workspace
 
 
@@ -33,22 +33,41 @@ def waiting(workspace: Workspace) -> list[Waiting]:
 
 
 def find_drafts(workspace: Workspace, names: Sequence[str]) -> list[Draft]:
-    """Drafts named by path, file name or person; an error names what matched nothing."""
+    """Drafts named by path, file name or person; an error names what matched nothing.
+
+    A person is named as everywhere else: by id, by email or by a unique part of the name.
+    """
+    from outreach.contacts import find_person
+
     drafts = list_drafts(workspace.drafts_dir)
     people = {d.person for d in drafts}
     chosen: dict[Path, Draft] = {}
-    problems = []
+    problems: list[Problem] = []
     for name in names:
         matched = select_drafts(drafts, name, people)
+        if not matched and not name.endswith(".md") and "/" not in name:
+            try:
+                person = find_person(workspace.load_contacts(), name)
+            except PersonNotFound as error:
+                if "matches" in str(error):  # ambiguous: say who it could be
+                    problems.extend(error.problems)
+                    continue
+            else:
+                matched = [d for d in drafts if d.person == person.id]
+                if not matched:
+                    problems.append(Problem(person.label, "has no waiting draft"))
+                    continue
         if not matched:
-            problems.append(Problem("", f"no waiting draft matches '{name}' (see: outreach drafts)"))
+            problems.append(
+                Problem("", f"no waiting draft matches '{name}' (see: outreach drafts)")
+            )
         chosen.update((d.path, d) for d in matched)
     raise_if_errors(problems)
     return list(chosen.values())
 
 
 def approve(drafts: Sequence[Draft], cut_off: set[str] | None = None) -> list[Draft]:
-    """Mark drafts approved; every header is checked first, and none is approved if one is broken."""
+    """Mark drafts approved; every header is checked first; none is approved if one is broken."""
     for draft in drafts:
         require_sound(draft)
     if cut_off:

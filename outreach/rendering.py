@@ -57,7 +57,9 @@ def select_people(
             problems.append(Problem(person.label, "has no email in contacts.yaml"))
             continue
         if person.doubts:
-            warnings.append(f"{person.label} is marked 'doubts: true'; drafting because you named them")
+            warnings.append(
+                f"{person.label} is marked 'doubts: true'; drafting because you named them"
+            )
         chosen[person.id] = person
     raise_if_errors(problems)
     members = list(batch)
@@ -116,7 +118,8 @@ def draft_messages(
 ) -> DraftResult:
     """Render the template for every chosen person, then write every draft, or none."""
     settings = workspace.settings
-    template = load_template(workspace.templates_dir, template_name, settings.limits.follow_up_after)
+    days = settings.limits.follow_up_after
+    template = load_template(workspace.templates_dir, template_name, days)
     goal = goal_for(workspace, template)
     contacts = workspace.load_contacts()
     batch: list[Contact] = []
@@ -195,7 +198,7 @@ def draft_messages(
             headers["html"] = "true"
         headers["drafted"] = drafted
         planned.append((path, render_draft(headers, rendered.body)))
-    raise_if_errors(problems)
+    raise_if_errors(dict.fromkeys(problems))  # one line per problem, however many people share it
     written = _write_all(planned)
     return DraftResult(written, notices, warnings)
 
@@ -227,7 +230,8 @@ def preview(
     workspace: Workspace, template_name: str, person_name: str, note: str | None = None
 ) -> tuple[Template, Contact, str, str]:
     settings = workspace.settings
-    template = load_template(workspace.templates_dir, template_name, settings.limits.follow_up_after)
+    days = settings.limits.follow_up_after
+    template = load_template(workspace.templates_dir, template_name, days)
     goal, _ = load_goal(workspace.goal_file)
     person = find_person(workspace.load_contacts(), person_name)
     rendered = Renderer(template).render(

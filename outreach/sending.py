@@ -22,7 +22,7 @@ from outreach.drafts import Draft, list_drafts, render_draft, sent_path, set_sta
 from outreach.errors import Busy, OutreachError, Problem, SendError
 from outreach.files import atomic_write
 from outreach.journal import Entry, Journal, now
-from outreach.mail import build_message
+from outreach.mail import build_message, message_bytes
 from outreach.settings import Settings
 from outreach.transport import Dropped, Refused, Session, Unanswered
 from outreach.workspace import Workspace
@@ -184,7 +184,7 @@ class Sender:
 
     def _send_one(self, draft: Draft) -> Outcome:
         me = self.settings.me
-        data = build_message(draft, me).as_bytes()
+        data = message_bytes(build_message(draft, me))
         delay = retry_delay()
         last_problem = ""
         server_down = False

@@ -7,6 +7,7 @@ template, the line and the person: never a blank in a message.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -15,7 +16,10 @@ from types import TracebackType
 from typing import Any
 
 import jinja2
-from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+import jinja2.runtime
+from jinja2 import nodes as jinja_nodes
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from outreach import durations
 from outreach.errors import Problem, TemplateError, at
@@ -93,6 +97,11 @@ def parse_template(text: str, path: Path, default_follow_up: int) -> Template:
     for key_node, value_node in root.value:
         key = str(key_node.value)
         line = yn.line_of(value_node, parts.front_line)
+        if key in lines:
+            problems.append(
+                Problem(at(where, line), f"'{key}' is given twice (also on line {lines[key]})")
+            )
+            continue
         lines[key] = line
         if key not in _FRONT_KEYS:
             known = ", ".join(sorted(_FRONT_KEYS))
@@ -100,13 +109,14 @@ def parse_template(text: str, path: Path, default_follow_up: int) -> Template:
             continue
         text_value = yn.scalar_text(value_node)
         if text_value is None:
-            problems.append(Problem(at(where, line), f"'{key}' must be text"))
+            wrong = "is empty" if yn.is_null(value_node) else "must be text"
+            problems.append(Problem(at(where, line), f"'{key}' {wrong}"))
             continue
         values[key] = text_value
     kind = values.get("kind")
-    if kind is None:
+    if kind is None and "kind" not in lines:
         problems.append(Problem(at(where, parts.front_line), f"'kind' is missing ({_kinds()})"))
-    elif kind not in KINDS:
+    elif kind is not None and kind not in KINDS:
         problems.append(Problem(at(where, lines["kind"]), f"'kind' must be one of {_kinds()}"))
     subject = values.get("subject", "").strip()
     if not subject and "subject" in values:
@@ -129,7 +139,14 @@ def parse_template(text: str, path: Path, default_follow_up: int) -> Template:
                         f"'follow_up_after': {durations.HELP}, or none",
                     )
                 )
-    reply_to = values.get("reply_to")
+            elif follow_up == 0:
+                problems.append(
+                    Problem(
+                        at(where, lines["follow_up_after"]),
+                        "'follow_up_after' must be at least 1d; write none to turn follow-ups off",
+                    )
+                )
+    reply_to: str | None = values.get("reply_to")
     if reply_to is not None:
         reply_to, reason = check_address(reply_to.strip())
         if reason:
@@ -161,9 +178,17 @@ def _kinds() -> str:
 
 # --- rendering -------------------------------------------------------------------
 
+_LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+_MAX_LENGTH = 100_000  # the longest string or list `*` may build in a template
+_MAX_EXPONENT = 64
+_INCLUDES = (jinja_nodes.Extends, jinja_nodes.Include, jinja_nodes.Import, jinja_nodes.FromImport)
+
 
 class Fields(dict[str, Any]):
-    """A mapping that knows its own name, so an error can say `contact.company`."""
+    """A mapping that knows its own name, so an error can say `contact.company`.
+
+    Templates reach its items only: `contact.items` is the field `items`, never a method.
+    """
 
     def __init__(self, label: str, values: Mapping[str, Any]) -> None:
         super().__init__(values)
@@ -174,6 +199,15 @@ class _EmptyValue(Exception):
     pass
 
 
+def _owner(owner: Any) -> str:
+    """How an error names the value a missing attribute was looked up on."""
+    if isinstance(owner, Fields):
+        return owner.label
+    if owner is None:
+        return "none"
+    return f"a {type(owner).__name__}"
+
+
 class _StrictUndefined(jinja2.Undefined):
     """Undefined names are false in tests and fail when printed or iterated."""
 
@@ -182,19 +216,26 @@ class _StrictUndefined(jinja2.Undefined):
     def __str__(self) -> str:
         self._fail_with_undefined_error()
 
-    __iter__ = jinja2.Undefined._fail_with_undefined_error  # type: ignore[assignment]
-    __len__ = jinja2.Undefined._fail_with_undefined_error  # type: ignore[assignment]
+    __iter__ = jinja2.Undefined._fail_with_undefined_error
+    __len__ = jinja2.Undefined._fail_with_undefined_error
+
+    @property
+    def _undefined_message(self) -> str:
+        return self._undefined_hint or f"{self.describe()} is not defined"
 
     def describe(self) -> str:
         owner = self._undefined_obj
+        name = self._undefined_name
+        if owner is jinja2.utils.missing:
+            return str(name)
         if isinstance(owner, Fields):
-            return f"{owner.label}.{self._undefined_name}"
-        return str(self._undefined_name)
+            return f"{owner.label}.{name}"
+        return f"{name!r} of {_owner(owner)}"
 
 
 def _refuse_empty(value: Any) -> Any:
-    if isinstance(value, _StrictUndefined):
-        raise jinja2.UndefinedError(value.describe())
+    if isinstance(value, jinja2.Undefined):
+        value._fail_with_undefined_error()  # UndefinedError, or SecurityError for an unsafe name
     if value is None or (isinstance(value, str) and not value.strip()):
         raise _EmptyValue
     return value
@@ -208,8 +249,69 @@ def join_or(items: Any, conjunction: str = "or") -> str:
     return f"{', '.join(words[:-1])} {conjunction} {words[-1]}"
 
 
-def _environment() -> ImmutableSandboxedEnvironment:
-    env = ImmutableSandboxedEnvironment(
+class _Sandbox(ImmutableSandboxedEnvironment):
+    """The sandbox, with the person's fields reached as items only and no huge values."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if isinstance(obj, jinja2.Undefined):
+            return obj  # the error names the first missing name: contact.employer, not .name
+        if isinstance(obj, Fields) and attribute in obj:
+            return obj[attribute]
+        if attribute.startswith("_"):
+            return self.unsafe_undefined(obj, attribute)
+        if isinstance(obj, Fields):
+            return self.undefined(obj=obj, name=attribute)
+        return super().getattr(obj, attribute)
+
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        if isinstance(obj, jinja2.Undefined):
+            return obj
+        if isinstance(obj, Fields):
+            try:
+                return obj[argument]
+            except (TypeError, LookupError):
+                pass
+        if isinstance(argument, str) and argument.startswith("_"):
+            return self.unsafe_undefined(obj, argument)
+        if isinstance(obj, Fields):
+            return self.undefined(obj=obj, name=argument)
+        return super().getitem(obj, argument)
+
+    def unsafe_undefined(self, obj: Any, attribute: str) -> jinja2.Undefined:
+        if isinstance(obj, Fields):
+            reached = f"{obj.label}.{attribute}"
+        else:
+            reached = f"'{attribute}' of {_owner(obj)}"
+        return self.undefined(
+            f"{reached} reaches into Python itself", name=attribute, obj=obj, exc=SecurityError
+        )
+
+    def call_binop(
+        self, context: jinja2.runtime.Context, operator: str, left: Any, right: Any
+    ) -> Any:
+        if operator == "*":
+            for sequence, times in ((left, right), (right, left)):
+                if (
+                    isinstance(sequence, (str, list, tuple))
+                    and isinstance(times, int)
+                    and len(sequence) * times > _MAX_LENGTH
+                ):
+                    raise SecurityError(f"a value longer than {_MAX_LENGTH:,} items is refused")
+        elif (
+            operator == "**"
+            and isinstance(left, int)
+            and isinstance(right, int)
+            and abs(left) > 1
+            and right > _MAX_EXPONENT
+        ):
+            raise SecurityError(f"a power above {_MAX_EXPONENT} is refused")
+        return super().call_binop(context, operator, left, right)
+
+
+def _environment() -> _Sandbox:
+    env = _Sandbox(
         undefined=_StrictUndefined,
         finalize=_refuse_empty,
         trim_blocks=True,
@@ -231,14 +333,39 @@ class Renderer:
         self._subject = self._compile(env, template.subject, template.subject_line)
         self._body = self._compile(env, template.body, template.body_line)
 
-    def _compile(self, env: ImmutableSandboxedEnvironment, source: str, line: int) -> jinja2.Template:
+    def _compile(self, env: _Sandbox, source: str, line: int) -> jinja2.Template:
         # A comment holding line-1 line breaks makes Jinja count lines as the file does.
         padded = "{#" + "\n" * (line - 1) + "#}" + source
         try:
-            code = env.compile(padded, name=self._where, filename=self._where)
-        except jinja2.TemplateSyntaxError as error:
-            raise TemplateError(Problem(at(self._where, error.lineno), error.message or "syntax error")) from None
+            tree = env.parse(padded, name=self._where, filename=self._where)
+            for node in tree.find_all(_INCLUDES):
+                raise TemplateError(
+                    Problem(
+                        at(self._where, node.lineno),
+                        "a template cannot include, import or extend another file",
+                    )
+                )
+            code = env.compile(tree, name=self._where, filename=self._where)
+        except jinja2.TemplateSyntaxError as error:  # an unknown filter or test, too
+            raise TemplateError(self._syntax_problem(env, padded, error)) from None
         return env.template_class.from_code(env, code, env.make_globals(None), None)
+
+    def _syntax_problem(
+        self, env: _Sandbox, source: str, error: jinja2.TemplateSyntaxError
+    ) -> Problem:
+        message = (error.message or "syntax error").strip()
+        line: int | None = error.lineno
+        if "end of template" in message:
+            unclosed = _unclosed_block(env, source)
+            if unclosed is not None:
+                tag, line = unclosed
+                message = f"'{{% {tag} %}}' is never closed: add '{{% end{tag} %}}'"
+        elif "innermost block" in message and line is not None:
+            before = "\n".join(source.splitlines()[: line - 1])
+            unclosed = _unclosed_block(env, before)
+            if unclosed is not None:
+                message = f"{message.rstrip('.')} (opened on line {unclosed[1]})."
+        return Problem(at(self._where, line), message)
 
     def render(
         self,
@@ -260,41 +387,67 @@ class Renderer:
             "last": Fields("last", last) if last is not None else None,
             "note": note or None,
         }
-        subject = " ".join(self._run(self._subject, context, who).split())
+        subject_line = self.template.subject_line
+        raw_subject = self._run(self._subject, context, who)
+        if any(mark in raw_subject for mark in _LINE_BREAKS):
+            what = "a line break"
+        elif any(unicodedata.category(c) == "Cc" and c != "\t" for c in raw_subject):
+            what = "a control character"
+        else:
+            what = None
+        if what is not None:
+            raise TemplateError(
+                Problem(
+                    at(self._where, subject_line),
+                    f"{what} reaches the subject from {self._expression_on(subject_line)} "
+                    f"for {who}: a subject is one line of text",
+                )
+            )
+        subject = " ".join(raw_subject.split())
         if not subject:
-            raise TemplateError(Problem(at(self._where, self.template.subject_line), f"the subject is empty for {who}"))
+            raise TemplateError(
+                Problem(at(self._where, subject_line), f"the subject is empty for {who}")
+            )
         body = self._run(self._body, context, who).strip("\n") + "\n"
+        if not body.strip():
+            raise TemplateError(
+                Problem(at(self._where, self.template.body_line), f"the message is empty for {who}")
+            )
         return Rendered(subject, body)
 
     def _run(self, compiled: jinja2.Template, context: dict[str, Any], who: str) -> str:
         try:
             return compiled.render(context)
+        except SecurityError as error:
+            line = self._line(error.__traceback__)
+            reason = str(error.message or error).rstrip(".")
+            raise TemplateError(
+                Problem(at(self._where, line), f"not allowed in a template: {reason}")
+            ) from None
         except jinja2.UndefinedError as error:
             line = self._line(error.__traceback__)
             message = str(error.message)
             if "has no attribute" in message or "is undefined" in message:
-                message = _plain_undefined(message)
-            raise TemplateError(
-                Problem(
-                    at(self._where, line),
-                    f"{message} is not defined for {who}: test it with 'is defined' "
-                    "or give a default(...)",
-                )
-            ) from None
+                message = _plain_undefined(message) + " is not defined"
+            if message.endswith(" is not defined"):
+                message += f" for {who}: test it with 'is defined' or give a default(...)"
+            else:
+                message += f" (for {who})"
+            raise TemplateError(Problem(at(self._where, line), message)) from None
         except _EmptyValue as error:
             line = self._line(error.__traceback__)
             expression = self._expression_on(line)
             raise TemplateError(
                 Problem(at(self._where, line), f"{expression} is empty for {who}")
             ) from None
-        except SecurityError as error:
-            line = self._line(error.__traceback__)
-            raise TemplateError(
-                Problem(at(self._where, line), f"not allowed in a template: {error}")
-            ) from None
         except jinja2.TemplateError as error:
             line = self._line(error.__traceback__)
             raise TemplateError(Problem(at(self._where, line), f"{error} (for {who})")) from None
+        except RecursionError as error:
+            line = self._line(error.__traceback__)
+            raise TemplateError(
+                Problem(at(self._where, line), f"the template calls itself without end (for {who})")
+            ) from None
         except (TypeError, ValueError, ArithmeticError, LookupError, AttributeError) as error:
             line = self._line(error.__traceback__)
             raise TemplateError(
@@ -310,13 +463,44 @@ class Renderer:
         return line
 
     def _expression_on(self, line: int | None) -> str:
-        source = (self.template.subject if line == self.template.subject_line else None) or (
-            self.template.body.splitlines()[line - self.template.body_line]
-            if line is not None and 0 <= line - self.template.body_line < self.template.body.count("\n") + 1
-            else ""
-        )
+        if line == self.template.subject_line:
+            source = self.template.subject
+        else:
+            body_lines = self.template.body.splitlines()
+            index = -1 if line is None else line - self.template.body_line
+            source = body_lines[index] if 0 <= index < len(body_lines) else ""
+
         expressions = re.findall(r"\{\{-?\s*(.*?)\s*-?\}\}", source)
         return " or ".join(expressions) if expressions else "a printed value"
+
+
+_BLOCK_TAGS = frozenset({"for", "if", "macro", "call", "filter", "with", "autoescape", "block"})
+
+
+def _unclosed_block(env: jinja2.Environment, source: str) -> tuple[str, int] | None:
+    """The innermost block tag left open at the end of the source, and its line."""
+    try:
+        tokens = [(t.lineno, t.type, t.value) for t in env.lexer.tokenize(source)]
+    except jinja2.TemplateSyntaxError:
+        return None
+    open_blocks: list[tuple[str, int]] = []
+    for index, (line, kind, _) in enumerate(tokens[:-1]):
+        if kind != "block_begin" or tokens[index + 1][1] != "name":
+            continue
+        tag = str(tokens[index + 1][2])
+        if tag == "set":  # a block only without '=': {% set x %}...{% endset %}
+            statement = []
+            for token in tokens[index + 2 :]:
+                if token[1] == "block_end":
+                    break
+                statement.append(token)
+            if not any(t[1] == "assign" or t[2] == "=" for t in statement):
+                open_blocks.append((tag, line))
+        elif tag in _BLOCK_TAGS:
+            open_blocks.append((tag, line))
+        elif tag.startswith("end") and open_blocks and open_blocks[-1][0] == tag[3:]:
+            open_blocks.pop()
+    return open_blocks[-1] if open_blocks else None
 
 
 def _plain_undefined(message: str) -> str:

@@ -139,7 +139,10 @@ def approve(app: App, names: tuple[str, ...], everything: bool) -> None:
     chosen = list_drafts(workspace.drafts_dir) if everything else find_drafts(workspace, names)
     cut_off = cut_off_ids(workspace)
     if everything:
-        chosen = [d for d in chosen if d.message_id not in cut_off and d.status == "draft"]
+        # A broken draft stays in, so that its error is shown and nothing is approved.
+        chosen = [
+            d for d in chosen if d.broken or (d.message_id not in cut_off and d.status == "draft")
+        ]
     approved = approve_drafts(chosen, cut_off)
     for draft_ in approved:
         click.echo(f"approved drafts/{draft_.name}")
@@ -155,12 +158,14 @@ def review(app: App) -> None:
     Example:
       outreach review
     """
-    from outreach.drafts import read_draft
+    from outreach.drafts import format_address, read_draft
     from outreach.editor import open_in_editor
     from outreach.outbox import approve as approve_drafts
     from outreach.outbox import delete, waiting
 
     workspace = app.workspace
+    me = workspace.settings.me
+    sender = format_address(me.name, me.email)
     queue = [w.draft for w in waiting(workspace) if w.status in ("draft", "broken")]
     if not queue:
         click.echo("Nothing to review. Make drafts with: outreach draft TEMPLATE PERSON")
@@ -168,8 +173,9 @@ def review(app: App) -> None:
     counts = {"approved": 0, "skipped": 0, "deleted": 0}
     for number, current in enumerate(queue, start=1):
         while True:
-            click.echo(click.style(f"\n--- {number}/{len(queue)}: drafts/{current.name}", bold=True))
-            _show(current)
+            heading = f"\n--- {number}/{len(queue)}: drafts/{current.name}"
+            click.echo(click.style(heading, bold=True))
+            _show(current, sender)
             choice = click.prompt(
                 "[a]pprove, [e]dit, [s]kip, [d]elete, [q]uit",
                 type=click.Choice(["a", "e", "s", "d", "q"]),
@@ -197,12 +203,13 @@ def review(app: App) -> None:
     _summary(counts)
 
 
-def _show(current: object) -> None:
+def _show(current: object, me: str) -> None:
     from outreach.drafts import Draft
 
     assert isinstance(current, Draft)
     if current.broken:
         click.echo(f"(this draft no longer parses: {current.broken})")
+    click.echo(f"From: {me}")
     for key in ("to", "subject", "reply_to"):
         if current.get(key):
             click.echo(f"{key.replace('_', '-').title()}: {current.get(key)}")

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import click
 
-from outreach.cli.app import App, cli, json_option, pass_app, print_json, print_table, warn
+from outreach.cli.app import (
+    App,
+    cli,
+    is_interactive,
+    json_option,
+    pass_app,
+    print_json,
+    print_table,
+    warn,
+)
 
 
 @cli.group()
@@ -22,13 +31,17 @@ def list_command(app: App, as_json: bool) -> None:
     Example:
       outreach templates list
     """
-    from outreach.templates import list_templates, load_template
+    from outreach.errors import OutreachError, Problem, TemplateError
+    from outreach.templates import Template, list_templates, load_template
 
     days = app.workspace.settings.limits.follow_up_after
-    loaded = [
-        load_template(app.workspace.templates_dir, name, days)
-        for name in list_templates(app.workspace.templates_dir)
-    ]
+    loaded: list[Template] = []
+    problems: list[Problem] = []
+    for name in list_templates(app.workspace.templates_dir):
+        try:
+            loaded.append(load_template(app.workspace.templates_dir, name, days))
+        except TemplateError as error:
+            problems.extend(error.problems)
     rows = [
         {"name": t.name, "kind": t.kind, "subject": t.subject, "follow_up_after": t.follow_up_text}
         for t in loaded
@@ -36,8 +49,12 @@ def list_command(app: App, as_json: bool) -> None:
     if as_json:
         print_json(rows)
     else:
-        print_table(("name", "kind", "follow up", "subject"),
-                    [(r["name"], r["kind"], r["follow_up_after"], r["subject"]) for r in rows])
+        print_table(
+            ("name", "kind", "follow up", "subject"),
+            [(r["name"], r["kind"], r["follow_up_after"], r["subject"]) for r in rows],
+        )
+    if problems:
+        raise OutreachError(*problems)
 
 
 @templates.command()
@@ -94,7 +111,7 @@ def _edit_until_clean(app: App, name: str) -> None:
             return
         for problem in errors:
             click.echo(f"Error: {problem}", err=True)
-        if not click.get_text_stream("stdin").isatty() or not click.confirm(
+        if not is_interactive() or not click.confirm(
             "Edit again?", default=True
         ):
             raise OutreachError(f"templates/{name}.md was saved with the problems above")
