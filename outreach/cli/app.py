@@ -47,6 +47,11 @@ class OutreachGroup(click.Group):
             for problem in error.problems:
                 click.echo(f"Error: {problem}", err=True)
             ctx.exit(error.exit_code)
+        except BrokenPipeError:
+            # The reader went away (`outreach log | head`): stop quietly, as Unix tools do.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            ctx.exit(1)
         except OSError as error:
             where = f"{error.filename}: " if error.filename else ""
             click.echo(f"Error: {where}{error.strerror or error}", err=True)
