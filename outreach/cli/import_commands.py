@@ -26,7 +26,7 @@ def import_(app: App, file: Path, dry_run: bool) -> None:
       outreach import ~/Downloads/contacts.vcf
       outreach import google-contacts.csv --dry-run
     """
-    from outreach.importing import import_people
+    from outreach.addressbook import import_people
 
     workspace = app.workspace
     report = import_people(workspace.contacts_file, file, dry_run=dry_run)

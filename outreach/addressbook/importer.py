@@ -1,0 +1,70 @@
+"""The whole import: read an export, check its people, plan who is new, append them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from outreach.addressbook import vcard
+from outreach.addressbook.append import contacts_text
+from outreach.addressbook.csv_export import parse_csv
+from outreach.addressbook.merge import Added, plan_import
+from outreach.addressbook.people import Entry, Person, Skipped, to_person
+from outreach.contacts import parse_contacts
+from outreach.errors import OutreachError, Problem, at
+from outreach.files import atomic_write, read_text
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    added: tuple[Added, ...] = ()
+    skipped: tuple[Skipped, ...] = ()
+    notices: tuple[Problem, ...] = ()  # warnings: the addresses left out
+
+
+def import_people(contacts_file: Path, source: Path, *, dry_run: bool = False) -> ImportReport:
+    """Append the people of SOURCE to contacts_file; nothing is written on any error."""
+    entries = read_entries(source)
+    original = read_text(contacts_file)
+    existing, problems = parse_contacts(original, contacts_file.name)
+    errors = [p for p in problems if p.is_error]
+    if errors:
+        raise OutreachError(
+            *errors,
+            Problem(at(contacts_file), "fix these first (`outreach check`); nothing was imported"),
+        )
+    people: list[Person] = []
+    skipped: list[Skipped] = []
+    notices: list[Problem] = []
+    for entry in entries:
+        person, found = to_person(entry, source.name)
+        notices.extend(found)
+        if isinstance(person, Person):
+            people.append(person)
+        else:
+            skipped.append(person)
+    added, duplicates = plan_import(people, existing, source.name)
+    if added:
+        text = contacts_text(original, existing, added, contacts_file.name)
+        if not dry_run:
+            atomic_write(contacts_file, text)
+    return ImportReport(tuple(added), tuple(skipped + duplicates), tuple(notices))
+
+
+def read_entries(source: Path) -> list[Entry]:
+    """The people of a vCard or CSV file; a malformed file is an error naming its line."""
+    text = read_text(source)
+    if is_vcard(source.name, text):
+        return vcard.parse_vcards(text, source.name)
+    return parse_csv(text, source.name)
+
+
+def is_vcard(filename: str, text: str) -> bool:
+    """A .vcf/.vcard file, a .csv file, or else whatever the first line says."""
+    suffix = Path(filename).suffix.lower()
+    if suffix in vcard.SUFFIXES:
+        return True
+    if suffix == ".csv":
+        return False
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    return first.strip().upper().startswith("BEGIN:VCARD")
