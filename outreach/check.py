@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from outreach.errors import OutreachError, Problem
 from outreach.workspace import Workspace
+
+if TYPE_CHECKING:
+    from outreach.contacts import Contact
 
 
 def _caught(problems: list[Problem], error: OutreachError) -> None:
@@ -30,7 +35,7 @@ def check_workspace(workspace: Workspace) -> list[Problem]:
         problems.extend(goal_problems)
     except OutreachError as error:
         _caught(problems, error)
-    contacts = []
+    contacts: list[Contact] = []
     contacts_ok = False
     try:
         contacts, found = read_contacts(workspace.contacts_file, workspace.state_dir)

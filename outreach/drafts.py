@@ -7,7 +7,6 @@ subject `no` stays "no". Every header is checked again whenever a draft is read.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -17,6 +16,7 @@ from pathlib import Path
 from outreach.errors import DraftError, Problem
 from outreach.files import atomic_write
 from outreach.frontmatter_split import split
+from outreach.text import CONTROL_OR_SEPARATOR
 
 STATUSES = ("draft", "approved", "failed", "unknown")
 REQUIRED = ("to", "subject", "template", "kind", "contact", "status", "message_id")
@@ -125,7 +125,7 @@ def _header_problem(headers: Mapping[str, str]) -> tuple[str, str] | None:
     if missing:
         return missing[0], f"missing {', '.join(missing)} in the front matter"
     for key, value in headers.items():
-        if any(unicodedata.category(c) in ("Cc", "Zl", "Zp") and c != "\t" for c in value):
+        if CONTROL_OR_SEPARATOR.search(value):
             return key, f"'{key}' holds a control character or line separator"
     if headers["status"] not in STATUSES:
         return "status", f"status must be one of {', '.join(STATUSES)}, not '{headers['status']}'"

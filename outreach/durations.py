@@ -6,7 +6,8 @@ import re
 
 _DURATION = re.compile(r"(\d{1,5})\s*([dwm])")
 _DAYS_PER_UNIT = {"d": 1, "w": 7, "m": 30}
-HELP = "a duration is a number of days, weeks or months such as 10d, 3w or 2m"
+MAX_DAYS = 36_500  # a hundred years: longer is a typo, and dates that far out overflow
+HELP = "a duration is a number of days, weeks or months such as 10d, 3w or 2m (at most 100 years)"
 
 
 def parse_days(text: str) -> int | None:
@@ -14,7 +15,8 @@ def parse_days(text: str) -> int | None:
     match = _DURATION.fullmatch(text.strip())
     if match is None:
         return None
-    return int(match.group(1)) * _DAYS_PER_UNIT[match.group(2)]
+    days = int(match.group(1)) * _DAYS_PER_UNIT[match.group(2)]
+    return days if days <= MAX_DAYS else None
 
 
 def format_days(days: int) -> str:

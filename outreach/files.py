@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 from outreach.errors import OutreachError, Problem, at
@@ -29,16 +31,40 @@ def read_text(path: Path) -> str:
 
 def atomic_write(path: Path, data: str | bytes) -> None:
     """Write the whole file or nothing: a temporary file beside it, then a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    write_all_or_nothing([(path, data)])
+
+
+def write_all_or_nothing(files: Sequence[tuple[Path, str | bytes]]) -> None:
+    """Write every file, or leave every file as it was.
+
+    Each file's text goes to a temporary file beside it first; only when all are written
+    are they renamed into place (a rename replaces a file whole). A new file gets the mode
+    the umask gives; a replaced file keeps its own.
+    """
+    folders = {path.parent for path, _ in files}
+    for folder in folders:
+        folder.mkdir(parents=True, exist_ok=True)
+    temporaries: list[tuple[str, Path]] = []
     try:
-        os.chmod(temporary, _mode_for(path))
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data.encode("utf-8") if isinstance(data, str) else data)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+        for path, data in files:
+            temporary = str(path.parent / f".{path.name}.{os.getpid()}.tmp")
+            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+            temporaries.append((temporary, path))
+            with os.fdopen(fd, "wb") as handle:
+                _keep_mode(handle.fileno(), path)
+                handle.write(data.encode("utf-8") if isinstance(data, str) else data)
+        for temporary, path in temporaries:
+            os.replace(temporary, path)
+        temporaries.clear()
+    finally:
+        for temporary, _ in temporaries:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temporary)
+
+
+def _keep_mode(fd: int, path: Path) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.fchmod(fd, path.stat().st_mode & 0o777)
 
 
 def _mode_for(path: Path) -> int:
@@ -52,8 +78,27 @@ def _mode_for(path: Path) -> int:
 
 
 def create_exclusive(path: Path, text: str) -> bool:
-    """Write a new file atomically unless one exists; True if it was written."""
+    """Write a new file atomically unless one exists; True if it was written.
+
+    The finished file is hard-linked into place, which fails if the name was taken in the
+    meantime: a file that appears while this one is written is kept, never replaced.
+    """
     if path.exists():
         return False
-    atomic_write(path, text)
-    return True
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        os.chmod(temporary, _mode_for(path))
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(text.encode("utf-8"))
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            return False
+        except OSError:  # a file system without hard links: check, then rename
+            if path.exists():
+                return False
+            os.replace(temporary, path)
+        return True
+    finally:
+        Path(temporary).unlink(missing_ok=True)

@@ -56,13 +56,14 @@ def parse_goal(text: str, filename: str = "goal.md") -> tuple[Goal, list[Problem
 
     parts = split(text)
     if parts.front is None:
-        return Goal(story=text.strip()), [
-            Problem(
-                at(filename, 1),
+        if text.split("\n", 1)[0].rstrip() == "---":
+            message = "the front matter opened by '---' on line 1 is never closed by a '---' line"
+        else:
+            message = (
                 "goal.md must start with front matter between '---' lines "
-                "(looking_for, request, time_needed, options, offer)",
+                "(looking_for, request, time_needed, options, offer)"
             )
-        ]
+        return Goal(story=text.strip()), [Problem(at(filename, 1), message)]
     root = yn.compose(parts.front, filename, first_line=parts.front_line)
     problems: list[Problem] = []
     values: dict[str, Any] = {}
@@ -79,6 +80,11 @@ def parse_goal(text: str, filename: str = "goal.md") -> tuple[Goal, list[Problem
     for key_node, value_node in root.value if root is not None else ():
         key = str(key_node.value)
         line = yn.line_of(value_node, parts.front_line)
+        if key in lines:
+            problems.append(
+                Problem(at(filename, line), f"{key} is given twice (also on line {lines[key]})")
+            )
+            continue
         lines[key] = line
         if yn.is_null(value_node):
             continue
@@ -131,12 +137,13 @@ def clarity(goal: Goal, filename: str = "goal.md") -> list[Problem]:
     """The clarity rules: errors block request drafts, warnings only advise."""
     findings: list[Problem] = []
 
+    # A field that is missing is reported on the first line, where the front matter opens.
     def error(key: str, message: str) -> None:
-        findings.append(Problem(at(filename, goal.lines.get(key)), f"{key}: {message}"))
+        findings.append(Problem(at(filename, goal.lines.get(key, 1)), f"{key}: {message}"))
 
     def warning(key: str, message: str) -> None:
         findings.append(
-            Problem(at(filename, goal.lines.get(key)), f"{key}: {message}", "warning")
+            Problem(at(filename, goal.lines.get(key, 1)), f"{key}: {message}", "warning")
         )
 
     if not goal.looking_for:
@@ -149,6 +156,8 @@ def clarity(goal: Goal, filename: str = "goal.md") -> list[Problem]:
     for key, text in texts.items():
         hint = placeholder(text)
         if hint:
+            if len(hint) > 40:
+                hint = hint[:36].rstrip() + "…" + hint[-1]
             error(key, f"still holds the placeholder '{hint}': replace it with your own words")
     if goal.request:
         questions = goal.request.count("?")

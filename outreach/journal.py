@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 from outreach.errors import OutreachError, Problem
+from outreach.summary import Summary
 
 KINDS = ("sent", "replied", "met", "call", "gave", "received", "note")
 
@@ -294,27 +295,6 @@ class Journal:
             db.execute(
                 "DELETE FROM attempts WHERE message_id = ? AND outcome IS NULL", (message_id,)
             )
-
-
-@dataclass(frozen=True)
-class Summary:
-    """What the due rules need to know of one person's journal.
-
-    `(day, id)` orders entries: a reply logged for the day of a send counts as after it.
-    """
-
-    person: str
-    last_day: date | None = None
-    last_answer: tuple[str, int] | None = None  # (day, id) of the latest reply, meeting or call
-    last_sent: tuple[str, int] | None = None
-    last_sent_follow_up: int | None = None
-    last_sent_kind: str | None = None
-    last_meeting: tuple[str, int] | None = None
-    last_meeting_kind: str | None = None
-    last_thanks: tuple[str, int] | None = None
-    asks: int = 0
-    gives: int = 0
-    requests: tuple[tuple[str, int, int | None], ...] = ()  # sent requests: (day, id, follow-up)
 
 
 _LATEST = "MAX(day || '#' || printf('%012d', id))"

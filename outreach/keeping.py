@@ -8,14 +8,15 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from outreach.contacts import Contact
-from outreach.goal import Goal
-from outreach.journal import Entry, Summary
-from outreach.settings import Limits
-from outreach.templates import Template
+from outreach.summary import NOTHING, Summary
 from outreach.workspace import Workspace
 
 if TYPE_CHECKING:
+    from outreach.goal import Goal
+    from outreach.journal import Entry
     from outreach.rendering import DraftResult as DraftResultLike
+    from outreach.settings import Limits
+    from outreach.templates import Template
 
 REASONS = ("follow-up", "thank-you", "check-in")
 GROUP_REASONS = (
@@ -24,7 +25,6 @@ GROUP_REASONS = (
     "you like them",
     "someone you know",
 )
-NOTHING = Summary("")
 
 
 @dataclass(frozen=True)
@@ -61,6 +61,38 @@ def _after(later: tuple[str, int] | None, earlier: tuple[str, int]) -> bool:
     return later is not None and later > earlier
 
 
+def person_dues(person: Contact, summary: Summary, as_of: date) -> list[tuple[str, date]]:
+    """The due rules for one person: each reason that applies, with its date."""
+    dues: list[tuple[str, date]] = []
+    sent = summary.last_sent
+    follow_up = summary.last_sent_follow_up
+    if sent is not None and follow_up is not None and not _after(summary.last_answer, sent):
+        dues.append(("follow-up", date.fromisoformat(sent[0]) + timedelta(days=follow_up)))
+    meeting = summary.last_meeting
+    if meeting is not None and not _after(summary.last_thanks, meeting):
+        dues.append(("thank-you", date.fromisoformat(meeting[0])))
+    if person.keep_in_touch_days:
+        last = last_contact(person, summary)
+        dues.append(
+            ("check-in", as_of if last is None else last + timedelta(days=person.keep_in_touch_days))
+        )
+    return dues
+
+
+def _detail(reason: str, person: Contact, summary: Summary) -> str:
+    """Why an item is due, in words."""
+    if reason == "follow-up":
+        assert summary.last_sent is not None
+        return f"{summary.last_sent_kind or 'message'} sent {summary.last_sent[0]}, no reply yet"
+    if reason == "thank-you":
+        assert summary.last_meeting is not None
+        what = "a call" if summary.last_meeting_kind == "call" else "a meeting"
+        return f"{what} on {summary.last_meeting[0]}, no thank-you sent since"
+    last = last_contact(person, summary)
+    since = f"last contact {last}" if last else "no contact yet"
+    return f"keep in touch every {person.keep_in_touch}; {since}"
+
+
 def due_items(
     contacts: Iterable[Contact], summaries: Mapping[str, Summary], as_of: date
 ) -> list[DueItem]:
@@ -68,58 +100,16 @@ def due_items(
     items: list[DueItem] = []
     for person in contacts:
         summary = summaries.get(person.id, NOTHING)
-        sent = summary.last_sent
-        follow_up = summary.last_sent_follow_up
-        if sent is not None and follow_up is not None and not _after(summary.last_answer, sent):
-            sent_day = date.fromisoformat(sent[0])
-            items.append(
-                DueItem(
-                    person,
-                    "follow-up",
-                    sent_day + timedelta(days=follow_up),
-                    f"{summary.last_sent_kind or 'message'} sent {sent_day}, no reply yet",
-                )
-            )
-        meeting = summary.last_meeting
-        if meeting is not None and not _after(summary.last_thanks, meeting):
-            what = "a call" if summary.last_meeting_kind == "call" else "a meeting"
-            items.append(
-                DueItem(
-                    person,
-                    "thank-you",
-                    date.fromisoformat(meeting[0]),
-                    f"{what} on {meeting[0]}, no thank-you sent since",
-                )
-            )
-        if person.keep_in_touch_days:
-            last = last_contact(person, summary)
-            every = f"keep in touch every {person.keep_in_touch}"
-            if last is None:
-                items.append(DueItem(person, "check-in", as_of, f"{every}; no contact yet"))
-            else:
-                items.append(
-                    DueItem(
-                        person,
-                        "check-in",
-                        last + timedelta(days=person.keep_in_touch_days),
-                        f"{every}; last contact {last}",
-                    )
-                )
+        for reason, due in person_dues(person, summary, as_of):
+            items.append(DueItem(person, reason, due, _detail(reason, person, summary)))
     items.sort(key=lambda item: (item.due, REASONS.index(item.reason), item.person.id))
     return items
 
 
 def last_contact(person: Contact, summary: Summary) -> date | None:
-    days = [d for d in (summary.last_day, person.last_contact) if d is not None]
-    return max(days) if days else None
-
-
-def next_due(items: Iterable[DueItem]) -> dict[str, date]:
-    first: dict[str, date] = {}
-    for item in items:
-        if item.person.id not in first or item.due < first[item.person.id]:
-            first[item.person.id] = item.due
-    return first
+    if summary.last_day is None or person.last_contact is None:
+        return summary.last_day or person.last_contact
+    return max(summary.last_day, person.last_contact)
 
 
 def counting_requests(

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from outreach.contacts import Contact
-from outreach.keeping import NOTHING, due_items, journal_summaries, last_contact, next_due
+from outreach.keeping import journal_summaries, last_contact, person_dues
+from outreach.summary import NOTHING
 from outreach.workspace import Workspace
 
 
-@dataclass(frozen=True)
-class PersonRow:
+class PersonRow(NamedTuple):
     contact: Contact
     asks: int
     gives: int
@@ -20,19 +20,20 @@ class PersonRow:
 
 
 def people_overview(workspace: Workspace, as_of: date | None = None) -> list[PersonRow]:
-    contacts = workspace.load_contacts()
+    """Every person with asks, gives, last contact and the earliest due date (past or future)."""
+    today = as_of or date.today()
     summaries = journal_summaries(workspace)
-    first_due = next_due(due_items(contacts, summaries, as_of or date.today()))
     rows = []
-    for contact in contacts:
+    for contact in workspace.load_contacts():
         summary = summaries.get(contact.id, NOTHING)
+        dues = person_dues(contact, summary, today)
         rows.append(
             PersonRow(
                 contact,
                 summary.asks,
                 summary.gives,
                 last_contact(contact, summary),
-                first_due.get(contact.id),
+                min(due for _, due in dues) if dues else None,
             )
         )
     return rows

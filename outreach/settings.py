@@ -60,8 +60,15 @@ _KNOWN = {
 }
 
 
+_HEADER = re.compile(r"\[\[?\s*([A-Za-z0-9_-]+)\s*((?:\.\s*[A-Za-z0-9_-]+\s*)*)\]\]?\s*(#.*)?")
+
+
 class _Lines:
-    """Finds the line of a table or a key in TOML text, which tomllib does not report."""
+    """Finds the line of a table or a key in TOML text, which tomllib does not report.
+
+    A table is `[table]`, `[[table]]` or `table = ...` at the top; a key is `key = ...`
+    or `key.sub = ...` in its table, or a header `[table.key]`.
+    """
 
     def __init__(self, text: str) -> None:
         self._lines = text.splitlines()
@@ -71,15 +78,28 @@ class _Lines:
         table_line = None
         for number, raw in enumerate(self._lines, start=1):
             line = raw.strip()
-            header = re.fullmatch(r"\[\s*([A-Za-z0-9_.-]+)\s*\]\s*(#.*)?", line)
+            header = _HEADER.fullmatch(line)
             if header:
                 current = header.group(1)
-                if current == table:
+                sub = header.group(2).strip(" .").split(".")[0].strip()
+                if current == table and key is not None and sub == key:
+                    return number
+                if current == table and table_line is None:
                     table_line = number
                 continue
-            if key is not None and current == table and re.match(rf"{re.escape(key)}\s*=", line):
+            if current == "" and table_line is None and _assigns(line, table):
+                if key is None:
+                    return number
+                table_line = number
+            if key is not None and current == table and _assigns(line, key):
                 return number
         return table_line
+
+
+def _assigns(line: str, key: str) -> bool:
+    """True for `key = ...` and `key.sub = ...` (bare or quoted key)."""
+    name = re.escape(key)
+    return re.match(rf"""(?:{name}|"{name}"|'{name}')\s*[=.]""", line) is not None
 
 
 def load_settings(path: Path) -> Settings:
@@ -98,8 +118,14 @@ def read_settings(path: Path) -> tuple[Settings | None, list[Problem]]:
     except tomllib.TOMLDecodeError as error:
         match = re.search(r"\(at line (\d+), column \d+\)", str(error))
         line = int(match.group(1)) if match else None
-        reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(error))
+        if match is None and "end of document" in str(error):
+            line = len(text.splitlines()) or 1
+        reason = re.sub(r"\s*\(at (?:line \d+, column \d+|end of document)\)", "", str(error))
         raise OutreachError(Problem(at(path, line), f"invalid TOML: {reason}")) from None
+    except RecursionError:
+        raise OutreachError(
+            Problem(at(path), "invalid TOML: arrays or tables nested too deeply")
+        ) from None
     lines = _Lines(text)
     problems: list[Problem] = []
 
@@ -110,7 +136,11 @@ def read_settings(path: Path) -> tuple[Settings | None, list[Problem]]:
         if table not in _KNOWN:
             problem(table, None, f"unknown section [{table}] (known: me, smtp, limits)")
         elif not isinstance(value, dict):
-            problem(table, None, f"{table} must be a section [{table}]")
+            problem(
+                table,
+                None,
+                f"'{table}' must be a section: a line [{table}] with its settings under it",
+            )
         else:
             for key in value:
                 if key not in _KNOWN[table]:
@@ -124,8 +154,9 @@ def read_settings(path: Path) -> tuple[Settings | None, list[Problem]]:
     def text_value(table: str, key: str, *, required: bool) -> str | None:
         value = section(table).get(key)
         if value is None:
-            if required:
-                problem(table, None, f"{table}.{key} is missing")
+            if required and isinstance(data.get(table, {}), dict):  # else: reported above
+                where = f"in [{table}]" if table in data else f"(add a section [{table}])"
+                problem(table, None, f"{table}.{key} is missing {where}")
             return None
         if not isinstance(value, str) or not value.strip():
             problem(table, key, f"{table}.{key} must be non-empty text in quotes")
@@ -172,9 +203,9 @@ def read_settings(path: Path) -> tuple[Settings | None, list[Problem]]:
         durations.parse_days(follow_up_text) if isinstance(follow_up_text, str) else None
     )
     if follow_up_days is None:
-        problem(
-            "limits", "follow_up_after", f"limits.follow_up_after: {durations.HELP}, in quotes"
-        )
+        problem("limits", "follow_up_after", f"limits.follow_up_after: {durations.HELP}, in quotes")
+    elif follow_up_days == 0:
+        problem("limits", "follow_up_after", 'limits.follow_up_after must be at least "1d"')
     limits = Limits(
         per_minute=number("limits", "per_minute", 20, 0, 10_000),
         per_day=number("limits", "per_day", 100, 0, 1_000_000),

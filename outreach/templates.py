@@ -7,7 +7,6 @@ template, the line and the person: never a blank in a message.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -25,6 +24,7 @@ from outreach import durations
 from outreach.errors import Problem, TemplateError, at
 from outreach.files import read_text
 from outreach.frontmatter_split import split
+from outreach.text import CONTROL
 
 KINDS = ("request", "thank-you", "follow-up", "check-in")
 _FRONT_KEYS = frozenset({"kind", "subject", "follow_up_after", "reply_to", "html"})
@@ -391,7 +391,7 @@ class Renderer:
         raw_subject = self._run(self._subject, context, who)
         if any(mark in raw_subject for mark in _LINE_BREAKS):
             what = "a line break"
-        elif any(unicodedata.category(c) == "Cc" and c != "\t" for c in raw_subject):
+        elif CONTROL.search(raw_subject):
             what = "a control character"
         else:
             what = None

@@ -123,7 +123,8 @@ def init_workspace(root: Path, *, example: bool) -> InitReport:
         ".gitignore": shipped("gitignore.txt"),
         **{f"templates/{name}.md": shipped_template(name) for name in TEMPLATE_NAMES},
     }
-    created, kept = [], []
+    created: list[str] = []
+    kept: list[str] = []
     for relative, text in files.items():
         written = create_exclusive(root / relative, text)
         (created if written else kept).append(relative)

@@ -4,11 +4,13 @@ PyYAML's C parser composes the node tree quickly; the loaders of this package
 turn nodes into typed values themselves, which gives them line numbers and the
 raw text of every scalar (so `yes` can be told apart from `true`).
 Aliases are refused: nothing here needs them, and they are how a small file
-expands into an enormous one.
+expands into an enormous one. So is nesting deeper than anyone writes by hand:
+libyaml's composer recurses, and a few thousand `[` crash the interpreter.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import yaml
@@ -38,20 +40,81 @@ def line_of(node: yaml.Node, first_line: int = 1) -> int:
     return int(node.start_mark.line) + first_line
 
 
+MAX_DEPTH = 64
+# A line starting with this many spaces, dashes or question marks could open that many
+# block collections; anything shorter cannot nest that deep by indentation alone.
+_DEEP_PREFIX = rf"[ \t?-]{{{MAX_DEPTH}}}"
+_DEEP_FIRST_LINE = re.compile(_DEEP_PREFIX)
+_DEEP_LINE = re.compile("\n" + _DEEP_PREFIX)
+_BRACKET = re.compile(r"[\[\]{}]")
+
+
 def compose(text: str, filename: str, first_line: int = 1) -> yaml.Node | None:
     """The node tree of one YAML document, or None for an empty one."""
+    if _may_nest_deeply(text):
+        _refuse_deep_nesting(text, filename, first_line)
     try:
         root = yaml.compose(text, Loader=Loader)
     except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = int(mark.line) + first_line if mark is not None else None
-        reason = error.problem or error.context or "not valid YAML"
-        raise OutreachError(Problem(at(filename, line), f"invalid YAML: {reason}")) from None
+        raise OutreachError(Problem(*_yaml_problem(error, filename, first_line))) from None
     except yaml.YAMLError as error:
         raise OutreachError(Problem(at(filename), f"invalid YAML: {error}")) from None
     if root is not None:
         _refuse_aliases(root, filename, first_line)
     return root
+
+
+def _yaml_problem(error: yaml.MarkedYAMLError, filename: str, first_line: int) -> tuple[str, str]:
+    """Where and what: the line of the problem, and the line where what it was in began."""
+    mark = error.problem_mark or error.context_mark
+    line = int(mark.line) + first_line if mark is not None else None
+    reason = error.problem or error.context or "not valid YAML"
+    context = error.context_mark
+    if error.problem and error.context and context is not None:
+        started = int(context.line) + first_line
+        if started != line:
+            reason += f" ({error.context} that starts on line {started})"
+    return at(filename, line), f"invalid YAML: {reason}"
+
+
+def _may_nest_deeply(text: str) -> bool:
+    """A cheap over-estimate: False means the text cannot nest past MAX_DEPTH."""
+    if _DEEP_FIRST_LINE.match(text) or _DEEP_LINE.search(text):
+        return True
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return False
+    depth = 0
+    for match in _BRACKET.finditer(text):  # brackets inside quotes only over-count
+        if match.group() in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return True
+        elif depth:
+            depth -= 1
+    return False
+
+
+def _refuse_deep_nesting(text: str, filename: str, first_line: int) -> None:
+    """Walk the parser's events (which do not recurse) and stop at the first level too deep."""
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=Loader):
+            if isinstance(event, yaml.events.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    mark = event.start_mark
+                    line = int(mark.line) + first_line if mark is not None else None
+                    raise OutreachError(
+                        Problem(
+                            at(filename, line),
+                            f"lists or mappings nested more than {MAX_DEPTH} levels deep "
+                            "are not supported here",
+                        )
+                    )
+            elif isinstance(event, yaml.events.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError:
+        return  # compose reports it, with its line
 
 
 def _refuse_aliases(root: yaml.Node, filename: str, first_line: int) -> None:

@@ -13,8 +13,12 @@ def commands(
     group: click.Group = cli, parent: click.Context | None = None
 ) -> Iterator[tuple[click.Command, click.Context]]:
     context = click.Context(
-        group, info_name="outreach" if parent is None else group.name, parent=parent,
-        terminal_width=100, max_content_width=100,
+        group,
+        info_name="outreach" if parent is None else group.name,
+        parent=parent,
+        terminal_width=100,
+        max_content_width=100,
+        help_option_names=["-h", "--help"],
     )
     yield group, context
     for name in sorted(group.list_commands(context)):
@@ -23,13 +27,22 @@ def commands(
         if isinstance(command, click.Group):
             yield from commands(command, context)
         else:
-            yield command, click.Context(
-                command, info_name=name, parent=context, terminal_width=100, max_content_width=100
+            yield (
+                command,
+                click.Context(
+                    command,
+                    info_name=name,
+                    parent=context,
+                    terminal_width=100,
+                    max_content_width=100,
+                ),
             )
 
 
 def help_blocks() -> str:
     blocks = []
     for command, context in commands():
-        blocks.append(f"### `{context.command_path}`\n\n```text\n{command.get_help(context)}\n```\n")
+        blocks.append(
+            f"### `{context.command_path}`\n\n```text\n{command.get_help(context)}\n```\n"
+        )
     return "\n".join(blocks)

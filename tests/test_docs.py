@@ -33,6 +33,8 @@ def test_the_readme_shows_the_current_help() -> None:
 def test_the_readme_opens_with_the_two_commands_ci_runs() -> None:
     text = README.read_text()
     ci = (README.parent / ".ci" / "run").read_text()
-    test_command = "python3 -m venv .venv && . .venv/bin/activate && pip install '.[test]' && pytest"
+    test_command = (
+        "python3 -m venv .venv && . .venv/bin/activate && pip install '.[test]' && pytest"
+    )
     assert test_command in text and test_command in ci
     assert "outreach init --example demo" in text.split("## A session")[0]

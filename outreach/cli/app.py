@@ -97,7 +97,9 @@ def json_option(function: F) -> F:
 
 
 def print_json(rows: Sequence[dict[str, Any]]) -> None:
-    click.echo(json.dumps(list(rows), ensure_ascii=False, indent=2, default=str))
+    """One JSON array: indented for a person at a terminal, compact (and fast) for a pipe."""
+    indent = 2 if sys.stdout.isatty() else None
+    click.echo(json.dumps(list(rows), ensure_ascii=False, indent=indent, default=str))
 
 
 def warn(problem: Problem | str) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shlex
+from datetime import date
 from pathlib import Path
 
 import click
@@ -37,7 +39,9 @@ def init(directory: Path, example: bool) -> None:
             "outreach check",
         ]
     )
-    click.echo(f"Next, in {directory}:")
+    if directory.resolve() != Path.cwd().resolve():
+        steps.insert(0, f"cd {shlex.quote(str(directory))}")
+    click.echo("Next:")
     for step in steps:
         click.echo(f"  {step}")
 
@@ -116,6 +120,12 @@ def contacts(app: App, as_json: bool) -> None:
     from outreach.people import people_overview
 
     rows = people_overview(app.workspace)
+    if not rows and not as_json:
+        notice(
+            f"Nobody in {app.workspace.contacts_file.name} yet: add people there, "
+            "or run: outreach import contacts.vcf"
+        )
+        return
     if as_json:
         print_json(
             [
@@ -123,8 +133,8 @@ def contacts(app: App, as_json: bool) -> None:
                     "id": row.contact.id,
                     "name": row.contact.name,
                     "email": row.contact.email,
-                    "last_contact": row.last_contact,
-                    "next_due": row.next_due,
+                    "last_contact": _iso(row.last_contact),
+                    "next_due": _iso(row.next_due),
                     "asks": row.asks,
                     "gives": row.gives,
                 }
@@ -148,3 +158,7 @@ def contacts(app: App, as_json: bool) -> None:
             for r in rows
         ],
     )
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day is not None else None

@@ -1,0 +1,10 @@
+"""Characters that must never reach a mail header."""
+
+from __future__ import annotations
+
+import re
+
+# Unicode category Cc (C0 and C1 controls, DEL) but the tab; these include CR and LF.
+CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+# The same, and the Unicode line and paragraph separators.
+CONTROL_OR_SEPARATOR = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
