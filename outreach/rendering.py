@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -9,9 +11,9 @@ from email.utils import make_msgid
 from pathlib import Path
 
 from outreach.contacts import Contact, find_person
-from outreach.drafts import draft_file_name, format_address, read_draft, render_draft
+from outreach.drafts import draft_file_name, format_address, render_draft
 from outreach.errors import DraftError, OutreachError, Problem, TemplateError, raise_if_errors
-from outreach.files import atomic_write
+from outreach.files import write_all_or_nothing
 from outreach.goal import Goal, load_goal, require_clear
 from outreach.settings import Settings
 from outreach.templates import Fields, Renderer, Template, list_templates, load_template
@@ -31,6 +33,7 @@ class DraftResult:
     written: list[Path]
     notices: list[str]
     warnings: list[str]
+    unchanged: list[Path] = field(default_factory=list)  # --replace found them as they would be
 
 
 def select_people(
@@ -143,13 +146,17 @@ def draft_messages(
     notices = list(selection.notices)
     problems: list[Problem] = []
     planned: list[tuple[Path, str]] = []
+    unchanged: list[Path] = []
     started = _started_ids(workspace)
     drafted = datetime.now().astimezone().isoformat(timespec="seconds")
+    waiting = _file_names(workspace.drafts_dir)
     for person in selection.people:
         path = workspace.drafts_dir / draft_file_name(person.id, template.name)
         message_id = None
-        if path.exists():
-            existing = read_draft(path)
+        existing_text = None
+        if path.name in waiting:
+            existing_text = path.read_text(encoding="utf-8", errors="replace")
+            existing_id = _front_value(existing_text, "message_id")
             if not replace:
                 message = f"drafts/{path.name} is waiting already; add --replace to draft it again"
                 if person.id in selection.named:
@@ -157,7 +164,7 @@ def draft_messages(
                 else:
                     notices.append(f"skipped {person.label}: {message}")
                 continue
-            if existing.message_id in started:
+            if existing_id in started:
                 problems.append(
                     Problem(
                         f"drafts/{path.name}",
@@ -166,7 +173,7 @@ def draft_messages(
                     )
                 )
                 continue
-            message_id = existing.message_id or None
+            message_id = existing_id
         try:
             rendered = renderer.render(
                 contact=Fields("contact", person.template_fields()),
@@ -197,10 +204,16 @@ def draft_messages(
         if template.html:
             headers["html"] = "true"
         headers["drafted"] = drafted
+        if existing_text is not None and _same_draft(existing_text, headers, rendered.body):
+            unchanged.append(path)
+            continue
         planned.append((path, render_draft(headers, rendered.body)))
     raise_if_errors(dict.fromkeys(problems))  # one line per problem, however many people share it
-    written = _write_all(planned)
-    return DraftResult(written, notices, warnings)
+    try:
+        write_all_or_nothing(planned)
+    except OSError as error:
+        raise DraftError(f"drafts could not be written ({error}); none were changed") from None
+    return DraftResult([path for path, _ in planned], notices, warnings, unchanged)
 
 
 def _started_ids(workspace: Workspace) -> set[str]:
@@ -213,17 +226,29 @@ def _started_ids(workspace: Workspace) -> set[str]:
         return journal.unfinished() | journal.sent_ids()
 
 
-def _write_all(planned: list[tuple[Path, str]]) -> list[Path]:
-    written: list[Path] = []
+def _file_names(folder: Path) -> set[str]:
     try:
-        for path, text in planned:
-            atomic_write(path, text)
-            written.append(path)
-    except OSError as error:
-        for path in written:
-            path.unlink(missing_ok=True)
-        raise DraftError(f"drafts could not be written ({error}); none were kept") from None
-    return written
+        return {entry.name for entry in os.scandir(folder)}
+    except FileNotFoundError:
+        return set()
+
+
+def _front_value(text: str, key: str) -> str | None:
+    """One field of a draft's front matter, read without parsing the rest."""
+    match = re.search(rf"^{key}:[ \t]*(.*?)[ \t]*$", text.split("\n---", 1)[0], re.MULTILINE)
+    return match.group(1) or None if match else None
+
+
+def _same_draft(existing: str, headers: dict[str, str], body: str) -> bool:
+    """Whether drafting again would give the draft that waits, as drafted or approved.
+
+    Such a draft is left as it is, with its status and its `drafted` time.
+    """
+    status = _front_value(existing, "status")
+    if status not in ("draft", "approved"):
+        return False
+    again = dict(headers, status=status, drafted=_front_value(existing, "drafted") or "")
+    return render_draft(again, body) == existing
 
 
 def preview(

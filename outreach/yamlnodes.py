@@ -59,7 +59,7 @@ def compose(text: str, filename: str, first_line: int = 1) -> yaml.Node | None:
         raise OutreachError(Problem(*_yaml_problem(error, filename, first_line))) from None
     except yaml.YAMLError as error:
         raise OutreachError(Problem(at(filename), f"invalid YAML: {error}")) from None
-    if root is not None:
+    if root is not None and "&" in text:  # no anchor, no alias: the walk can be skipped
         _refuse_aliases(root, filename, first_line)
     return root
 

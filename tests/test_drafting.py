@@ -501,3 +501,25 @@ def test_a_failed_batch_with_replace_keeps_the_old_drafts(run: Invoke, workspace
     assert {k: v for k, v in before.items() if k.startswith("drafts/")} == {
         k: v for k, v in after_edit.items() if k.startswith("drafts/")
     }
+
+
+def test_replace_leaves_a_draft_that_would_not_change_as_it_is(run: Invoke, workspace: Path) -> None:
+    assert run("draft", "request", "ada", "grace").exit_code == 0
+    assert run("approve", "ada-lovelace").exit_code == 0
+    ada = workspace / "drafts" / "ada-lovelace--request.md"
+    before = ada.read_text()
+    again = run("draft", "request", "ada", "grace", "--replace")
+    assert again.exit_code == 0, again.output
+    assert "2 unchanged" in again.stdout and "0 drafts written" in again.stdout
+    assert ada.read_text() == before  # still approved, still its first `drafted` time
+    template = workspace / "templates" / "request.md"
+    template.write_text(template.read_text().replace("Thank you,", "With thanks,"))
+    changed = run("draft", "request", "ada", "--replace")
+    assert "drafted drafts/ada-lovelace--request.md" in changed.stdout
+    text = ada.read_text()
+    assert "status: draft" in text and "With thanks," in text
+    assert _field(text, "message_id") == _field(before, "message_id")
+
+
+def _field(text: str, key: str) -> str:
+    return next(line for line in text.splitlines() if line.startswith(f"{key}: "))

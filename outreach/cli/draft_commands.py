@@ -60,12 +60,12 @@ def draft(
         warn(line)
     for line in result.notices:
         notice(line)
-    for path in result.written:
-        click.echo(f"drafted {path.relative_to(workspace.root)}")
-    click.echo(
-        f"{len(result.written)} draft{'s' if len(result.written) != 1 else ''} written. "
-        "Next: outreach review"
-    )
+    lines = [f"drafted drafts/{path.name}" for path in result.written]
+    if result.unchanged:
+        lines.append(f"{len(result.unchanged)} unchanged (the waiting draft is already this text)")
+    count = len(result.written)
+    lines.append(f"{count} draft{'s' if count != 1 else ''} written. Next: outreach review")
+    click.echo("\n".join(lines))
 
 
 @cli.command()
