@@ -24,9 +24,7 @@ from outreach.files import atomic_write
 CHANNELS = ("phone", "video", "coffee", "meal", "email")
 BOOLEAN_FIELDS = ("like", "can_help", "doubts")
 TEXT_FIELDS = ("name", "email", "first_name", "id", "how_we_know", "channel", "notes")
-KNOWN_FIELDS = frozenset(
-    (*TEXT_FIELDS, *BOOLEAN_FIELDS, "keep_in_touch", "last_contact", "tags")
-)
+KNOWN_FIELDS = frozenset((*TEXT_FIELDS, *BOOLEAN_FIELDS, "keep_in_touch", "last_contact", "tags"))
 ID_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
 FIRST_YEAR, LAST_YEAR = 1900, 2999  # room for any real date, and for dates due after it
@@ -114,9 +112,7 @@ def load_contacts(path: Path, cache_dir: Path | None = None) -> list[Contact]:
     return contacts
 
 
-def read_contacts(
-    path: Path, cache_dir: Path | None = None
-) -> tuple[list[Contact], list[Problem]]:
+def read_contacts(path: Path, cache_dir: Path | None = None) -> tuple[list[Contact], list[Problem]]:
     """The people and the problems found in them (nothing is cached while there are errors)."""
     from outreach.files import read_text
 

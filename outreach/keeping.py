@@ -74,7 +74,10 @@ def person_dues(person: Contact, summary: Summary, as_of: date) -> list[tuple[st
     if person.keep_in_touch_days:
         last = last_contact(person, summary)
         dues.append(
-            ("check-in", as_of if last is None else last + timedelta(days=person.keep_in_touch_days))
+            (
+                "check-in",
+                as_of if last is None else last + timedelta(days=person.keep_in_touch_days),
+            )
         )
     return dues
 

@@ -75,8 +75,11 @@ def approve(drafts: Sequence[Draft], cut_off: set[str] | None = None) -> list[Dr
         if stuck:
             raise DraftError(
                 *[
-                    Problem(f"drafts/{d.name}", "its send was cut off (unknown): "
-                            "use 'outreach send --retry-unknown' or delete it")
+                    Problem(
+                        f"drafts/{d.name}",
+                        "its send was cut off (unknown): "
+                        "use 'outreach send --retry-unknown' or delete it",
+                    )
                     for d in stuck
                 ]
             )

@@ -288,9 +288,7 @@ def lint_templates(
     goal_fields = goal.template_fields()
     for name in names if names is not None else list_templates(workspace.templates_dir):
         try:
-            template = load_template(
-                workspace.templates_dir, name, settings.limits.follow_up_after
-            )
+            template = load_template(workspace.templates_dir, name, settings.limits.follow_up_after)
         except TemplateError as error:
             problems.extend(error.problems)
             continue

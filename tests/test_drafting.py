@@ -503,7 +503,9 @@ def test_a_failed_batch_with_replace_keeps_the_old_drafts(run: Invoke, workspace
     }
 
 
-def test_replace_leaves_a_draft_that_would_not_change_as_it_is(run: Invoke, workspace: Path) -> None:
+def test_replace_leaves_a_draft_that_would_not_change_as_it_is(
+    run: Invoke, workspace: Path
+) -> None:
     assert run("draft", "request", "ada", "grace").exit_code == 0
     assert run("approve", "ada-lovelace").exit_code == 0
     ada = workspace / "drafts" / "ada-lovelace--request.md"

@@ -111,9 +111,7 @@ def _edit_until_clean(app: App, name: str) -> None:
             return
         for problem in errors:
             click.echo(f"Error: {problem}", err=True)
-        if not is_interactive() or not click.confirm(
-            "Edit again?", default=True
-        ):
+        if not is_interactive() or not click.confirm("Edit again?", default=True):
             raise OutreachError(f"templates/{name}.md was saved with the problems above")
 
 
