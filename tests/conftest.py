@@ -121,3 +121,17 @@ def no_writes(workspace: Path) -> Iterator[None]:
     before = snapshot(workspace)
     yield
     assert snapshot(workspace) == before
+
+
+def editor(tmp_path: Path, old: str, new: str) -> str:
+    """An EDITOR command: a small script that replaces old with new in the file it is given."""
+    script = tmp_path / "editor.py"
+    script.write_text(
+        "import pathlib, sys\n"
+        "path = pathlib.Path(sys.argv[1])\n"
+        "text = path.read_text(encoding='utf-8')\n"
+        f"assert {old!r} in text, text\n"
+        f"path.write_text(text.replace({old!r}, {new!r}, 1), encoding='utf-8')\n",
+        encoding="utf-8",
+    )
+    return f'"{sys.executable}" "{script}"'

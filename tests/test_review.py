@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import Invoke, snapshot, write
+from tests.conftest import Invoke, editor, snapshot, write
 
 FILES = [
     "drafts/ada-lovelace--request.md",
@@ -49,20 +48,6 @@ def edit_by_hand(path: Path, old: str, new: str) -> None:
     text = path.read_text(encoding="utf-8")
     assert old in text, text
     write(path, text.replace(old, new, 1))
-
-
-def editor(tmp_path: Path, old: str, new: str) -> str:
-    """An EDITOR command: a small script that replaces old with new in the file it is given."""
-    script = tmp_path / "editor.py"
-    script.write_text(
-        "import pathlib, sys\n"
-        "path = pathlib.Path(sys.argv[1])\n"
-        "text = path.read_text(encoding='utf-8')\n"
-        f"assert {old!r} in text, text\n"
-        f"path.write_text(text.replace({old!r}, {new!r}, 1), encoding='utf-8')\n",
-        encoding="utf-8",
-    )
-    return f'"{sys.executable}" "{script}"'
 
 
 # --- outreach drafts ---------------------------------------------------------------------

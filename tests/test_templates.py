@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import Invoke, snapshot, write
+from tests.conftest import Invoke, editor, snapshot, write
 
 EXTRA_PEOPLE = """
 - name: Bo Min
@@ -35,20 +34,6 @@ def preview(run: Invoke, template: str, person: str, *note: str) -> tuple[str, s
     head, _, body = result.stdout.partition("\n\n")
     subject = next(line for line in head.splitlines() if line.startswith("Subject: "))
     return subject.removeprefix("Subject: "), body
-
-
-def editor(tmp_path: Path, old: str, new: str) -> str:
-    """An EDITOR command: a small script that replaces old with new in the file it is given."""
-    script = tmp_path / "editor.py"
-    script.write_text(
-        "import pathlib, sys\n"
-        "path = pathlib.Path(sys.argv[1])\n"
-        "text = path.read_text(encoding='utf-8')\n"
-        f"assert {old!r} in text, text\n"
-        f"path.write_text(text.replace({old!r}, {new!r}, 1), encoding='utf-8')\n",
-        encoding="utf-8",
-    )
-    return f'"{sys.executable}" "{script}"'
 
 
 def assert_clean(body: str) -> None:

@@ -106,6 +106,14 @@ def warn(problem: Problem | str) -> None:
     click.echo(f"Warning: {problem}", err=True)
 
 
+def warn_and_keep_errors(problems: Sequence[Problem]) -> list[Problem]:
+    """Print the warnings among problems; return the errors, for the caller to raise."""
+    for problem in problems:
+        if not problem.is_error:
+            warn(problem)
+    return [problem for problem in problems if problem.is_error]
+
+
 def notice(message: str) -> None:
     click.echo(message, err=True)
 

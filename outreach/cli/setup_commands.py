@@ -8,7 +8,16 @@ from pathlib import Path
 
 import click
 
-from outreach.cli.app import App, cli, json_option, notice, pass_app, print_json, print_table, warn
+from outreach.cli.app import (
+    App,
+    cli,
+    json_option,
+    notice,
+    pass_app,
+    print_json,
+    print_table,
+    warn_and_keep_errors,
+)
 
 
 @cli.command()
@@ -61,10 +70,7 @@ def check(app: App) -> None:
     from outreach.errors import OutreachError
 
     problems = check_workspace(app.workspace)
-    for problem in problems:
-        if not problem.is_error:
-            warn(problem)
-    errors = [p for p in problems if p.is_error]
+    errors = warn_and_keep_errors(problems)
     if errors:
         raise OutreachError(*errors)
     click.echo(f"All good: {app.workspace.root} is ready.")
@@ -97,10 +103,7 @@ def goal(app: App) -> None:
         click.echo("")
         click.echo(loaded.story)
     click.echo("")
-    for problem in problems:
-        if not problem.is_error:
-            warn(problem)
-    errors = [p for p in problems if p.is_error]
+    errors = warn_and_keep_errors(problems)
     if errors:
         raise OutreachError(*errors, "requests are not drafted until the goal is clear")
     notice("The goal is clear." if not problems else "The goal is clear enough to draft.")

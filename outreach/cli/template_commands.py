@@ -12,7 +12,7 @@ from outreach.cli.app import (
     pass_app,
     print_json,
     print_table,
-    warn,
+    warn_and_keep_errors,
 )
 
 
@@ -102,10 +102,7 @@ def _edit_until_clean(app: App, name: str) -> None:
 
     while True:
         problems = edit_template(app.workspace, name)
-        for problem in problems:
-            if not problem.is_error:
-                warn(problem)
-        errors = [p for p in problems if p.is_error]
+        errors = warn_and_keep_errors(problems)
         if not errors:
             click.echo(f"templates/{name}.md is fine.")
             return
@@ -160,10 +157,7 @@ def check_command(app: App, names: tuple[str, ...]) -> None:
         workspace.load_contacts(),
         list(names) or None,
     )
-    for problem in problems:
-        if not problem.is_error:
-            warn(problem)
-    errors = [p for p in problems if p.is_error]
+    errors = warn_and_keep_errors(problems)
     if errors:
         raise OutreachError(*errors)
     click.echo("Every template renders for everyone it would reach.")
