@@ -86,12 +86,14 @@ def run(argv: Sequence[str], cwd: Path | None = None) -> str:
 
 @dataclass
 class Case:
-    """One command to time: its label, argv and folder; `setup` runs untimed before each run."""
+    """One command to time: its label, argv and folder; `setup` runs untimed before each run,
+    `check` untimed after each run (it stops the benchmark when the run did not do its job)."""
 
     label: str
     argv: Sequence[str]
     cwd: Path | None = None
     setup: Callable[[], None] | None = None
+    check: Callable[[], None] | None = None
     times: list[float] = field(default_factory=list)
 
     @property
@@ -121,6 +123,8 @@ def _time_once(case: Case) -> float:
     if result.returncode != 0:
         error = result.stderr.decode("utf-8", "replace").strip()
         sys.exit(f"bench: '{case.label}' failed with exit {result.returncode}:\n{error}")
+    if case.check is not None:
+        case.check()
     return elapsed
 
 
@@ -318,6 +322,125 @@ def make_workspace(root: Path, people: Sequence[dict[str, object]]) -> Path:
     return root
 
 
+# --- a synthetic journal --------------------------------------------------------------
+
+JOURNAL_NOTES = (
+    "coffee; she suggested the Gridwise team",
+    "call about portfolio reviews",
+    "sent him the user-research templates",
+    "introduced me to a hiring manager",
+    "lunch near the office; talked about heat pumps",
+    "shared a conference ticket",
+    "birthday",
+    "moved teams in the spring",
+)
+FOLLOW_UP_DAYS = {"request": (7, 7, 14), "follow-up": (7, None)}  # others: none
+# What happens next with a person, by where their story stands: (kind, template kind), weight.
+NEXT_ENTRY: dict[str, tuple[tuple[tuple[str, str | None], int], ...]] = {
+    "quiet": (
+        (("sent", "request"), 20),
+        (("sent", "check-in"), 25),
+        (("gave", None), 12),
+        (("received", None), 8),
+        (("note", None), 15),
+        (("replied", None), 10),
+        (("met", None), 5),
+        (("call", None), 5),
+    ),
+    "asked": (  # a request or follow-up waits for an answer
+        (("replied", None), 40),
+        (("met", None), 15),
+        (("call", None), 10),
+        (("sent", "follow-up"), 20),
+        (("note", None), 15),
+    ),
+    "met": (  # a meeting or call waits for its thank-you
+        (("sent", "thank-you"), 60),
+        (("gave", None), 10),
+        (("note", None), 15),
+        (("received", None), 5),
+        (("replied", None), 10),
+    ),
+}
+
+
+def _story_state(state: str, kind: str, template_kind: str | None) -> str:
+    if template_kind in ("request", "follow-up"):
+        return "asked"
+    if kind in ("met", "call"):
+        return "met"
+    if kind == "replied" or template_kind == "thank-you":
+        return "quiet"
+    return state
+
+
+def make_journal(
+    path: Path, person_ids: Sequence[str], count: int, today: datetime.date, seed: int = 2026
+) -> dict[str, int]:
+    """A journal of `count` entries over the two years before `today`, written in one
+    transaction through outreach's own Journal (its schema, its encoding of each entry).
+
+    Most people have a few entries and some have many (one in seven none at all); each
+    person's story follows a rhythm: requests answered by replies, meetings and calls,
+    thank-yous after those, follow-ups after silence, check-ins, gifts, notes. Sent
+    entries keep their template, its kind and follow_up_after, as `outreach send` writes
+    them. Entries go in in time order, so ids grow with time as in a real journal.
+    Returns how many entries of each kind were written.
+    """
+    from outreach.journal import Entry, Journal
+
+    rng = random.Random(seed)
+    active = [pid for pid in person_ids if rng.random() >= 1 / 7]
+    weights = [rng.paretovariate(1.6) for _ in active]
+    scale = count / sum(weights)
+    shares = [max(1, round(w * scale)) for w in weights]
+    while sum(shares) > count:  # bring the total to exactly `count`
+        index = rng.randrange(len(shares))
+        if shares[index] > 1:
+            shares[index] -= 1
+    while sum(shares) < count:
+        shares[rng.randrange(len(shares))] += 1
+    first = datetime.datetime.combine(
+        today - datetime.timedelta(days=730), datetime.time(), datetime.UTC
+    )
+    span = 730 * 24 * 3600
+    entries: list[Entry] = []
+    sends = 0
+    for pid, share in zip(active, shares, strict=True):
+        seconds = sorted(rng.randrange(span) for _ in range(share))
+        state = "quiet"
+        for second in seconds:
+            moment = first + datetime.timedelta(seconds=second)
+            table = NEXT_ENTRY[state]
+            kind, template_kind = rng.choices(
+                [what for what, _ in table], [weight for _, weight in table]
+            )[0]
+            state = _story_state(state, kind, template_kind)
+            fields: dict[str, object] = {}
+            if template_kind is not None:
+                sends += 1
+                fields = {
+                    "subject": f"{template_kind.replace('-', ' ')} for {pid}",
+                    "message_id": f"<bench.{sends}@example.org>",
+                    "template": template_kind,
+                    "template_kind": template_kind,
+                    "follow_up_after": rng.choice(FOLLOW_UP_DAYS.get(template_kind, (None,))),
+                }
+            elif kind != "replied" or rng.random() < 0.3:
+                fields = {"note": rng.choice(JOURNAL_NOTES)}
+            day = moment.astimezone().date()
+            entries.append(Entry(pid, kind, moment, day, **fields))  # type: ignore[arg-type]
+    entries.sort(key=lambda entry: entry.at)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with Journal(path) as journal, journal.transaction() as db:
+        for entry in entries:
+            journal._insert(db, entry)  # what Journal.add does, without a transaction each
+    kinds: dict[str, int] = {}
+    for entry in entries:
+        kinds[entry.kind] = kinds.get(entry.kind, 0) + 1
+    return kinds
+
+
 # --- working folders -----------------------------------------------------------------
 
 
@@ -343,8 +466,18 @@ def work_folder(name: str, keep: bool) -> Iterator[Path]:
             _PYCACHE.pop()
 
 
-def arguments(description: str, runs: int, people: int) -> argparse.Namespace:
+def arguments(
+    description: str, runs: int, people: int, entries: int | None = None
+) -> argparse.Namespace:
+    """The options every benchmark takes; `--entries` (journal entries) where `entries` is given."""
     parser = argparse.ArgumentParser(description=description)
+    if entries is not None:
+        parser.add_argument(
+            "--entries",
+            type=int,
+            default=entries,
+            help=f"entries in the journal (default {entries:,})",
+        )
     parser.add_argument(
         "--runs", type=int, default=runs, help=f"timed runs of each (default {runs})"
     )
