@@ -36,8 +36,7 @@ def export_eml(drafts: Sequence[Draft], me: Me, folder: Path) -> list[Path]:
         raise DraftError(*broken)
     messages = []
     for draft in drafts:
-        message = build_message(require_sound(draft), me)
-        message["X-Unsent"] = "1"
+        message = build_message(require_sound(draft), me, extra={"X-Unsent": "1"})
         data = message_bytes(message)
         messages.append((folder / (draft.path.stem + ".eml"), data))
     written = []

@@ -47,6 +47,70 @@ MIGRATIONS = (
         finished_at TEXT
     );
     """,
+    # 2: a summary row per person, kept by a trigger (the journal is append-only), so that
+    # `due` and `contacts` read one small table instead of scanning every entry.
+    """
+    CREATE TABLE summaries (
+        person TEXT PRIMARY KEY,
+        last_day TEXT NOT NULL,
+        asks INTEGER NOT NULL DEFAULT 0,
+        gives INTEGER NOT NULL DEFAULT 0,
+        last_answer TEXT,
+        last_sent TEXT,
+        last_sent_follow_up INTEGER,
+        last_sent_kind TEXT,
+        last_meeting TEXT,
+        last_meeting_kind TEXT,
+        last_thanks TEXT
+    ) WITHOUT ROWID;
+    INSERT INTO summaries (person, last_day, asks, gives)
+        SELECT person, MAX(day), SUM(kind = 'sent' AND template_kind IS 'request'),
+               SUM(kind = 'gave')
+        FROM entries GROUP BY person;
+    UPDATE summaries SET last_answer = (
+        SELECT MAX(day || '#' || printf('%012d', id)) FROM entries AS e
+        WHERE e.person = summaries.person AND kind IN ('replied', 'met', 'call'));
+    UPDATE summaries SET (last_sent, last_sent_follow_up, last_sent_kind) = (
+        SELECT day || '#' || printf('%012d', id), follow_up_after, template_kind
+        FROM entries AS e WHERE e.person = summaries.person AND kind = 'sent'
+        ORDER BY day DESC, id DESC LIMIT 1);
+    UPDATE summaries SET (last_meeting, last_meeting_kind) = (
+        SELECT day || '#' || printf('%012d', id), kind
+        FROM entries AS e WHERE e.person = summaries.person AND kind IN ('met', 'call')
+        ORDER BY day DESC, id DESC LIMIT 1);
+    UPDATE summaries SET last_thanks = (
+        SELECT MAX(day || '#' || printf('%012d', id)) FROM entries AS e
+        WHERE e.person = summaries.person AND kind = 'sent' AND template_kind IS 'thank-you');
+    CREATE TRIGGER entries_summarise AFTER INSERT ON entries BEGIN
+        INSERT INTO summaries (person, last_day) VALUES (NEW.person, NEW.day)
+            ON CONFLICT (person) DO UPDATE SET last_day = MAX(last_day, excluded.last_day);
+        UPDATE summaries SET
+            asks = asks + (NEW.kind = 'sent' AND NEW.template_kind IS 'request'),
+            gives = gives + (NEW.kind = 'gave'),
+            last_answer = CASE WHEN NEW.kind IN ('replied', 'met', 'call')
+                THEN MAX(COALESCE(last_answer, ''), NEW.day || '#' || printf('%012d', NEW.id))
+                ELSE last_answer END,
+            last_sent = CASE WHEN NEW.kind = 'sent'
+                THEN MAX(COALESCE(last_sent, ''), NEW.day || '#' || printf('%012d', NEW.id))
+                ELSE last_sent END,
+            last_sent_follow_up = CASE WHEN NEW.kind = 'sent' AND (last_sent IS NULL
+                    OR NEW.day || '#' || printf('%012d', NEW.id) > last_sent)
+                THEN NEW.follow_up_after ELSE last_sent_follow_up END,
+            last_sent_kind = CASE WHEN NEW.kind = 'sent' AND (last_sent IS NULL
+                    OR NEW.day || '#' || printf('%012d', NEW.id) > last_sent)
+                THEN NEW.template_kind ELSE last_sent_kind END,
+            last_meeting = CASE WHEN NEW.kind IN ('met', 'call')
+                THEN MAX(COALESCE(last_meeting, ''), NEW.day || '#' || printf('%012d', NEW.id))
+                ELSE last_meeting END,
+            last_meeting_kind = CASE WHEN NEW.kind IN ('met', 'call') AND (last_meeting IS NULL
+                    OR NEW.day || '#' || printf('%012d', NEW.id) > last_meeting)
+                THEN NEW.kind ELSE last_meeting_kind END,
+            last_thanks = CASE WHEN NEW.kind = 'sent' AND NEW.template_kind IS 'thank-you'
+                THEN MAX(COALESCE(last_thanks, ''), NEW.day || '#' || printf('%012d', NEW.id))
+                ELSE last_thanks END
+        WHERE person = NEW.person;
+    END;
+    """,
 )
 
 
@@ -168,9 +232,8 @@ class Journal:
             with self.transaction() as db:
                 if db.execute("SELECT 1 FROM migrations WHERE id = ?", (number,)).fetchone():
                     continue  # another process applied it first
-                for statement in script.split(";"):
-                    if statement.strip():
-                        db.execute(statement)
+                for statement in _statements(script):
+                    db.execute(statement)
                 db.execute(
                     "INSERT INTO migrations (id, applied_at) VALUES (?, ?)",
                     (number, now().isoformat()),
@@ -297,58 +360,37 @@ class Journal:
             )
 
 
-_LATEST = "MAX(day || '#' || printf('%012d', id))"
-
-
 def summaries(journal: Journal) -> dict[str, Summary]:
-    """One Summary per person in the journal, from a few grouped queries."""
-    found: dict[str, dict[str, object]] = {}
-    for person, last_day, asks, gives in journal.db.execute(
-        """SELECT person, MAX(day), SUM(kind = 'sent' AND template_kind = 'request'),
-                  SUM(kind = 'gave')
-           FROM entries GROUP BY person"""
-    ):
-        found[person] = {
-            "last_day": date.fromisoformat(last_day),
-            "asks": int(asks or 0),
-            "gives": int(gives or 0),
-        }
-    for person, key in journal.db.execute(
-        f"SELECT person, {_LATEST} FROM entries "
-        "WHERE kind IN ('replied', 'met', 'call') GROUP BY person"
-    ):
-        found[person]["last_answer"] = _key(key)
-    # SQLite takes the bare columns from the row that holds the MAX.
-    for person, key, follow_up, template_kind in journal.db.execute(
-        f"SELECT person, {_LATEST}, follow_up_after, template_kind "
-        "FROM entries WHERE kind = 'sent' GROUP BY person"
-    ):
-        found[person].update(
-            last_sent=_key(key), last_sent_follow_up=follow_up, last_sent_kind=template_kind
-        )
-    for person, key, kind in journal.db.execute(
-        f"SELECT person, {_LATEST}, kind FROM entries WHERE kind IN ('met', 'call') GROUP BY person"
-    ):
-        found[person].update(last_meeting=_key(key), last_meeting_kind=kind)
-    for person, key in journal.db.execute(
-        f"SELECT person, {_LATEST} FROM entries "
-        "WHERE kind = 'sent' AND template_kind = 'thank-you' GROUP BY person"
-    ):
-        found[person]["last_thanks"] = _key(key)
-    requests: dict[str, list[tuple[str, int, int | None]]] = {}
-    for person, day, entry_id, follow_up in journal.db.execute(
-        "SELECT person, day, id, follow_up_after FROM entries "
+    """Each person's summary, as the `summaries` table keeps it."""
+    rows = journal.db.execute(
+        "SELECT person, last_day, asks, gives, last_answer, last_sent, last_sent_follow_up, "
+        "last_sent_kind, last_meeting, last_meeting_kind, last_thanks FROM summaries"
+    )
+    from_iso = date.fromisoformat
+    return {row[0]: Summary(row[0], from_iso(row[1]), *row[2:]) for row in rows}
+
+
+def sent_requests(journal: Journal) -> dict[str, list[tuple[str, int | None]]]:
+    """Every request sent, by person: its key and its follow_up_after in days."""
+    found: dict[str, list[tuple[str, int | None]]] = {}
+    for person, key, follow_up in journal.db.execute(
+        "SELECT person, day || '#' || printf('%012d', id), follow_up_after FROM entries "
         "WHERE kind = 'sent' AND template_kind = 'request'"
     ):
-        requests.setdefault(person, []).append((day, entry_id, follow_up))
-    for person, items in requests.items():
-        found[person]["requests"] = tuple(items)
-    return {person: Summary(person, **fields) for person, fields in found.items()}  # type: ignore[arg-type]
+        found.setdefault(person, []).append((key, follow_up))
+    return found
 
 
-def _key(text: str) -> tuple[str, int]:
-    day, _, number = text.partition("#")
-    return day, int(number)
+def _statements(script: str) -> Iterator[str]:
+    """The statements of a script, whole: a trigger's body holds semicolons of its own."""
+    pending = ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            yield pending
+            pending = ""
+    if pending.strip():
+        yield pending
 
 
 def open_journal(path: Path) -> Journal:

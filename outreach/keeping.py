@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from outreach.contacts import Contact
-from outreach.summary import NOTHING, Summary
+from outreach.summary import NOTHING, Summary, day_of
 from outreach.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -57,7 +57,7 @@ class Plan:
     warnings: list[str]
 
 
-def _after(later: tuple[str, int] | None, earlier: tuple[str, int]) -> bool:
+def _after(later: str | None, earlier: str) -> bool:
     return later is not None and later > earlier
 
 
@@ -67,10 +67,10 @@ def person_dues(person: Contact, summary: Summary, as_of: date) -> list[tuple[st
     sent = summary.last_sent
     follow_up = summary.last_sent_follow_up
     if sent is not None and follow_up is not None and not _after(summary.last_answer, sent):
-        dues.append(("follow-up", date.fromisoformat(sent[0]) + timedelta(days=follow_up)))
+        dues.append(("follow-up", day_of(sent) + timedelta(days=follow_up)))
     meeting = summary.last_meeting
     if meeting is not None and not _after(summary.last_thanks, meeting):
-        dues.append(("thank-you", date.fromisoformat(meeting[0])))
+        dues.append(("thank-you", day_of(meeting)))
     if person.keep_in_touch_days:
         last = last_contact(person, summary)
         dues.append(
@@ -86,25 +86,29 @@ def _detail(reason: str, person: Contact, summary: Summary) -> str:
     """Why an item is due, in words."""
     if reason == "follow-up":
         assert summary.last_sent is not None
-        return f"{summary.last_sent_kind or 'message'} sent {summary.last_sent[0]}, no reply yet"
+        return f"{summary.last_sent_kind or 'message'} sent {summary.last_sent[:10]}, no reply yet"
     if reason == "thank-you":
         assert summary.last_meeting is not None
         what = "a call" if summary.last_meeting_kind == "call" else "a meeting"
-        return f"{what} on {summary.last_meeting[0]}, no thank-you sent since"
+        return f"{what} on {summary.last_meeting[:10]}, no thank-you sent since"
     last = last_contact(person, summary)
     since = f"last contact {last}" if last else "no contact yet"
     return f"keep in touch every {person.keep_in_touch}; {since}"
 
 
 def due_items(
-    contacts: Iterable[Contact], summaries: Mapping[str, Summary], as_of: date
+    contacts: Iterable[Contact],
+    summaries: Mapping[str, Summary],
+    as_of: date,
+    until: date | None = None,
 ) -> list[DueItem]:
-    """Every due item, past or future, most overdue first."""
+    """Every due item (or those due by `until`), most overdue first."""
     items: list[DueItem] = []
     for person in contacts:
         summary = summaries.get(person.id, NOTHING)
         for reason, due in person_dues(person, summary, as_of):
-            items.append(DueItem(person, reason, due, _detail(reason, person, summary)))
+            if until is None or due <= until:
+                items.append(DueItem(person, reason, due, _detail(reason, person, summary)))
     items.sort(key=lambda item: (item.due, REASONS.index(item.reason), item.person.id))
     return items
 
@@ -116,17 +120,20 @@ def last_contact(person: Contact, summary: Summary) -> date | None:
 
 
 def counting_requests(
-    summaries: Mapping[str, Summary], drafted: Iterable[str], limits: Limits, as_of: date
+    summaries: Mapping[str, Summary],
+    requests: Mapping[str, Sequence[tuple[str, int | None]]],
+    drafted: Iterable[str],
+    limits: Limits,
+    as_of: date,
 ) -> set[str]:
     """People with a request that still counts against max_new: drafted, or sent and unanswered
     for less than twice its follow-up time."""
     counting = set(drafted)
-    for person, summary in summaries.items():
-        for day, entry_id, follow_up in summary.requests:
-            if _after(summary.last_answer, (day, entry_id)):
-                continue
+    for person, sent in requests.items():
+        answered = summaries.get(person, NOTHING).last_answer
+        for key, follow_up in sent:
             window = 2 * (follow_up or limits.follow_up_after)
-            if as_of < date.fromisoformat(day) + timedelta(days=window):
+            if not _after(answered, key) and as_of < day_of(key) + timedelta(days=window):
                 counting.add(person)
     return counting
 
@@ -134,6 +141,7 @@ def counting_requests(
 def make_plan(
     contacts: Sequence[Contact],
     summaries: Mapping[str, Summary],
+    requests: Mapping[str, Sequence[tuple[str, int | None]]],
     drafted: Iterable[str],
     limits: Limits,
     as_of: date,
@@ -141,7 +149,7 @@ def make_plan(
 ) -> Plan:
     """Who to ask next and why: people not asked yet before those asked already; then
     like-and-can-help, can-help, like, the rest; the longest unseen first; at most max_new."""
-    counting = counting_requests(summaries, drafted, limits, as_of)
+    counting = counting_requests(summaries, requests, drafted, limits, as_of)
     slots = max(0, limits.max_new - len(counting))
 
     def rank(person: Contact) -> tuple[bool, int, date, str]:
@@ -221,9 +229,16 @@ def plan_for(workspace: Workspace, as_of: date) -> Plan:
     from outreach.goal import load_goal
 
     goal, _ = load_goal(workspace.goal_file)
+    requests: dict[str, list[tuple[str, int | None]]] = {}
+    if workspace.journal_file.exists():
+        from outreach.journal import open_journal, sent_requests
+
+        with open_journal(workspace.journal_file) as journal:
+            requests = sent_requests(journal)
     return make_plan(
         workspace.load_contacts(),
         journal_summaries(workspace),
+        requests,
         drafted_requests(workspace),
         workspace.settings.limits,
         as_of,
@@ -231,8 +246,10 @@ def plan_for(workspace: Workspace, as_of: date) -> Plan:
     )
 
 
-def due_for(workspace: Workspace, as_of: date) -> list[DueItem]:
-    return due_items(workspace.load_contacts(), journal_summaries(workspace), as_of)
+def due_for(workspace: Workspace, as_of: date, *, only_due: bool = False) -> list[DueItem]:
+    """The due items as of a day: all of them, or (only_due) those due by that day."""
+    until = as_of if only_due else None
+    return due_items(workspace.load_contacts(), journal_summaries(workspace), as_of, until)
 
 
 def batch_for(
@@ -261,8 +278,8 @@ def batch_for(
         summaries = journal_summaries(workspace)
         chosen.extend(
             item.person
-            for item in due_items(contacts, summaries, as_of)
-            if item.reason == template.kind and item.due <= as_of
+            for item in due_items(contacts, summaries, as_of, until=as_of)
+            if item.reason == template.kind
         )
     return chosen
 

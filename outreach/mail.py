@@ -1,64 +1,80 @@
-"""Messages, built by the project with the standard library: plain text, UTF-8, one id each."""
+"""Messages, built by the project with the standard library: plain text, UTF-8, one id each.
+
+The email package's classic API (compat32) is used: it writes standard messages (RFC 2047
+encoded words for non-ASCII headers, quoted-printable for non-ASCII bodies) several
+times faster than the newer header registry, which matters in a batch of hundreds.
+"""
 
 from __future__ import annotations
 
+import binascii
+from collections.abc import Mapping
 from datetime import datetime
 from email import policy
-from email.headerregistry import Address
-from email.message import EmailMessage
-from email.policy import Policy
-from email.utils import format_datetime
+from email.header import Header
+from email.message import Message
+from email.utils import format_datetime, formataddr
+from typing import Any, cast
 
 from outreach.drafts import Draft
 from outreach.errors import DraftError, Problem
 from outreach.settings import Me
 
-
-def _address(name: str, address: str) -> Address:
-    local, _, domain = address.rpartition("@")
-    return Address(display_name=name, username=local, domain=domain)
+_WIRE = policy.compat32.clone(linesep="\r\n")
+_MAX_LINE = 998  # RFC 5322's limit for a line; longer lines are quoted-printable encoded
 
 
-def build_message(draft: Draft, me: Me, when: datetime | None = None) -> EmailMessage:
+def build_message(
+    draft: Draft, me: Me, when: datetime | None = None, extra: Mapping[str, str] | None = None
+) -> Message:
     """The message exactly as it will go out: the draft's own Message-ID, Date, From, Reply-To."""
-    message = EmailMessage(policy=policy.SMTP)
-    try:
-        message["From"] = _address(me.name, me.email)
-        message["To"] = _address(draft.display_name, draft.address)
-        message["Subject"] = draft.get("subject")
-        message["Date"] = format_datetime((when or datetime.now()).astimezone())
-        message["Message-ID"] = draft.message_id
-        reply_to = draft.get("reply_to")
-        if reply_to:
-            message["Reply-To"] = reply_to
-    except (ValueError, TypeError, IndexError) as error:
-        raise DraftError(
-            Problem(f"drafts/{draft.name}", f"a header cannot be built: {error}")
-        ) from None
-    body = draft.body
-    is_ascii = body.isascii() and all(len(line) <= 998 for line in body.splitlines())
-    message.set_content(body, cte=None if is_ascii else "quoted-printable")
+    headers = {
+        "From": formataddr((me.name, me.email), "utf-8"),
+        "To": formataddr((draft.display_name, draft.address), "utf-8"),
+        "Subject": draft.get("subject"),
+        "Date": format_datetime((when or datetime.now()).astimezone()),
+        "Message-ID": draft.message_id,
+        "Reply-To": draft.get("reply_to"),
+        **(extra or {}),
+    }
+    if any("\n" in value or "\r" in value for value in headers.values()):
+        raise DraftError(Problem(f"drafts/{draft.name}", "a header holds a line break"))
     if draft.get("html") == "true":
+        from email.mime.multipart import MIMEMultipart
+
         from markdown_it import MarkdownIt
 
-        message.add_alternative(
-            MarkdownIt("commonmark", {"html": False}).render(body), subtype="html"
-        )
+        message: Message = MIMEMultipart("alternative")
+        html = MarkdownIt("commonmark", {"html": False}).render(draft.body)
+        message.attach(_text_part(Message(), draft.body, "plain"))
+        message.attach(_text_part(Message(), html, "html"))
+    else:
+        message = Message()
+        message["MIME-Version"] = "1.0"
+    for name, value in headers.items():
+        if value:
+            # compat32 messages take a Header for a value that needs encoding
+            message[name] = (
+                value if value.isascii() else cast(Any, Header(value, "utf-8", header_name=name))
+            )
+    if draft.get("html") != "true":
+        _text_part(message, draft.body, "plain")
     return message
 
 
-def message_bytes(message: EmailMessage) -> bytes:
+def _text_part(part: Message, text: str, subtype: str) -> Message:
+    """UTF-8 text: as it is where it is ASCII in short lines, quoted-printable otherwise."""
+    if text.isascii() and all(len(line) <= _MAX_LINE for line in text.splitlines()):
+        encoding, payload = "7bit", text
+    else:
+        encoding = "quoted-printable"
+        payload = binascii.b2a_qp(text.encode("utf-8"), istext=True).decode("ascii")
+    part["Content-Type"] = f'text/{subtype}; charset="utf-8"'
+    part["Content-Transfer-Encoding"] = encoding
+    part.set_payload(payload)
+    return part
+
+
+def message_bytes(message: Message) -> bytes:
     """The message as it goes on the wire (CRLF line ends)."""
-    return message.as_bytes(policy=_policy(message))
-
-
-def _policy(message: EmailMessage) -> Policy:
-    """Headers of plain ASCII stay on one line (up to 998 characters).
-
-    Folded at 78, a subject of 70-odd characters starts on the line after `Subject:`, and
-    Python's own email parser then reads it back with a leading space. Encoded (non-ASCII)
-    headers keep the standard folding, which keeps each encoded word short.
-    """
-    if all(str(value).isascii() for value in message.values()):
-        return message.policy.clone(max_line_length=998)
-    return message.policy
+    return message.as_bytes(policy=_WIRE)

@@ -2,29 +2,32 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Summary:
-    """What the due rules need to know of one person's journal.
+class Summary(NamedTuple):
+    """One person's journal in brief, as the journal's `summaries` table keeps it.
 
-    `(day, id)` orders entries: a reply logged for the day of a send counts as after it.
+    Entries are ordered by a key `YYYY-MM-DD#000000000042`: the day, then the order of
+    logging, so a reply logged for the day of a send counts as after it.
     """
 
     person: str
     last_day: date | None = None
-    last_answer: tuple[str, int] | None = None  # (day, id) of the latest reply, meeting or call
-    last_sent: tuple[str, int] | None = None
-    last_sent_follow_up: int | None = None
-    last_sent_kind: str | None = None
-    last_meeting: tuple[str, int] | None = None
-    last_meeting_kind: str | None = None
-    last_thanks: tuple[str, int] | None = None
-    asks: int = 0
-    gives: int = 0
-    requests: tuple[tuple[str, int, int | None], ...] = ()  # sent requests: (day, id, follow-up)
+    asks: int = 0  # requests sent
+    gives: int = 0  # `gave` entries
+    last_answer: str | None = None  # key of the latest reply, meeting or call
+    last_sent: str | None = None  # key of the latest message sent
+    last_sent_follow_up: int | None = None  # its follow_up_after, in days
+    last_sent_kind: str | None = None  # its template's kind
+    last_meeting: str | None = None  # key of the latest meeting or call
+    last_meeting_kind: str | None = None  # met | call
+    last_thanks: str | None = None  # key of the latest thank-you sent
+
+
+def day_of(key: str) -> date:
+    return date.fromisoformat(key[:10])
 
 
 NOTHING = Summary("")

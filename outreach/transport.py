@@ -73,8 +73,8 @@ class Session:
         import yagmail
 
         self.close()
-        context = ssl.create_default_context()
         security = self.settings.security
+        context = ssl.create_default_context() if security != "none" else None
         extra: dict[str, Any] = {"timeout": self.timeout}
         if security == "ssl":
             extra["context"] = context

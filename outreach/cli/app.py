@@ -122,9 +122,11 @@ def print_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> Non
     """Columns padded to their widest cell; empty cells as '-'."""
     cells = [[("-" if value in (None, "") else str(value)) for value in row] for row in rows]
     widths = [max(len(h), *(len(row[i]) for row in cells)) for i, h in enumerate(headers)]
-    click.echo("  ".join(h.upper().ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip())
-    for row in cells:
-        click.echo("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
+    lines = ["  ".join(h.upper().ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
+    lines.extend(
+        "  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() for row in cells
+    )
+    click.echo("\n".join(lines))
 
 
 def is_interactive() -> bool:

@@ -121,7 +121,7 @@ def due(app: App, as_of: datetime | None, as_json: bool) -> None:
     from outreach.keeping import due_for
 
     day = _day(as_of)
-    items = [item for item in due_for(app.workspace, day) if item.due <= day]
+    items = due_for(app.workspace, day, only_due=True)
     if as_json:
         print_json([item.as_json() for item in items])
         return
