@@ -366,8 +366,7 @@ def summaries(journal: Journal) -> dict[str, Summary]:
         "SELECT person, last_day, asks, gives, last_answer, last_sent, last_sent_follow_up, "
         "last_sent_kind, last_meeting, last_meeting_kind, last_thanks FROM summaries"
     )
-    from_iso = date.fromisoformat
-    return {row[0]: Summary(row[0], from_iso(row[1]), *row[2:]) for row in rows}
+    return {row[0]: Summary._make(row) for row in rows}
 
 
 def sent_requests(journal: Journal) -> dict[str, list[tuple[str, int | None]]]:

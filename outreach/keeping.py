@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from outreach.contacts import Contact
 from outreach.summary import NOTHING, Summary, day_of
@@ -27,8 +26,7 @@ GROUP_REASONS = (
 )
 
 
-@dataclass(frozen=True)
-class DueItem:
+class DueItem(NamedTuple):
     person: Contact
     reason: str  # follow-up | thank-you | check-in
     due: date
@@ -43,14 +41,12 @@ class DueItem:
         }
 
 
-@dataclass(frozen=True)
-class Proposal:
+class Proposal(NamedTuple):
     person: Contact
     reason: str
 
 
-@dataclass(frozen=True)
-class Plan:
+class Plan(NamedTuple):
     proposals: list[Proposal]
     counting: list[str]  # ids of people whose request still waits for an answer
     max_new: int
@@ -114,9 +110,10 @@ def due_items(
 
 
 def last_contact(person: Contact, summary: Summary) -> date | None:
-    if summary.last_day is None or person.last_contact is None:
-        return summary.last_day or person.last_contact
-    return max(summary.last_day, person.last_contact)
+    logged = date.fromisoformat(summary.last_day) if summary.last_day else None
+    if logged is None or person.last_contact is None:
+        return logged or person.last_contact
+    return max(logged, person.last_contact)
 
 
 def counting_requests(

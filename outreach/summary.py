@@ -14,7 +14,7 @@ class Summary(NamedTuple):
     """
 
     person: str
-    last_day: date | None = None
+    last_day: str | None = None  # YYYY-MM-DD of the latest entry
     asks: int = 0  # requests sent
     gives: int = 0  # `gave` entries
     last_answer: str | None = None  # key of the latest reply, meeting or call
