@@ -6,6 +6,7 @@ subject `no` stays "no". Every header is checked again whenever a draft is read.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from pathlib import Path
 from outreach.errors import DraftError, Problem
 from outreach.files import atomic_write
 from outreach.frontmatter_split import split
-from outreach.text import CONTROL_OR_SEPARATOR
+from outreach.text import CONTROL_OR_SEPARATOR, KINDS
 
 STATUSES = ("draft", "approved", "failed", "unknown")
 REQUIRED = ("to", "subject", "template", "kind", "contact", "status", "message_id")
@@ -58,11 +59,17 @@ class Draft:
 
     @property
     def address(self) -> str:
-        return parseaddr(self.get("to"))[1]
+        return _parse_address(self.get("to"))[1]
 
     @property
     def display_name(self) -> str:
-        return parseaddr(self.get("to"))[0]
+        return _parse_address(self.get("to"))[0]
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_address(text: str) -> tuple[str, str]:
+    """(display name, address) of a `to` line; parsed once however often it is asked for."""
+    return parseaddr(text)
 
 
 def draft_file_name(person_id: str, template: str) -> str:
@@ -119,7 +126,6 @@ def _header_problem(headers: Mapping[str, str]) -> tuple[str, str] | None:
     """The field that is wrong and why, or None."""
     from outreach import durations
     from outreach.addresses import check_address
-    from outreach.templates import KINDS
 
     missing = [key for key in REQUIRED if not headers.get(key)]
     if missing:
@@ -133,7 +139,7 @@ def _header_problem(headers: Mapping[str, str]) -> tuple[str, str] | None:
         return "kind", f"kind must be one of {', '.join(KINDS)}, not '{headers['kind']}'"
     if not _MESSAGE_ID.fullmatch(headers["message_id"]):
         return "message_id", "message_id must look like <unique@domain>"
-    _, address = parseaddr(headers["to"])
+    _, address = _parse_address(headers["to"])
     if not address or "@" not in address:
         return "to", f"'to' is not an address: {headers['to']!r}"
     _, reason = check_address(address)

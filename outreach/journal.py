@@ -246,9 +246,10 @@ class Journal:
             self._insert(db, entry)
 
     @staticmethod
-    def _insert(db: sqlite3.Connection, entry: Entry) -> None:
+    def _insert(db: sqlite3.Connection, entry: Entry, *, or_ignore: bool = False) -> None:
+        verb = "INSERT OR IGNORE" if or_ignore else "INSERT"
         db.execute(
-            f"INSERT INTO entries ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"{verb} INTO entries ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 entry.person,
                 entry.kind,
@@ -321,16 +322,18 @@ class Journal:
         return {row[0] for row in rows}
 
     def begin_attempt(self, message_id: str, person: str, draft: str) -> None:
-        """Recorded once the server accepted sender and recipient, right before the message."""
-        with self.transaction() as db:
-            db.execute(
-                """INSERT INTO attempts (message_id, person, draft, started_at)
-                   VALUES (?, ?, ?, ?)
-                   ON CONFLICT (message_id) DO UPDATE SET
-                       started_at = excluded.started_at, outcome = NULL,
-                       detail = NULL, finished_at = NULL""",
-                (message_id, person, draft, now().isoformat()),
-            )
+        """Recorded once the server accepted sender and recipient, right before the message.
+
+        One statement, so it commits on its own (the connection is in autocommit mode).
+        """
+        self.db.execute(
+            """INSERT INTO attempts (message_id, person, draft, started_at)
+               VALUES (?, ?, ?, ?)
+               ON CONFLICT (message_id) DO UPDATE SET
+                   started_at = excluded.started_at, outcome = NULL,
+                   detail = NULL, finished_at = NULL""",
+            (message_id, person, draft, now().isoformat()),
+        )
 
     def record_sent(self, entry: Entry) -> None:
         """The server accepted the message: the attempt's outcome and the `sent` entry, together."""
@@ -339,10 +342,7 @@ class Journal:
                 "UPDATE attempts SET outcome = 'sent', finished_at = ? WHERE message_id = ?",
                 (entry.at.astimezone(UTC).isoformat(), entry.message_id),
             )
-            if not db.execute(
-                "SELECT 1 FROM entries WHERE message_id = ?", (entry.message_id,)
-            ).fetchone():
-                self._insert(db, entry)
+            self._insert(db, entry, or_ignore=True)  # never a second entry for one message
 
     def record_failed(self, message_id: str, detail: str) -> None:
         with self.transaction() as db:

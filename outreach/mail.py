@@ -10,9 +10,9 @@ from __future__ import annotations
 import binascii
 from collections.abc import Mapping
 from datetime import datetime
-from email import policy
 from email.header import Header
 from email.message import Message
+from email.policy import Compat32
 from email.utils import format_datetime, formataddr
 from typing import Any, cast
 
@@ -20,7 +20,30 @@ from outreach.drafts import Draft
 from outreach.errors import DraftError, Problem
 from outreach.settings import Me
 
-_WIRE = policy.compat32.clone(linesep="\r\n")
+
+class _Wire(Compat32):
+    """compat32 on the wire (CRLF), writing a plain-ASCII header as one line.
+
+    Such a line may be up to 998 characters long (RFC 5322); folding it through the Header
+    class costs more than building the rest of the message. Encoded headers fold as usual.
+    """
+
+    def fold(self, name: str, value: str) -> str:
+        if _one_line(name, value):
+            return f"{name}: {value}{self.linesep}"
+        return super().fold(name, value)
+
+    def fold_binary(self, name: str, value: str) -> bytes:
+        if _one_line(name, value):
+            return f"{name}: {value}{self.linesep}".encode("ascii")
+        return super().fold_binary(name, value)
+
+
+def _one_line(name: str, value: object) -> bool:
+    return isinstance(value, str) and value.isascii() and len(name) + len(value) < _MAX_LINE
+
+
+_WIRE = _Wire(linesep="\r\n")
 _MAX_LINE = 998  # RFC 5322's limit for a line; longer lines are quoted-printable encoded
 
 

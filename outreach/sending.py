@@ -8,8 +8,11 @@ never resent unless the person asks (`--retry-unknown`).
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
+import queue
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -57,7 +60,6 @@ class Outcome:
     draft: Draft
     result: str  # sent | failed | unknown | left
     detail: str = ""
-    moved_to: Path | None = None
     server_down: bool = False  # left because the server could not be reached: stop the run
 
 
@@ -163,28 +165,43 @@ class Sender:
         self.session = session
         self.report = report
         self.sleep = sleep
+        # The next message is built while the server weighs the last one, and sent drafts
+        # are filed under sent/ on a thread of their own: the server never waits for either.
+        self._prepared: dict[str, bytes] = {}
+        self._filer = _Filer(workspace)
 
     def run(self, drafts: Sequence[Draft]) -> list[Outcome]:
         outcomes: list[Outcome] = []
         interval = 60.0 / self.settings.limits.per_minute if self.settings.limits.per_minute else 0
         last_start: float | None = None
         try:
-            for draft in drafts:
+            for number, draft in enumerate(drafts):
                 if interval and last_start is not None:
                     self.sleep(max(0.0, last_start + interval - time.monotonic()))
                 last_start = time.monotonic()
-                outcome = self._send_one(draft)
+                following = drafts[number + 1] if number + 1 < len(drafts) else None
+                outcome = self._send_one(draft, following)
                 outcomes.append(outcome)
                 self.report(outcome)
                 if outcome.server_down:
                     break
         finally:
             self.session.close()
+            self._filer.finish()
         return outcomes
 
-    def _send_one(self, draft: Draft) -> Outcome:
+    def _message(self, draft: Draft) -> bytes:
+        prepared = self._prepared.pop(draft.message_id, None)
+        return prepared or message_bytes(build_message(draft, self.settings.me))
+
+    def _meanwhile(self, following: Draft | None) -> None:
+        if following is not None and following.message_id not in self._prepared:
+            with contextlib.suppress(OutreachError):  # raised again when its turn comes
+                self._prepared[following.message_id] = self._message(following)
+
+    def _send_one(self, draft: Draft, following: Draft | None) -> Outcome:
         me = self.settings.me
-        data = message_bytes(build_message(draft, me))
+        data = self._message(draft)
         delay = retry_delay()
         last_problem = ""
         server_down = False
@@ -201,6 +218,7 @@ class Sender:
                     before_data=lambda: self.journal.begin_attempt(
                         draft.message_id, draft.person, draft.name
                     ),
+                    while_waiting=lambda: self._meanwhile(following),
                 )
             except Refused as refusal:
                 if refusal.stage == "message":
@@ -230,8 +248,8 @@ class Sender:
                     "it may or may not have arrived",
                 )
             self.journal.record_sent(sent_entry(draft))
-            moved = _file_as_sent(self.workspace, draft, date.today())
-            return Outcome(draft, "sent", moved_to=moved)
+            self._filer.file(draft)
+            return Outcome(draft, "sent")
         return Outcome(
             draft,
             "left",
@@ -243,6 +261,41 @@ class Sender:
         # A resent `unknown` draft stays unknown: its first attempt may still have arrived.
         if draft.message_id not in self.retrying:
             self.journal.forget_attempt(draft.message_id)
+
+
+class _Filer:
+    """Moves sent drafts to sent/ on a thread of its own.
+
+    The journal has recorded each of them as sent before it gets here, so a draft that is
+    not filed (the process died first) is filed by the next run, never sent again.
+    """
+
+    def __init__(self, workspace: Workspace) -> None:
+        self.workspace = workspace
+        self.failures: list[str] = []
+        self._queue: queue.SimpleQueue[Draft | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._work, name="outreach-filer", daemon=True)
+        self._thread.start()
+
+    def file(self, draft: Draft) -> None:
+        self._queue.put(draft)
+
+    def finish(self) -> None:
+        """Wait until every draft handed over is filed; raise the first failure."""
+        self._queue.put(None)
+        self._thread.join()
+        if self.failures:
+            raise OutreachError(*self.failures)
+
+    def _work(self) -> None:
+        while (draft := self._queue.get()) is not None:
+            try:
+                _file_as_sent(self.workspace, draft, date.today())
+            except OSError as error:
+                self.failures.append(
+                    f"drafts/{draft.name} was sent but could not be moved to sent/ ({error}); "
+                    "the next 'outreach send' files it"
+                )
 
 
 def open_session(workspace: Workspace, password: str | None) -> Session:

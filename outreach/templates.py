@@ -24,9 +24,8 @@ from outreach import durations
 from outreach.errors import Problem, TemplateError, at
 from outreach.files import read_text
 from outreach.frontmatter_split import split
-from outreach.text import CONTROL
+from outreach.text import CONTROL, KINDS
 
-KINDS = ("request", "thank-you", "follow-up", "check-in")
 _FRONT_KEYS = frozenset({"kind", "subject", "follow_up_after", "reply_to", "html"})
 _NAME = re.compile(r"[a-z0-9]+(?:[-_][a-z0-9]+)*")
 

@@ -1,4 +1,4 @@
-"""Characters that must never reach a mail header."""
+"""Words and characters shared by templates and drafts, in a module light enough for both."""
 
 from __future__ import annotations
 
@@ -8,3 +8,6 @@ import re
 CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
 # The same, and the Unicode line and paragraph separators.
 CONTROL_OR_SEPARATOR = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
+
+# What a template is for; it decides how outreach treats its messages.
+KINDS = ("request", "thank-you", "follow-up", "check-in")

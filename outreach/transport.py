@@ -129,12 +129,21 @@ class Session:
             self._client = None
 
     def send(
-        self, sender: str, recipient: str, data: bytes, before_data: Callable[[], None]
+        self,
+        sender: str,
+        recipient: str,
+        data: bytes,
+        before_data: Callable[[], None],
+        while_waiting: Callable[[], None] = lambda: None,
     ) -> str:
-        """Send one message; `before_data` runs once sender and recipient are accepted.
+        """Send one message, in stages.
 
-        Returns the server's words on acceptance. Raises Refused, Dropped (before the end
-        of the message: it did not arrive) or Unanswered (after it: nobody knows).
+        `before_data` runs once the server has accepted sender and recipient and the DATA
+        command is on its way, while its answer is awaited: before the message itself goes.
+        `while_waiting` runs once the end of the message is sent, while the server's verdict
+        is awaited; it must not fail. Returns the server's words on acceptance. Raises
+        Refused, Dropped (before the end of the message: it did not arrive) or Unanswered
+        (after it: nobody knows).
         """
         if not self.connected:
             self.connect()
@@ -147,10 +156,10 @@ class Session:
         if code not in (250, 251):
             self._reset()
             raise Refused("recipient", code, text)
-        before_data()
 
         def data_command() -> tuple[int, bytes]:
             smtp.putcmd("data")
+            before_data()
             code, reply = smtp.getreply()
             return int(code), bytes(reply)
 
@@ -163,6 +172,7 @@ class Session:
         except (smtplib.SMTPServerDisconnected, OSError) as error:
             self._client = None
             raise Dropped(str(error)) from None
+        while_waiting()
         try:
             code, reply = smtp.getreply()
         except (smtplib.SMTPServerDisconnected, OSError) as error:
