@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(NamedTuple):
     """One finding about the person's files: where it is, what is wrong, how bad."""
 
     where: str  # "contacts.yaml:12", "goal.md", "Ada Lovelace (ada)", ...

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -67,16 +66,6 @@ def _keep_mode(fd: int, path: Path) -> None:
         os.fchmod(fd, path.stat().st_mode & 0o777)
 
 
-def _mode_for(path: Path) -> int:
-    """The file's own mode where it exists; otherwise what the umask gives a new file."""
-    try:
-        return path.stat().st_mode & 0o777
-    except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
-
-
 def create_exclusive(path: Path, text: str) -> bool:
     """Write a new file atomically unless one exists; True if it was written.
 
@@ -86,9 +75,9 @@ def create_exclusive(path: Path, text: str) -> bool:
     if path.exists():
         return False
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    temporary = str(path.parent / f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
     try:
-        os.chmod(temporary, _mode_for(path))
         with os.fdopen(fd, "wb") as handle:
             handle.write(text.encode("utf-8"))
         try:

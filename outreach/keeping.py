@@ -59,6 +59,13 @@ def _after(later: str | None, earlier: str) -> bool:
 
 def person_dues(person: Contact, summary: Summary, as_of: date) -> list[tuple[str, date]]:
     """The due rules for one person: each reason that applies, with its date."""
+    if summary is NOTHING:  # nothing logged: only a check-in can be due
+        if not person.keep_in_touch_days:
+            return []
+        last = person.last_contact
+        return [
+            ("check-in", as_of if last is None else last + timedelta(person.keep_in_touch_days))
+        ]
     dues: list[tuple[str, date]] = []
     sent = summary.last_sent
     follow_up = summary.last_sent_follow_up

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from functools import cached_property
-from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from outreach.errors import Problem, WorkspaceNotFound, at
 from outreach.files import create_exclusive
@@ -20,9 +18,14 @@ MARKER = "outreach.toml"
 TEMPLATE_NAMES = ("request", "thank-you", "follow-up", "check-in")
 
 
-@dataclass(frozen=True)
 class Workspace:
-    root: Path
+    """One person's networking folder, and where each of its files lives."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def __repr__(self) -> str:
+        return f"Workspace({str(self.root)!r})"
 
     @property
     def settings_file(self) -> Path:
@@ -98,8 +101,7 @@ def find_workspace(named: Path | None = None, start: Path | None = None) -> Work
     )
 
 
-@dataclass(frozen=True)
-class InitReport:
+class InitReport(NamedTuple):
     root: Path
     created: tuple[str, ...]
     kept: tuple[str, ...]
@@ -107,10 +109,14 @@ class InitReport:
 
 def shipped(name: str) -> str:
     """The text of a file shipped with the package (templates, examples)."""
+    from importlib import resources
+
     return resources.files("outreach.data").joinpath(name).read_text(encoding="utf-8")
 
 
 def shipped_template(name: str) -> str:
+    from importlib import resources
+
     return resources.files("outreach.data.templates").joinpath(f"{name}.md").read_text("utf-8")
 
 

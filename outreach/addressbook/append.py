@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from outreach.addressbook.merge import OTHER_EMAILS, Added
@@ -137,8 +136,8 @@ def reads_back(
         contacts, problems = parse_contacts(text, filename)
     except OutreachError:
         return False
-    before = [replace(contact, line=0) for contact in existing]
-    after = [replace(contact, line=0) for contact in contacts[: len(existing)]]
+    before = [contact._replace(line=0) for contact in existing]
+    after = [contact._replace(line=0) for contact in contacts[: len(existing)]]
     meant = [(a.id, a.person.name, a.person.email, a.person.notes, a.person.tags) for a in added]
     read = [(c.id, c.name, c.email, c.notes, c.tags) for c in contacts[len(existing) :]]
     return not any(p.is_error for p in problems) and before == after and meant == read

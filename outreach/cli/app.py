@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import gc
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -89,6 +89,10 @@ def cli(ctx: click.Context, workspace: Path | None) -> None:
       outreach draft request --all
       outreach review
     """
+    # A command lives for a moment but may make a hundred thousand small objects (10,000
+    # people, their rows, their JSON): collecting cycles every 700 of them costs more time
+    # than the little memory it would free.
+    gc.set_threshold(100_000, 50, 50)
     ctx.obj = App(workspace)
 
 
@@ -97,9 +101,14 @@ def json_option(function: F) -> F:
 
 
 def print_json(rows: Sequence[dict[str, Any]]) -> None:
-    """One JSON array: indented for a person at a terminal, compact (and fast) for a pipe."""
-    indent = 2 if sys.stdout.isatty() else None
-    click.echo(json.dumps(list(rows), ensure_ascii=False, indent=indent, default=str))
+    """One JSON array (dates as YYYY-MM-DD): indented at a terminal, compact for a pipe.
+
+    orjson writes the thousands of rows of `contacts --json` ten times faster than json.
+    """
+    import orjson
+
+    indent = orjson.OPT_INDENT_2 if sys.stdout.isatty() else 0
+    click.echo(orjson.dumps(list(rows), option=indent))
 
 
 def warn(problem: Problem | str) -> None:
