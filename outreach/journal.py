@@ -111,6 +111,15 @@ MIGRATIONS = (
         WHERE person = NEW.person;
     END;
     """,
+    # 3: a `sent` entry for a message settles its attempt in the same statement, so the
+    # outcome and the entry are written together without a transaction of their own.
+    """
+    CREATE TRIGGER entries_settle_attempt AFTER INSERT ON entries
+    WHEN NEW.kind = 'sent' AND NEW.message_id IS NOT NULL BEGIN
+        UPDATE attempts SET outcome = 'sent', finished_at = NEW.at
+        WHERE message_id = NEW.message_id;
+    END;
+    """,
 )
 
 
@@ -172,6 +181,22 @@ _COLUMNS = (
 )
 
 
+def _values(entry: Entry) -> tuple[object, ...]:
+    """An entry's values in the order of _COLUMNS."""
+    return (
+        entry.person,
+        entry.kind,
+        entry.at.astimezone(UTC).isoformat(),
+        entry.day.isoformat(),
+        entry.note,
+        entry.subject,
+        entry.message_id,
+        entry.template,
+        entry.template_kind,
+        entry.follow_up_after,
+    )
+
+
 def _entry(row: tuple[object, ...]) -> Entry:
     person, kind, at, day, note, subject, message_id, template, template_kind, follow_up = row
     return Entry(
@@ -225,9 +250,9 @@ class Journal:
         self.db.execute(
             "CREATE TABLE IF NOT EXISTS migrations (id INTEGER PRIMARY KEY, applied_at TEXT)"
         )
-        applied = self.db.execute("SELECT COALESCE(MAX(id), 0) FROM migrations").fetchone()[0]
+        applied = {row[0] for row in self.db.execute("SELECT id FROM migrations")}
         for number, script in enumerate(MIGRATIONS, start=1):
-            if number <= applied:
+            if number in applied:
                 continue
             with self.transaction() as db:
                 if db.execute("SELECT 1 FROM migrations WHERE id = ?", (number,)).fetchone():
@@ -246,22 +271,10 @@ class Journal:
             self._insert(db, entry)
 
     @staticmethod
-    def _insert(db: sqlite3.Connection, entry: Entry, *, or_ignore: bool = False) -> None:
-        verb = "INSERT OR IGNORE" if or_ignore else "INSERT"
+    def _insert(db: sqlite3.Connection, entry: Entry) -> None:
         db.execute(
-            f"{verb} INTO entries ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                entry.person,
-                entry.kind,
-                entry.at.astimezone(UTC).isoformat(),
-                entry.day.isoformat(),
-                entry.note,
-                entry.subject,
-                entry.message_id,
-                entry.template,
-                entry.template_kind,
-                entry.follow_up_after,
-            ),
+            f"INSERT INTO entries ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            _values(entry),
         )
 
     def entries(self, person: str | None = None) -> list[Entry]:
@@ -336,13 +349,19 @@ class Journal:
         )
 
     def record_sent(self, entry: Entry) -> None:
-        """The server accepted the message: the attempt's outcome and the `sent` entry, together."""
-        with self.transaction() as db:
-            db.execute(
+        """The server accepted the message: its `sent` entry, which settles the attempt too.
+
+        One statement (its trigger marks the attempt sent), so both are written or neither.
+        """
+        cursor = self.db.execute(
+            f"INSERT OR IGNORE INTO entries ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            _values(entry),
+        )
+        if cursor.rowcount == 0:  # logged already: only the attempt is left to settle
+            self.db.execute(
                 "UPDATE attempts SET outcome = 'sent', finished_at = ? WHERE message_id = ?",
                 (entry.at.astimezone(UTC).isoformat(), entry.message_id),
             )
-            self._insert(db, entry, or_ignore=True)  # never a second entry for one message
 
     def record_failed(self, message_id: str, detail: str) -> None:
         with self.transaction() as db:
