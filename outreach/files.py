@@ -40,20 +40,23 @@ def write_all_or_nothing(files: Sequence[tuple[Path, str | bytes]]) -> None:
     are they renamed into place (a rename replaces a file whole). A new file gets the mode
     the umask gives; a replaced file keeps its own.
     """
-    folders = {path.parent for path, _ in files}
-    for folder in folders:
+    for folder in {path.parent for path, _ in files}:
         folder.mkdir(parents=True, exist_ok=True)
-    temporaries: list[tuple[str, Path]] = []
+    suffix = f".{os.getpid()}.tmp"
+    temporaries: list[tuple[str, str]] = []
     try:
         for path, data in files:
-            temporary = str(path.parent / f".{path.name}.{os.getpid()}.tmp")
+            # Plain strings, not Path objects: for thousands of drafts, pathlib's parsing shows.
+            target = str(path)
+            directory, name = os.path.split(target)
+            temporary = os.path.join(directory, f".{name}{suffix}")
             fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
-            temporaries.append((temporary, path))
+            temporaries.append((temporary, target))
             with os.fdopen(fd, "wb") as handle:
-                _keep_mode(handle.fileno(), path)
+                _keep_mode(handle.fileno(), target)
                 handle.write(data.encode("utf-8") if isinstance(data, str) else data)
-        for temporary, path in temporaries:
-            os.replace(temporary, path)
+        for temporary, target in temporaries:
+            os.replace(temporary, target)
         temporaries.clear()
     finally:
         for temporary, _ in temporaries:
@@ -61,9 +64,9 @@ def write_all_or_nothing(files: Sequence[tuple[Path, str | bytes]]) -> None:
                 os.unlink(temporary)
 
 
-def _keep_mode(fd: int, path: Path) -> None:
+def _keep_mode(fd: int, path: str) -> None:
     with contextlib.suppress(FileNotFoundError):
-        os.fchmod(fd, path.stat().st_mode & 0o777)
+        os.fchmod(fd, os.stat(path).st_mode & 0o777)
 
 
 def create_exclusive(path: Path, text: str) -> bool:
