@@ -213,12 +213,12 @@ def select_drafts(drafts: Iterable[Draft], wanted: str, person_ids: set[str]) ->
     return []
 
 
-def sent_path(sent_dir: Path, day: date, draft: Draft) -> Path:
-    """sent/YYYY-MM-DD--PERSON--TEMPLATE.md, with --2, --3 ... where the name is taken."""
+def sent_name(day: date, draft: Draft, taken: set[str]) -> str:
+    """YYYY-MM-DD--PERSON--TEMPLATE.md, with --2, --3 ... where the name is taken."""
     stem = f"{day.isoformat()}--{draft.person}--{draft.template}"
-    path = sent_dir / f"{stem}.md"
+    name = f"{stem}.md"
     number = 2
-    while path.exists():
-        path = sent_dir / f"{stem}--{number}.md"
+    while name in taken:
+        name = f"{stem}--{number}.md"
         number += 1
-    return path
+    return name

@@ -19,9 +19,9 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from outreach import durations
-from outreach.drafts import Draft, list_drafts, render_draft, sent_path, set_status, with_headers
+from outreach.drafts import Draft, list_drafts, render_draft, sent_name, set_status, with_headers
 from outreach.errors import Busy, OutreachError, Problem, SendError
-from outreach.files import atomic_write
+from outreach.files import write_all_or_nothing
 from outreach.journal import Entry, Journal, now
 from outreach.mail import build_message, message_bytes
 from outreach.settings import Settings
@@ -82,6 +82,7 @@ def prepare(
     cut_off = journal.unfinished()
     sent_ids = journal.sent_ids()
     ready: list[Draft] = []
+    left_behind: list[Draft] = []
     queue = Queue(ready)
     for draft in list_drafts(workspace.drafts_dir):
         if draft.broken:
@@ -89,7 +90,7 @@ def prepare(
                 queue.broken.append(draft)
             continue
         if draft.message_id in sent_ids:  # sent, but the run died before filing it
-            queue.filed.append(_file_as_sent(workspace, draft, date.today()))
+            left_behind.append(draft)
             continue
         if draft.message_id in cut_off:
             if retry_unknown:
@@ -101,6 +102,8 @@ def prepare(
             continue
         if draft.status == "approved":
             ready.append(draft)
+    if left_behind:
+        queue.filed = file_as_sent(workspace, left_behind, date.today())
     allowed = len(ready)
     if settings.limits.per_day:
         day_ago = now() - timedelta(days=1)
@@ -117,15 +120,27 @@ def prepare(
     return queue
 
 
-def _file_as_sent(workspace: Workspace, draft: Draft, day: date) -> Path:
-    """Move a sent draft to sent/YYYY-MM-DD--PERSON--TEMPLATE.md."""
-    target = sent_path(workspace.sent_dir, day, draft)
-    sent = with_headers(
-        draft, status="sent", sent=datetime.now().astimezone().isoformat(timespec="seconds")
-    )
-    atomic_write(target, render_draft(sent.headers, sent.body))
-    draft.path.unlink(missing_ok=True)
-    return target
+def file_as_sent(workspace: Workspace, drafts: Sequence[Draft], day: date) -> list[Path]:
+    """Move sent drafts to sent/YYYY-MM-DD--PERSON--TEMPLATE.md, marked `status: sent`.
+
+    The journal has recorded each as sent already: one left behind by a crash is filed by
+    the next run, never sent again.
+    """
+    try:
+        taken = {entry.name for entry in os.scandir(workspace.sent_dir)}
+    except FileNotFoundError:
+        taken = set()
+    stamp = datetime.now().astimezone().isoformat(timespec="seconds")
+    files = []
+    for draft in drafts:
+        name = sent_name(day, draft, taken)
+        taken.add(name)
+        sent = with_headers(draft, status="sent", sent=stamp)
+        files.append((workspace.sent_dir / name, render_draft(sent.headers, sent.body)))
+    write_all_or_nothing(files)
+    for draft in drafts:
+        draft.path.unlink(missing_ok=True)
+    return [path for path, _ in files]
 
 
 def sent_entry(draft: Draft) -> Entry:
@@ -198,11 +213,9 @@ class Sender:
                 self._prepared[following.message_id] = self._message(following)
 
     def _file_sent(self) -> None:
-        """Move the drafts sent and logged to sent/; the journal already has them, so one
-        left behind by a crash is filed by the next run, never sent again."""
-        while self._unfiled:
-            _file_as_sent(self.workspace, self._unfiled[0], date.today())
-            self._unfiled.pop(0)
+        unfiled, self._unfiled = self._unfiled, []
+        if unfiled:
+            file_as_sent(self.workspace, unfiled, date.today())
 
     def _send_one(self, draft: Draft, following: Draft | None) -> Outcome:
         me = self.settings.me

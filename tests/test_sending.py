@@ -8,6 +8,7 @@ import re
 import signal
 import subprocess
 import time
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -399,3 +400,30 @@ def test_tls_settings_reach_the_connection(run: Invoke, workspace: Path, securit
     assert result.exit_code == 1
     assert "Error:" in result.stderr and "Traceback" not in result.output
     assert server.messages == []
+
+
+def test_a_draft_sent_but_not_filed_is_filed_not_sent_again(run: Invoke, workspace: Path) -> None:
+    from outreach.drafts import read_draft
+    from outreach.journal import Journal
+    from outreach.sending import sent_entry
+
+    with smtp_server() as (server, port):
+        configure(workspace, port)
+        approve_requests(run, "ada")
+        draft = read_draft(workspace / "drafts" / "ada-lovelace--request.md")
+        # As a run that died between logging the send and moving the file leaves it.
+        journal = Journal(workspace / ".outreach" / "journal.sqlite")
+        journal.begin_attempt(draft.message_id, draft.person, draft.name)
+        journal.record_sent(sent_entry(draft))
+        journal.close()
+        (workspace / "sent").mkdir(exist_ok=True)
+        taken = workspace / "sent" / f"{date.today()}--ada-lovelace--request.md"
+        taken.write_text("an earlier message of the same name\n")
+        result = run("send", "--yes", env=PASSWORD_ENV)
+    assert result.exit_code == 0, result.output
+    assert "filed sent/" in result.stdout and "(sent by an earlier run)" in result.stdout
+    assert server.messages == []
+    filed = workspace / "sent" / f"{date.today()}--ada-lovelace--request--2.md"
+    assert "status: sent" in filed.read_text()
+    assert taken.read_text() == "an earlier message of the same name\n"
+    assert not (workspace / "drafts" / "ada-lovelace--request.md").exists()
