@@ -44,7 +44,7 @@ def check_workspace(workspace: Workspace) -> list[Problem]:
     except OutreachError as error:
         _caught(problems, error)
     if settings is not None and goal is not None and contacts_ok:
-        from outreach.rendering import lint_templates
+        from outreach.drafting import lint_templates
 
         problems.extend(lint_templates(workspace, settings, goal, goal_problems, contacts))
     if workspace.drafts_dir.is_dir():

@@ -6,21 +6,16 @@ Every command reads the contacts, so the validated list is cached in
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
-import orjson
-
-from outreach import __version__
 from outreach.errors import OutreachError, PersonNotFound, Problem, at, raise_if_errors
-from outreach.files import atomic_write
 
 CHANNELS = ("phone", "video", "coffee", "meal", "email")
 BOOLEAN_FIELDS = ("like", "can_help", "doubts")
@@ -31,7 +26,6 @@ DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
 FIRST_YEAR, LAST_YEAR = 1900, 2999  # room for any real date, and for dates due after it
 # Everything str.splitlines() breaks on: any of them could end a mail header early.
 LINE_BREAKS = frozenset("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")
-_CACHE_FORMAT = f"contacts-cache-3-{__version__}"
 
 
 class Contact(NamedTuple):
@@ -116,6 +110,7 @@ def load_contacts(path: Path, cache_dir: Path | None = None) -> list[Contact]:
 
 def read_contacts(path: Path, cache_dir: Path | None = None) -> tuple[list[Contact], list[Problem]]:
     """The people and the problems found in them (nothing is cached while there are errors)."""
+    from outreach.contacts_cache import read_cache, write_cache
     from outreach.files import read_text
 
     try:
@@ -125,12 +120,12 @@ def read_contacts(path: Path, cache_dir: Path | None = None) -> tuple[list[Conta
     key = hashlib.blake2b(data, digest_size=16).hexdigest()
     cache_file = cache_dir / "contacts.json" if cache_dir else None
     if cache_file is not None:
-        cached = _read_cache(cache_file, key)
+        cached = read_cache(cache_file, key)
         if cached is not None:
             return cached, []
     contacts, problems = parse_contacts(read_text(path), path.name)
     if cache_file is not None and not any(p.is_error for p in problems):
-        _write_cache(cache_file, key, contacts)
+        write_cache(cache_file, key, contacts)
     return contacts, problems
 
 
@@ -382,94 +377,6 @@ def _duplicates(contacts: Sequence[Contact], filename: str) -> list[Problem]:
                     )
                 )
     return problems
-
-
-# --- the cache ---------------------------------------------------------------
-#
-# .outreach/contacts.json: a first line of JSON naming the format, the key (a hash of
-# contacts.yaml's bytes) and the fields; then one JSON object holding a row per person,
-# the values in field order, with `tags` and `written` as numbers into tables of the
-# distinct values (thousands of people share a few dozen of each). The first line is
-# checked before the rest is parsed, and rows become people without the frozen
-# dataclass's __init__ (which sets each field with a call of its own). JSON, never
-# pickle: a workspace may come from someone else, and reading it must not run their code.
-
-_FIELDS = Contact._fields
-
-
-def _read_cache(cache_file: Path, key: str) -> list[Contact] | None:
-    collecting = gc.isenabled()
-    try:
-        with cache_file.open("rb") as handle:
-            header = orjson.loads(handle.readline())
-            if (
-                header.get("format") != _CACHE_FORMAT
-                or header.get("key") != key
-                or header.get("fields") != list(_FIELDS)
-            ):
-                return None
-            data = handle.read()
-        # Tens of thousands of new containers, and no cycles among them: without the
-        # cycle collector running again and again over them, loading is a fifth faster.
-        gc.disable()
-        return _from_body(orjson.loads(data))
-    except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError):
-        return None
-    finally:
-        if collecting:
-            gc.enable()
-
-
-def _write_cache(cache_file: Path, key: str, contacts: Iterable[Contact]) -> None:
-    header = {"format": _CACHE_FORMAT, "key": key, "fields": list(_FIELDS)}
-    try:
-        body = orjson.dumps(_to_body(contacts))
-        atomic_write(cache_file, orjson.dumps(header) + b"\n" + body + b"\n")
-    except (OSError, TypeError, ValueError):
-        pass  # a cache that cannot be written only costs time
-
-
-def _to_body(contacts: Iterable[Contact]) -> dict[str, Any]:
-    tags: dict[tuple[str, ...], int] = {}
-    written: dict[tuple[str, ...], int] = {}
-    rows = []
-    for contact in contacts:
-        row: list[Any] = []
-        for name in _FIELDS:
-            value = getattr(contact, name)
-            if name == "last_contact":
-                value = value.isoformat() if value is not None else None
-            elif name == "tags":
-                value = tags.setdefault(tuple(value), len(tags))
-            elif name == "written":
-                value = written.setdefault(tuple(sorted(value)), len(written))
-            elif name == "custom":
-                value = dict(value)
-            row.append(value)
-        rows.append(row)
-    return {"tags": list(tags), "written": list(written), "rows": rows}
-
-
-def _from_body(body: dict[str, Any]) -> list[Contact]:
-    at_date = _FIELDS.index("last_contact")
-    at_tags = _FIELDS.index("tags")
-    at_written = _FIELDS.index("written")
-    at_custom = _FIELDS.index("custom")
-    tags = [tuple(item) for item in body["tags"]]
-    written = [frozenset(item) for item in body["written"]]
-    from_iso = date.fromisoformat
-    make = Contact._make
-    contacts = []
-    for row in body["rows"]:
-        if len(row) != len(_FIELDS):
-            raise ValueError("a cached row of the wrong width")
-        if row[at_date] is not None:
-            row[at_date] = from_iso(row[at_date])
-        row[at_tags] = tags[row[at_tags]]
-        row[at_written] = written[row[at_written]]
-        row[at_custom] = MappingProxyType(row[at_custom])
-        contacts.append(make(row))
-    return contacts
 
 
 # --- finding people ------------------------------------------------------------

@@ -11,9 +11,9 @@ from outreach.summary import NOTHING, Summary, day_of
 from outreach.workspace import Workspace
 
 if TYPE_CHECKING:
+    from outreach.drafting import DraftResult as DraftResultLike
     from outreach.goal import Goal
     from outreach.journal import Entry
-    from outreach.rendering import DraftResult as DraftResultLike
     from outreach.settings import Limits
     from outreach.templates import Template
 
@@ -302,8 +302,8 @@ def thank_you(
 ) -> DraftResultLike:
     """Draft the thank-you for the latest meeting or call, naming what was discussed."""
     from outreach.contacts import find_person
+    from outreach.drafting import draft_messages
     from outreach.errors import OutreachError
-    from outreach.rendering import draft_messages
     from outreach.templates import list_templates, load_template
 
     contact = find_person(workspace.load_contacts(), person)

@@ -25,8 +25,8 @@ def create_template(workspace: Workspace, name: str, kind: str) -> Path:
 
 def edit_template(workspace: Workspace, name: str) -> list[Problem]:
     """Open the template in the editor; the problems it has once saved."""
+    from outreach.drafting import lint_templates
     from outreach.goal import load_goal
-    from outreach.rendering import lint_templates
 
     path = template_path(workspace.templates_dir, name)
     if not valid_name(name) or not path.is_file():

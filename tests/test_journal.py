@@ -9,6 +9,7 @@ from pathlib import Path
 
 import outreach.journal as journal_module
 from outreach.journal import Entry, Journal, now, summaries
+from outreach.migrations import MIGRATIONS
 
 
 def _random_journal(path: Path, entries: int, seed: int) -> Journal:
@@ -91,7 +92,7 @@ def test_opening_twice_applies_each_migration_once(tmp_path: Path) -> None:
     Journal(path).close()
     with sqlite3.connect(path) as db:
         applied = [row[0] for row in db.execute("SELECT id FROM migrations ORDER BY id")]
-    assert applied == list(range(1, len(journal_module.MIGRATIONS) + 1))
+    assert applied == list(range(1, len(MIGRATIONS) + 1))
     with sqlite3.connect(path) as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 

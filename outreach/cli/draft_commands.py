@@ -40,7 +40,7 @@ def draft(
       outreach draft check-in --due
       outreach draft thank-you grace --note "the tip about portfolio reviews"
     """
-    from outreach.rendering import draft_messages
+    from outreach.drafting import draft_messages
 
     if not (people or tags or everyone or use_plan or use_due):
         raise click.UsageError("name people, or use --all, --tag, --plan or --due")

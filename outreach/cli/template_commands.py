@@ -124,7 +124,7 @@ def preview(app: App, name: str, person: str, note: str | None) -> None:
     Example:
       outreach templates preview request --to ada
     """
-    from outreach.rendering import preview as render_preview
+    from outreach.drafting import preview as render_preview
 
     _, contact, subject, body = render_preview(app.workspace, name, person, note)
     click.echo(f"To: {contact.name} <{contact.email or 'no email'}>")
@@ -143,9 +143,9 @@ def check_command(app: App, names: tuple[str, ...]) -> None:
     Example:
       outreach templates check
     """
+    from outreach.drafting import lint_templates
     from outreach.errors import OutreachError
     from outreach.goal import load_goal
-    from outreach.rendering import lint_templates
 
     workspace = app.workspace
     goal, goal_problems = load_goal(workspace.goal_file)

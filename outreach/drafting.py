@@ -15,8 +15,9 @@ from outreach.drafts import draft_file_name, format_address, render_draft
 from outreach.errors import DraftError, OutreachError, Problem, TemplateError, raise_if_errors
 from outreach.files import write_all_or_nothing
 from outreach.goal import Goal, load_goal, require_clear
+from outreach.renderer import Fields, Renderer
 from outreach.settings import Settings
-from outreach.templates import Fields, Renderer, Template, list_templates, load_template
+from outreach.templates import Template, list_templates, load_template
 from outreach.workspace import Workspace
 
 
