@@ -427,3 +427,19 @@ def test_a_draft_sent_but_not_filed_is_filed_not_sent_again(run: Invoke, workspa
     assert "status: sent" in filed.read_text()
     assert taken.read_text() == "an earlier message of the same name\n"
     assert not (workspace / "drafts" / "ada-lovelace--request.md").exists()
+
+
+def test_a_broken_approved_draft_is_named_once_and_the_rest_go(
+    run: Invoke, workspace: Path
+) -> None:
+    with smtp_server() as (server, port):
+        configure(workspace, port)
+        approve_requests(run, "ada", "grace")
+        ada = workspace / "drafts" / "ada-lovelace--request.md"
+        ada.write_text(ada.read_text().replace("to: Ada Lovelace <ada@example.org>", "to: Ada"))
+        result = run("send", "--yes", env=PASSWORD_ENV)
+    assert result.exit_code == 1
+    assert result.stderr.count("Error: drafts/ada-lovelace--request.md") == 1
+    assert "(not sent)" in result.stderr and "Traceback" not in result.output
+    assert server.recipients() == ["grace.hopper@example.org"]
+    assert ada.exists()

@@ -57,14 +57,13 @@ def send(app: App, dry_run: bool, yes: bool, limit: int | None, retry_unknown: b
                 f"drafts/{draft.name}: a send was cut off and nobody knows whether it arrived; "
                 "check your Sent folder, then delete the draft or use --retry-unknown"
             )
-        broken = [Problem(f"drafts/{d.name}", d.broken or "") for d in queue.broken]
-        for problem in broken:
-            click.echo(f"Error: {problem} (not sent)", err=True)
+        for draft in queue.broken:  # reported now; the exit status says so at the end
+            click.echo(f"Error: drafts/{draft.name}: {draft.broken} (not sent)", err=True)
         waiting = _waiting_note(queue.over_day, queue.over_limit, queue.next_slot)
         if not queue.ready:
             click.echo("Nothing to send. " + (waiting or "Approve drafts with: outreach review"))
-            if broken:
-                raise OutreachError(*broken)
+            if queue.broken:
+                raise click.exceptions.Exit(1)
             return
         if dry_run:
             _show_dry_run(queue.ready, workspace)
@@ -117,8 +116,10 @@ def send(app: App, dry_run: bool, yes: bool, limit: int | None, retry_unknown: b
         problems.append(
             Problem("", f"{untried} approved draft(s) were not tried; run send again later")
         )
-    if problems or broken:
-        raise OutreachError(*broken, *problems)
+    if problems:
+        raise OutreachError(*problems)
+    if queue.broken:
+        raise click.exceptions.Exit(1)
 
 
 def _waiting_note(over_day: int, over_limit: int, next_slot: datetime | None) -> str:
