@@ -13,7 +13,6 @@ import fcntl
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -36,7 +35,7 @@ def retry_delay() -> float:
     return float(os.environ.get("OUTREACH_RETRY_DELAY", "2"))
 
 
-@contextmanager
+@contextlib.contextmanager
 def send_lock(workspace: Workspace) -> Iterator[None]:
     """One send per workspace at a time; the kernel drops the lock when a process dies."""
     workspace.state_dir.mkdir(parents=True, exist_ok=True)
