@@ -6,8 +6,11 @@ the line and the person: never a blank in a message.
 
 from __future__ import annotations
 
+import contextlib
 import re
-from collections.abc import Mapping
+import signal
+import threading
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from types import TracebackType
@@ -175,6 +178,39 @@ def _environment() -> _Sandbox:
     return env
 
 
+RENDER_SECONDS = 5.0  # a message that takes longer comes from a template that loops too long
+
+
+class _TooLong(BaseException):
+    """Raised out of a render that ran past its time (a BaseException: Jinja re-raises it)."""
+
+
+def _stop_render(signum: int, frame: Any) -> None:
+    raise _TooLong
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float) -> Iterator[None]:
+    """Stop what runs inside after `seconds` (where the platform has interval timers).
+
+    The sandbox keeps templates away from Python itself, but not from loops that would
+    run for hours: a template may be written by someone else.
+    """
+    if (
+        not hasattr(signal, "setitimer")
+        or threading.current_thread() is not threading.main_thread()
+    ):
+        yield
+        return
+    previous = signal.signal(signal.SIGALRM, _stop_render)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 class Renderer:
     """One template compiled once, rendered for many people."""
 
@@ -270,7 +306,19 @@ class Renderer:
 
     def _run(self, compiled: jinja2.Template, context: dict[str, Any], who: str) -> str:
         try:
-            return compiled.render(context)
+            with _time_limit(RENDER_SECONDS):
+                return compiled.render(context)
+        except _TooLong as error:
+            # Jinja rewrites tracebacks of Exceptions only: map the generated code's line.
+            raw = self._line(error.__traceback__)
+            line = compiled.get_corresponding_lineno(raw) if raw is not None else None
+            raise TemplateError(
+                Problem(
+                    at(self._where, line),
+                    f"rendering for {who} took more than {RENDER_SECONDS:g} s and was stopped: "
+                    "does a loop run for too long?",
+                )
+            ) from None
         except SecurityError as error:
             line = self._line(error.__traceback__)
             reason = str(error.message or error).rstrip(".")

@@ -855,3 +855,25 @@ def test_templates_check_warns_that_requests_wait_for_a_clear_goal(
     assert (
         "Warning: templates/request.md: cannot be drafted until goal.md is clear" in result.stderr
     )
+
+
+def test_a_template_that_loops_too_long_is_stopped(
+    run: Invoke, workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import outreach.renderer
+
+    monkeypatch.setattr(outreach.renderer, "RENDER_SECONDS", 0.3)
+    write(
+        workspace / "templates" / "slow.md",
+        "---\nkind: check-in\nsubject: Hello\n---\n"
+        "{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}\n"
+        "Hi {{ contact.first_name }}\n",
+    )
+    before = snapshot(workspace)
+    result = run("draft", "slow", "ada")
+    assert result.exit_code == 1
+    assert (
+        "templates/slow.md:5: rendering for Ada Lovelace (ada-lovelace) took more than 0.3 s"
+        in (result.stderr)
+    )
+    assert snapshot(workspace) == before
