@@ -218,6 +218,7 @@ class Renderer:
         self.template = template
         self._where = f"templates/{template.path.name}"
         env = _environment()
+        self._running: jinja2.Template | None = None  # for the line of a render stopped mid-way
         self._subject = self._compile(env, template.subject, template.subject_line)
         self._body = self._compile(env, template.body, template.body_line)
 
@@ -268,6 +269,32 @@ class Renderer:
         note: str | None = None,
     ) -> Rendered:
         """The subject and body for one person; a TemplateError names template, line and person."""
+        try:
+            with _time_limit(RENDER_SECONDS):
+                return self._render(contact, who, goal, me, today, last, note)
+        except _TooLong as error:
+            # Jinja rewrites tracebacks of Exceptions only: map the generated code's line.
+            raw = self._line(error.__traceback__)
+            running = self._running
+            line = running.get_corresponding_lineno(raw) if raw and running else None
+            raise TemplateError(
+                Problem(
+                    at(self._where, line),
+                    f"rendering for {who} took more than {RENDER_SECONDS:g} s and was stopped: "
+                    "does a loop run for too long?",
+                )
+            ) from None
+
+    def _render(
+        self,
+        contact: Fields,
+        who: str,
+        goal: Mapping[str, Any],
+        me: Mapping[str, Any],
+        today: date,
+        last: Mapping[str, Any] | None,
+        note: str | None,
+    ) -> Rendered:
         context = {
             "contact": contact,
             "goal": Fields("goal", goal),
@@ -305,20 +332,9 @@ class Renderer:
         return Rendered(subject, body)
 
     def _run(self, compiled: jinja2.Template, context: dict[str, Any], who: str) -> str:
+        self._running = compiled
         try:
-            with _time_limit(RENDER_SECONDS):
-                return compiled.render(context)
-        except _TooLong as error:
-            # Jinja rewrites tracebacks of Exceptions only: map the generated code's line.
-            raw = self._line(error.__traceback__)
-            line = compiled.get_corresponding_lineno(raw) if raw is not None else None
-            raise TemplateError(
-                Problem(
-                    at(self._where, line),
-                    f"rendering for {who} took more than {RENDER_SECONDS:g} s and was stopped: "
-                    "does a loop run for too long?",
-                )
-            ) from None
+            return compiled.render(context)
         except SecurityError as error:
             line = self._line(error.__traceback__)
             reason = str(error.message or error).rstrip(".")
