@@ -39,10 +39,6 @@ class OutreachError(Exception):
         )
         super().__init__("\n".join(str(p) for p in self.problems))
 
-    @classmethod
-    def from_problems(cls, problems: Iterable[Problem]) -> OutreachError:
-        return cls(*[p for p in problems if p.is_error])
-
 
 class WorkspaceNotFound(OutreachError):
     """No outreach.toml here or above, and none named."""

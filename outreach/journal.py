@@ -193,13 +193,6 @@ class Journal:
         )
         return {entry.person: entry for entry in map(_entry, rows)}
 
-    def latest_for(self, person: str) -> Entry | None:
-        row = self.db.execute(
-            f"SELECT {_COLUMNS} FROM entries WHERE person = ? ORDER BY at DESC, id DESC LIMIT 1",
-            (person,),
-        ).fetchone()
-        return _entry(row) if row else None
-
     def sent_since(self, moment: datetime) -> int:
         row = self.db.execute(
             "SELECT COUNT(*) FROM attempts WHERE outcome = 'sent' AND finished_at >= ?",

@@ -11,7 +11,7 @@ from outreach.summary import NOTHING, Summary, day_of
 from outreach.workspace import Workspace
 
 if TYPE_CHECKING:
-    from outreach.drafting import DraftResult as DraftResultLike
+    from outreach.drafting import DraftResult
     from outreach.goal import Goal
     from outreach.journal import Entry
     from outreach.settings import Limits
@@ -299,7 +299,7 @@ def giving_warnings(workspace: Workspace, people: Iterable[Contact], goal: Goal)
 
 def thank_you(
     workspace: Workspace, person: str, *, note: str | None, template: str | None
-) -> DraftResultLike:
+) -> DraftResult:
     """Draft the thank-you for the latest meeting or call, naming what was discussed."""
     from outreach.contacts import find_person
     from outreach.drafting import draft_messages

@@ -269,9 +269,17 @@ class Renderer:
         note: str | None = None,
     ) -> Rendered:
         """The subject and body for one person; a TemplateError names template, line and person."""
+        context = {
+            "contact": contact,
+            "goal": Fields("goal", goal),
+            "me": Fields("me", me),
+            "today": today,
+            "last": Fields("last", last) if last is not None else None,
+            "note": note or None,
+        }
         try:
             with _time_limit(RENDER_SECONDS):
-                return self._render(contact, who, goal, me, today, last, note)
+                return self._render(context, who)
         except _TooLong as error:
             # Jinja rewrites tracebacks of Exceptions only: map the generated code's line.
             raw = self._line(error.__traceback__)
@@ -285,24 +293,7 @@ class Renderer:
                 )
             ) from None
 
-    def _render(
-        self,
-        contact: Fields,
-        who: str,
-        goal: Mapping[str, Any],
-        me: Mapping[str, Any],
-        today: date,
-        last: Mapping[str, Any] | None,
-        note: str | None,
-    ) -> Rendered:
-        context = {
-            "contact": contact,
-            "goal": Fields("goal", goal),
-            "me": Fields("me", me),
-            "today": today,
-            "last": Fields("last", last) if last is not None else None,
-            "note": note or None,
-        }
+    def _render(self, context: dict[str, Any], who: str) -> Rendered:
         subject_line = self.template.subject_line
         raw_subject = self._run(self._subject, context, who)
         if any(mark in raw_subject for mark in _LINE_BREAKS):

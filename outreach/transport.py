@@ -61,7 +61,6 @@ class Session:
         self.settings = smtp
         self.password = password
         self.timeout = timeout
-        self.logins = 0
         self._client: Any = None
 
     @property
@@ -105,7 +104,6 @@ class Session:
                 f"cannot reach {self.settings.host}:{self.settings.port}: {error}"
             ) from None
         self._client = client
-        self.logins += 1
 
     def close(self) -> None:
         if self._client is not None:

@@ -11,7 +11,6 @@ libyaml's composer recurses, and a few thousand `[` crash the interpreter.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import yaml
 
@@ -151,10 +150,6 @@ def kind_of(node: yaml.Node) -> str:
         FLOAT: "a number",
         TIMESTAMP: "a date",
     }.get(node.tag, "text")
-
-
-def pairs(node: yaml.MappingNode) -> Iterator[tuple[yaml.Node, yaml.Node]]:
-    yield from node.value
 
 
 def is_null(node: yaml.Node) -> bool:
