@@ -21,7 +21,7 @@ from outreach.text import CONTROL_OR_SEPARATOR, KINDS
 
 STATUSES = ("draft", "approved", "failed", "unknown")
 REQUIRED = ("to", "subject", "template", "kind", "contact", "status", "message_id")
-OPTIONAL = ("follow_up_after", "reply_to", "html", "drafted", "error", "sent")
+OPTIONAL = ("follow_up_after", "reply_to", "html", "drafted", "error")
 KNOWN = REQUIRED + OPTIONAL
 _MESSAGE_ID = re.compile(r"<[^<>@\s]+@[^<>@\s]+>")
 _SPECIALS = re.compile(r'[()<>\[\]:;@\\,."]')

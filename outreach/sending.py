@@ -18,9 +18,8 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from outreach import durations
-from outreach.drafts import Draft, list_drafts, render_draft, sent_name, set_status, with_headers
+from outreach.drafts import Draft, list_drafts, sent_name, set_status
 from outreach.errors import Busy, OutreachError, Problem, SendError
-from outreach.files import write_all_or_nothing
 from outreach.journal import Entry, Journal, now
 from outreach.mail import build_message, message_bytes
 from outreach.settings import Settings
@@ -120,26 +119,24 @@ def prepare(
 
 
 def file_as_sent(workspace: Workspace, drafts: Sequence[Draft], day: date) -> list[Path]:
-    """Move sent drafts to sent/YYYY-MM-DD--PERSON--TEMPLATE.md, marked `status: sent`.
+    """Move sent drafts to sent/YYYY-MM-DD--PERSON--TEMPLATE.md, each file as it went out.
 
-    The journal has recorded each as sent already: one left behind by a crash is filed by
-    the next run, never sent again.
+    A rename: the file is never rewritten, so it cannot be half-written, and a move costs no
+    new file (creating hundreds of files is what made filing slow). The journal has recorded
+    each as sent already: one left behind by a crash is filed by the next run, never sent again.
     """
-    try:
-        taken = {entry.name for entry in os.scandir(workspace.sent_dir)}
-    except FileNotFoundError:
-        taken = set()
-    stamp = datetime.now().astimezone().isoformat(timespec="seconds")
-    files = []
+    workspace.sent_dir.mkdir(parents=True, exist_ok=True)
+    taken = {entry.name for entry in os.scandir(workspace.sent_dir)}
+    filed = []
     for draft in drafts:
+        if draft.get("status") == "unknown":  # resent by --retry-unknown: it went, as approved
+            draft = set_status(draft, "approved")
         name = sent_name(day, draft, taken)
         taken.add(name)
-        sent = with_headers(draft, status="sent", sent=stamp)
-        files.append((workspace.sent_dir / name, render_draft(sent.headers, sent.body)))
-    write_all_or_nothing(files)
-    for draft in drafts:
-        draft.path.unlink(missing_ok=True)
-    return [path for path, _ in files]
+        target = workspace.sent_dir / name
+        os.rename(draft.path, target)
+        filed.append(target)
+    return filed
 
 
 def sent_entry(draft: Draft) -> Entry:

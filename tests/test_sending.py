@@ -177,6 +177,8 @@ def test_a_drop_after_the_message_is_unknown_and_never_resent(run: Invoke, works
     assert retried.exit_code == 0, retried.output
     assert server.recipients().count("jose@example.org") == 2  # only because the person asked
     assert statuses(run) == {}
+    filed = workspace / "sent" / f"{date.today()}--jose-nunez--request.md"
+    assert "status: approved" in filed.read_text()  # no longer unknown: it went
 
 
 def test_a_wrong_password_stops_the_run_with_every_draft_approved(
@@ -411,6 +413,7 @@ def test_a_draft_sent_but_not_filed_is_filed_not_sent_again(run: Invoke, workspa
         configure(workspace, port)
         approve_requests(run, "ada")
         draft = read_draft(workspace / "drafts" / "ada-lovelace--request.md")
+        approved_text = draft.path.read_text()
         # As a run that died between logging the send and moving the file leaves it.
         journal = Journal(workspace / ".outreach" / "journal.sqlite")
         journal.begin_attempt(draft.message_id, draft.person, draft.name)
@@ -424,7 +427,7 @@ def test_a_draft_sent_but_not_filed_is_filed_not_sent_again(run: Invoke, workspa
     assert "filed sent/" in result.stdout and "(sent by an earlier run)" in result.stdout
     assert server.messages == []
     filed = workspace / "sent" / f"{date.today()}--ada-lovelace--request--2.md"
-    assert "status: sent" in filed.read_text()
+    assert filed.read_text() == approved_text  # moved as it was, never rewritten
     assert taken.read_text() == "an earlier message of the same name\n"
     assert not (workspace / "drafts" / "ada-lovelace--request.md").exists()
 
