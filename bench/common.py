@@ -185,8 +185,14 @@ HOW_WE_KNOW = (
 )
 NICKNAMES = ("Sasha", "Kit", "Jo", "Bea", "Max", "Teo", "Lu", "Dani")
 COMPANIES = (
-    "Analytical Energy", "Gridwise", "Verdant Grid", "Northwind Analytics", "Cedar Labs",
-    "Fjord Solar", "Brightside", "Harbor Labs",
+    "Analytical Energy",
+    "Gridwise",
+    "Verdant Grid",
+    "Northwind Analytics",
+    "Cedar Labs",
+    "Fjord Solar",
+    "Brightside",
+    "Harbor Labs",
 )
 TAGS = ("python", "mentors", "design", "climate", "alumni", "climbing", "music", "friends")
 CHANNELS = ("phone", "video", "coffee", "meal", "email")
@@ -487,9 +493,7 @@ def arguments(
     parser.add_argument(
         "--keep", action="store_true", help="work in bench/.work/ and keep the files afterwards"
     )
-    parser.add_argument(
-        "--strict", action="store_true", help="exit 1 when any target is missed"
-    )
+    parser.add_argument("--strict", action="store_true", help="exit 1 when any target is missed")
     return parser.parse_args()
 
 
