@@ -78,3 +78,21 @@ def _case_insensitive() -> frozenset[str] | None:
     except ImportError:  # pragma: no cover
         return None
     return frozenset(name.lower() for name in CASE_INSENSITIVE_MAILBOX_NAMES)
+
+
+@cache
+def wire_form(address: str) -> tuple[str, bool]:
+    """The address as it goes in the envelope and the headers, and whether it needs SMTPUTF8.
+
+    A domain in another script goes in its ASCII (IDNA) form, which every server takes. A
+    mailbox name with letters beyond ASCII has no such form: only a server that offers
+    SMTPUTF8 takes it. `address` has been checked already (check_address).
+    """
+    if address.isascii():
+        return address, False
+    from email_validator import validate_email
+
+    result = validate_email(address, check_deliverability=False, allow_smtputf8=True)
+    if result.ascii_email:
+        return str(result.ascii_email), False
+    return str(result.normalized), True

@@ -21,7 +21,7 @@ from outreach import durations
 from outreach.drafts import Draft, list_drafts, sent_name, set_status
 from outreach.errors import Busy, OutreachError, Problem, SendError
 from outreach.journal import Entry, Journal, now
-from outreach.mail import build_message, message_bytes
+from outreach.mail import Outgoing, outgoing
 from outreach.settings import Settings
 from outreach.transport import Dropped, Refused, Session, Unanswered
 from outreach.workspace import Workspace
@@ -176,7 +176,7 @@ class Sender:
         self.sleep = sleep
         # The next message is built while the server weighs the last one; sent drafts are
         # filed under sent/ once the run is over (measured: faster than filing as they go).
-        self._prepared: dict[str, bytes] = {}
+        self._prepared: dict[str, Outgoing] = {}
         self._unfiled: list[Draft] = []
 
     def run(self, drafts: Sequence[Draft]) -> list[Outcome]:
@@ -199,9 +199,9 @@ class Sender:
             self._file_sent()
         return outcomes
 
-    def _message(self, draft: Draft) -> bytes:
+    def _message(self, draft: Draft) -> Outgoing:
         prepared = self._prepared.pop(draft.message_id, None)
-        return prepared or message_bytes(build_message(draft, self.settings.me))
+        return prepared or outgoing(draft, self.settings.me)
 
     def _meanwhile(self, following: Draft | None) -> None:
         if following is not None and following.message_id not in self._prepared:
@@ -215,7 +215,9 @@ class Sender:
 
     def _send_one(self, draft: Draft, following: Draft | None) -> Outcome:
         me = self.settings.me
-        data = self._message(draft)
+        message = self._message(draft)
+        if message.smtputf8 and not self._offers_smtputf8():
+            return self._not_offered(draft, message)
         delay = retry_delay()
         last_problem = ""
         server_down = False
@@ -226,13 +228,14 @@ class Sender:
             server_down = False
             try:
                 self.session.send(
-                    me.email,
-                    draft.address,
-                    data,
+                    message.sender,
+                    message.recipient,
+                    message.data,
                     before_data=lambda: self.journal.begin_attempt(
                         draft.message_id, draft.person, draft.name
                     ),
                     while_waiting=lambda: self._meanwhile(following),
+                    smtputf8=message.smtputf8,
                 )
             except Refused as refusal:
                 if refusal.stage == "message":
@@ -270,6 +273,27 @@ class Sender:
             f"{last_problem}; still approved for the next run",
             server_down=server_down,
         )
+
+    def _offers_smtputf8(self) -> bool:
+        try:
+            return self.session.offers_smtputf8
+        except Dropped:
+            return True  # unknown until the server is back; sending finds out and retries
+
+    def _not_offered(self, draft: Draft, message: Outgoing) -> Outcome:
+        """An address beyond ASCII and a server without SMTPUTF8: this message cannot go."""
+        me = self.settings.me
+        if not message.sender.isascii():
+            raise SendError(
+                f"{self.settings.smtp.host} does not take addresses with letters beyond ASCII "
+                f"(it offers no SMTPUTF8), and {me.email} is one; nothing was sent"
+            )
+        detail = (
+            f"{self.settings.smtp.host} does not take addresses with letters beyond ASCII "
+            "(it offers no SMTPUTF8), which this message needs"
+        )
+        failed = set_status(draft, "failed", error=detail)
+        return Outcome(failed, "failed", detail)
 
     def _known_not_sent(self, draft: Draft) -> None:
         # A resent `unknown` draft stays unknown: its first attempt may still have arrived.

@@ -8,7 +8,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from email import message_from_bytes, policy
+from email import message_from_bytes, message_from_string, policy
 from email.message import EmailMessage
 from typing import Any
 
@@ -42,11 +42,19 @@ async def _close_with(server: Any, reply: str) -> None:
     server.transport.close()
 
 
+def _parse(data: bytes, mail_options: list[str]) -> EmailMessage:
+    """The message as a server reads it: UTF-8 headers where SMTPUTF8 was asked (RFC 6532)."""
+    if "SMTPUTF8" in mail_options:
+        return message_from_string(data.decode("utf-8"), policy=policy.default)
+    return message_from_bytes(data, policy=policy.default)
+
+
 class Recorder:
     def __init__(self, behaviour: Behaviour) -> None:
         self.behaviour = behaviour
         self.messages: list[EmailMessage] = []
         self.envelopes: list[tuple[str, list[str]]] = []
+        self.mail_options: list[list[str]] = []
         self.logins = 0
         self.lock = threading.Lock()
 
@@ -72,10 +80,9 @@ class Recorder:
                 await _close_with(server, reply)
             return reply
         with self.lock:
-            self.messages.append(
-                message_from_bytes(envelope.original_content, policy=policy.default)
-            )  # type: ignore[arg-type]
+            self.messages.append(_parse(envelope.original_content, envelope.mail_options))
             self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+            self.mail_options.append(list(envelope.mail_options))
         if recipient in self.behaviour.drop_after_data:
             self.behaviour.drop_after_data.discard(recipient)
             server.transport.abort()
@@ -104,13 +111,13 @@ class Recorder:
 
 @contextmanager
 def smtp_server(
-    behaviour: Behaviour | None = None, *, login: bool = True
+    behaviour: Behaviour | None = None, *, login: bool = True, smtputf8: bool = True
 ) -> Iterator[tuple[Recorder, int]]:
     recorder = Recorder(behaviour or Behaviour())
     port = free_port()
-    options: dict[str, Any] = {}
+    options: dict[str, Any] = {"enable_SMTPUTF8": smtputf8}
     if login:
-        options = {
+        options |= {
             "authenticator": recorder.authenticate,
             "auth_required": True,
             "auth_require_tls": False,

@@ -446,3 +446,75 @@ def test_a_broken_approved_draft_is_named_once_and_the_rest_go(
     assert "(not sent)" in result.stderr and "Traceback" not in result.output
     assert server.recipients() == ["grace.hopper@example.org"]
     assert ada.exists()
+
+
+def give_addresses(workspace: Path, **addresses: str) -> None:
+    """Change the example people's email addresses: `jose="josé@example.org"`."""
+    contacts = workspace / "contacts.yaml"
+    text = contacts.read_text()
+    for name, address in addresses.items():
+        text = text.replace(f"email: {name}@example.org", f"email: {address}")
+    contacts.write_text(text)
+
+
+def test_a_domain_in_another_script_goes_in_its_ascii_form(run: Invoke, workspace: Path) -> None:
+    give_addresses(workspace, ada="ada@bücher.example")
+    with smtp_server(smtputf8=False) as (server, port):
+        configure(workspace, port)
+        approve_requests(run, "ada-lovelace")
+        result = run("send", "--yes", env=PASSWORD_ENV)
+    assert result.exit_code == 0, result.output
+    assert server.recipients() == ["ada@xn--bcher-kva.example"]
+    (message,) = server.messages
+    assert str(message["To"]) == "Ada Lovelace <ada@xn--bcher-kva.example>"
+    assert server.mail_options == [[]]
+
+
+def test_a_mailbox_name_beyond_ascii_goes_with_smtputf8(run: Invoke, workspace: Path) -> None:
+    give_addresses(workspace, jose="josé@example.org")
+    with smtp_server() as (server, port):
+        configure(workspace, port)
+        approve_requests(run, "jose-nunez", "ada-lovelace")
+        result = run("send", "--yes", env=PASSWORD_ENV)
+    assert result.exit_code == 0, result.output
+    assert sorted(server.recipients()) == ["ada@example.org", "josé@example.org"]
+    by_to = {m["To"].addresses[0].addr_spec: m for m in server.messages}
+    jose = by_to["josé@example.org"]
+    assert str(jose["To"]) == "José Núñez <josé@example.org>"
+    assert jose["Subject"].startswith("José, ")
+    options = dict(zip(server.recipients(), server.mail_options, strict=True))
+    assert "SMTPUTF8" in options["josé@example.org"]
+    assert options["ada@example.org"] == []  # the others go as plain ASCII as before
+
+
+def test_a_mailbox_name_beyond_ascii_fails_where_the_server_cannot_take_it(
+    run: Invoke, workspace: Path
+) -> None:
+    give_addresses(workspace, jose="josé@example.org")
+    with smtp_server(smtputf8=False) as (server, port):
+        configure(workspace, port)
+        approve_requests(run)
+        result = run("send", "--yes", env=PASSWORD_ENV)
+    assert result.exit_code == 1
+    assert "3 sent, 1 failed, 0 unknown, 0 left." in result.stdout
+    assert (
+        "Error: drafts/jose-nunez--request.md: 127.0.0.1 does not take addresses with letters "
+        "beyond ASCII (it offers no SMTPUTF8), which this message needs"
+    ) in result.stderr
+    assert "josé@example.org" not in server.recipients()
+    assert statuses(run) == {"jose-nunez": "failed"}
+
+
+def test_a_sender_beyond_ascii_stops_the_run_where_the_server_cannot_take_it(
+    run: Invoke, workspace: Path
+) -> None:
+    settings = workspace / "outreach.toml"
+    settings.write_text(settings.read_text().replace('email = "sam@', 'email = "sám@'))
+    with smtp_server(smtputf8=False, login=False) as (server, port):
+        configure(workspace, port, user=False)
+        approve_requests(run)
+        result = run("send", "--yes")
+    assert result.exit_code == 1
+    assert "(it offers no SMTPUTF8), and sám@example.org is one; nothing was sent" in result.stderr
+    assert server.messages == []
+    assert set(statuses(run).values()) == {"approved"}
