@@ -174,9 +174,12 @@ class Sender:
         self.session = session
         self.report = report
         self.sleep = sleep
-        # The next message is built while the server weighs the last one; sent drafts are
-        # filed under sent/ once the run is over (measured: faster than filing as they go).
+        # Work that need not wait is done while the server weighs a command: the next
+        # message is built while it weighs the last one, and the last one's `sent` entry
+        # is written while it checks the next one's sender. Sent drafts are filed under
+        # sent/ once the run is over (measured: faster than filing as they go).
         self._prepared: dict[str, Outgoing] = {}
+        self._accepted: Draft | None = None  # sent; its `sent` entry not yet written
         self._unfiled: list[Draft] = []
 
     def run(self, drafts: Sequence[Draft]) -> list[Outcome]:
@@ -194,10 +197,20 @@ class Sender:
                 self.report(outcome)
                 if outcome.server_down:
                     break
+                if interval:
+                    self._record_accepted()
         finally:
+            self._record_accepted()
             self.session.close()
             self._file_sent()
         return outcomes
+
+    def _record_accepted(self) -> None:
+        """Write the `sent` entry of the message the server accepted last, if not yet done."""
+        draft, self._accepted = self._accepted, None
+        if draft is not None:
+            self.journal.record_sent(sent_entry(draft))
+            self._unfiled.append(draft)
 
     def _message(self, draft: Draft) -> Outgoing:
         prepared = self._prepared.pop(draft.message_id, None)
@@ -227,16 +240,20 @@ class Sender:
                 delay *= 2
             server_down = False
             try:
-                self.session.send(
-                    message.sender,
-                    message.recipient,
-                    message.data,
-                    before_data=lambda: self.journal.begin_attempt(
-                        draft.message_id, draft.person, draft.name
-                    ),
-                    while_waiting=lambda: self._meanwhile(following),
-                    smtputf8=message.smtputf8,
-                )
+                try:
+                    self.session.send(
+                        message.sender,
+                        message.recipient,
+                        message.data,
+                        while_checking_sender=self._record_accepted,
+                        before_data=lambda: self.journal.begin_attempt(
+                            draft.message_id, draft.person, draft.name
+                        ),
+                        while_waiting=lambda: self._meanwhile(following),
+                        smtputf8=message.smtputf8,
+                    )
+                finally:
+                    self._record_accepted()  # where the sender never went
             except Refused as refusal:
                 if refusal.stage == "message":
                     self._known_not_sent(draft)
@@ -264,8 +281,7 @@ class Sender:
                     f"the connection dropped after the message was sent ({silence}); "
                     "it may or may not have arrived",
                 )
-            self.journal.record_sent(sent_entry(draft))
-            self._unfiled.append(draft)
+            self._accepted = draft
             return Outcome(draft, "sent")
         return Outcome(
             draft,

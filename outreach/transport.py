@@ -11,6 +11,7 @@ import contextlib
 import re
 import smtplib
 import ssl
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -54,6 +55,26 @@ def _stuffed(data: bytes) -> bytes:
     return data + b".\r\n"
 
 
+def _import_yagmail() -> Any:
+    """yagmail, imported without the keyring library unless that is loaded already.
+
+    yagmail imports keyring only to look a password up itself when it is given none, and it
+    is always given one here (credentials.py finds it). The import costs 30 ms, a tenth of a
+    send run's start-up, so where nothing else needs keyring it is kept out: `import
+    keyring` then raises ImportError, which yagmail expects and handles.
+    """
+    if "keyring" in sys.modules or "yagmail" in sys.modules:
+        import yagmail
+
+        return yagmail
+    sys.modules["keyring"] = None  # type: ignore[assignment]
+    try:
+        import yagmail
+    finally:
+        del sys.modules["keyring"]
+    return yagmail
+
+
 class Session:
     """A connection to the person's mail server, made through yagmail's client."""
 
@@ -69,8 +90,7 @@ class Session:
 
     def connect(self) -> None:
         """Connect and log in; a refused login is a SendError that stops the run."""
-        import yagmail
-
+        yagmail = _import_yagmail()
         self.close()
         security = self.settings.security
         context = ssl.create_default_context() if security != "none" else None
@@ -139,15 +159,17 @@ class Session:
         recipient: str,
         data: bytes,
         before_data: Callable[[], None],
+        while_checking_sender: Callable[[], None] = lambda: None,
         while_waiting: Callable[[], None] = lambda: None,
         smtputf8: bool = False,
     ) -> str:
-        """Send one message, in stages.
+        """Send one message, in stages, doing the caller's work while the server thinks.
 
-        `before_data` runs once the server has accepted sender and recipient and the DATA
-        command is on its way, while its answer is awaited: before the message itself goes.
-        `while_waiting` runs once the end of the message is sent, while the server's verdict
-        is awaited; it must not fail. `smtputf8` asks for the SMTPUTF8 extension, which the
+        `while_checking_sender` runs once the sender is on its way, while the server checks
+        it. `before_data` runs once the server has accepted sender and recipient and the
+        DATA command is on its way, while its answer is awaited: before the message itself
+        goes. `while_waiting` runs once the end of the message is sent, while the server's
+        verdict is awaited; it must not fail. `smtputf8` asks for the SMTPUTF8 extension, which the
         caller has checked the server offers. Returns the server's words on acceptance.
         Raises Refused, Dropped (before the end of the message: it did not arrive) or
         Unanswered (after it: nobody knows).
@@ -155,7 +177,7 @@ class Session:
         if not self.connected:
             self.connect()
         smtp = self._client.smtp
-        code, text = self._command(lambda: _mail(smtp, sender, smtputf8))
+        code, text = self._command(lambda: _mail(smtp, sender, smtputf8, while_checking_sender))
         if code != 250:
             self._reset()
             raise Refused("sender", code, text)
@@ -195,10 +217,14 @@ class Session:
 # and normalized already, so `<address>` is exactly what smtplib would write.
 
 
-def _mail(smtp: smtplib.SMTP, sender: str, smtputf8: bool) -> tuple[int, bytes]:
+def _mail(
+    smtp: smtplib.SMTP, sender: str, smtputf8: bool, meanwhile: Callable[[], None]
+) -> tuple[int, bytes]:
     if smtputf8:  # smtplib switches the commands to UTF-8 for this
+        meanwhile()
         return smtp.mail(sender, ["SMTPUTF8", "BODY=8BITMIME"])
     smtp.putcmd("mail", f"FROM:<{sender}>")
+    meanwhile()
     return smtp.getreply()
 
 

@@ -7,6 +7,7 @@ import os
 import re
 import signal
 import subprocess
+import sys
 import time
 from datetime import date
 from pathlib import Path
@@ -518,3 +519,19 @@ def test_a_sender_beyond_ascii_stops_the_run_where_the_server_cannot_take_it(
     assert "(it offers no SMTPUTF8), and sám@example.org is one; nothing was sent" in result.stderr
     assert server.messages == []
     assert set(statuses(run).values()) == {"approved"}
+
+
+def test_yagmail_is_imported_without_keyring_and_keyring_still_imports_after() -> None:
+    script = (
+        "import sys\n"
+        "from outreach.transport import _import_yagmail\n"
+        "_import_yagmail()\n"
+        "assert 'keyring' not in sys.modules\n"
+        "import keyring, keyring.errors\n"
+        "print(keyring.errors.NoKeyringError.__name__)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "NoKeyringError\n"
