@@ -64,6 +64,11 @@ class Workspace:
     def lock_file(self) -> Path:
         return self.state_dir / "send.lock"
 
+    @property
+    def address_verdicts_file(self) -> Path:
+        """email-validator's verdicts on the domains seen so far (see addresses.py)."""
+        return self.state_dir / "email-validator.json"
+
     @cached_property
     def settings(self) -> Settings:
         from outreach.settings import load_settings

@@ -92,11 +92,14 @@ def test_a_broken_draft_is_reported(run: Invoke, workspace: Path) -> None:
     assert_error(result, "drafts/ada-lovelace--request.md")
 
 
-def test_check_writes_nothing_but_its_cache(run: Invoke, workspace: Path) -> None:
+def test_check_writes_nothing_but_its_caches(run: Invoke, workspace: Path) -> None:
     before = sorted(p.relative_to(workspace) for p in workspace.rglob("*"))
     assert run("check").exit_code == 0
     after = sorted(p.relative_to(workspace) for p in workspace.rglob("*"))
-    assert [p for p in after if p not in before] == [Path(".outreach/contacts.json")]
+    assert [p for p in after if p not in before] == [
+        Path(".outreach/contacts.json"),
+        Path(".outreach/email-validator.json"),
+    ]
 
 
 def test_check_in_the_installed_command(workspace: Path, run_installed: Installed) -> None:

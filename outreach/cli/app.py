@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import sys
@@ -29,9 +30,20 @@ class App:
 
     @cached_property
     def workspace(self) -> Workspace:
+        from outreach.addresses import recall
         from outreach.workspace import find_workspace
 
-        return find_workspace(self.workspace_option)
+        workspace = find_workspace(self.workspace_option)
+        recall(workspace.address_verdicts_file)
+        return workspace
+
+    def close(self) -> None:
+        """Keep what this command learned that the next one can use."""
+        if "workspace" in self.__dict__:  # found, so a workspace it may write in
+            from outreach.addresses import remember
+
+            with contextlib.suppress(OSError):  # a read-only workspace: the next run asks again
+                remember(self.workspace.address_verdicts_file)
 
 
 pass_app = click.make_pass_decorator(App)
@@ -93,7 +105,9 @@ def cli(ctx: click.Context, workspace: Path | None) -> None:
     # people, their rows, their JSON): collecting cycles every 700 of them costs more time
     # than the little memory it would free.
     gc.set_threshold(100_000, 50, 50)
-    ctx.obj = App(workspace)
+    app = App(workspace)
+    ctx.obj = app
+    ctx.call_on_close(app.close)
 
 
 def json_option(function: F) -> F:
