@@ -33,6 +33,7 @@ class Behaviour:
     data: dict[str, list[str]] = field(default_factory=dict)  # keyed by recipient
     drop_after_data: set[str] = field(default_factory=set)  # recipients: close without an answer
     stall_on: str | None = None  # recipient whose DATA answer waits until released
+    stall_on_mail: int | None = None  # the MAIL command (1, 2, ...) whose answer waits
     stalled: threading.Event = field(default_factory=threading.Event)
 
 
@@ -56,7 +57,19 @@ class Recorder:
         self.envelopes: list[tuple[str, list[str]]] = []
         self.mail_options: list[list[str]] = []
         self.logins = 0
+        self.mails = 0
         self.lock = threading.Lock()
+
+    async def handle_MAIL(
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
+        self.mails += 1
+        if self.mails == self.behaviour.stall_on_mail:
+            self.behaviour.stalled.set()
+            await asyncio.sleep(30)
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
+        return "250 OK"
 
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, options: Any

@@ -330,6 +330,38 @@ def test_killed_mid_batch_nothing_arrives_twice(run: Invoke, workspace: Path) ->
     assert statuses(run) == {"grace-hopper": "unknown"}  # at most one unknown, left to the person
 
 
+def test_a_sent_entry_is_written_while_the_next_sender_is_checked(
+    run: Invoke, workspace: Path
+) -> None:
+    # The first message's `sent` entry goes into the journal while the server weighs the
+    # second message's sender: a run killed there has lost nothing, and sends nothing twice.
+    behaviour = Behaviour(stall_on_mail=2)
+    with smtp_server(behaviour) as (server, port):
+        configure(workspace, port)
+        approve_requests(run)
+        batch = _installed(workspace, "send", "--yes")
+        assert behaviour.stalled.wait(30)
+        deadline = time.monotonic() + 10
+        while not json.loads(run("log", "--json").stdout) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        batch.send_signal(signal.SIGKILL)
+        batch.communicate()
+        (entry,) = json.loads(run("log", "--json").stdout)
+        assert (entry["person"], entry["kind"]) == ("ada-lovelace", "sent")
+        behaviour.stall_on_mail = None
+        again = subprocess.run(
+            [*outreach_command(), "--workspace", str(workspace), "send", "--yes"],
+            env={**os.environ, **PASSWORD_ENV},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert again.returncode == 0, again.stderr
+    assert "--ada-lovelace--request.md (sent by an earlier run)" in again.stdout
+    assert sorted(server.recipients()) == sorted(ADDRESSES)  # everything arrived, nothing twice
+    assert statuses(run) == {}
+
+
 def test_a_lock_left_by_a_killed_run_does_not_block(run: Invoke, workspace: Path) -> None:
     behaviour = Behaviour(stall_on="ada@example.org")
     with smtp_server(behaviour) as (_, port):
