@@ -291,6 +291,18 @@ def _installed(workspace: Path, *args: str) -> subprocess.Popen[str]:
     )
 
 
+def _send_again(workspace: Path) -> subprocess.CompletedProcess[str]:
+    """`outreach send --yes` in the installed command, as a person runs it after a crash."""
+    return subprocess.run(
+        [*outreach_command(), "--workspace", str(workspace), "send", "--yes"],
+        env={**os.environ, **PASSWORD_ENV},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
 def test_two_sends_at_once_the_second_is_refused(run: Invoke, workspace: Path) -> None:
     behaviour = Behaviour(stall_on="jose@example.org")
     with smtp_server(behaviour) as (_, port):
@@ -316,13 +328,7 @@ def test_killed_mid_batch_nothing_arrives_twice(run: Invoke, workspace: Path) ->
         batch.communicate()
         assert statuses(run).get("grace-hopper") == "unknown"
         behaviour.stall_on = None
-        again = subprocess.run(
-            [*outreach_command(), "--workspace", str(workspace), "send", "--yes"],
-            env={**os.environ, **PASSWORD_ENV},
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        again = _send_again(workspace)
     assert again.returncode == 0, again.stderr
     recipients = server.recipients()
     assert sorted(set(recipients)) == sorted(ADDRESSES)  # everything arrived
@@ -349,13 +355,7 @@ def test_a_sent_entry_is_written_while_the_next_sender_is_checked(
         (entry,) = json.loads(run("log", "--json").stdout)
         assert (entry["person"], entry["kind"]) == ("ada-lovelace", "sent")
         behaviour.stall_on_mail = None
-        again = subprocess.run(
-            [*outreach_command(), "--workspace", str(workspace), "send", "--yes"],
-            env={**os.environ, **PASSWORD_ENV},
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        again = _send_again(workspace)
     assert again.returncode == 0, again.stderr
     assert "--ada-lovelace--request.md (sent by an earlier run)" in again.stdout
     assert sorted(server.recipients()) == sorted(ADDRESSES)  # everything arrived, nothing twice
