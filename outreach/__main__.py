@@ -1,3 +1,3 @@
-from outreach.cli import cli
+from outreach.cli import main
 
-cli(prog_name="outreach")
+main()
