@@ -1,3 +1,3 @@
-from outreach.cli import main
+from outreach.cli import cli
 
-main()
+cli(prog_name="outreach")
