@@ -135,7 +135,10 @@ def file_as_sent(workspace: Workspace, drafts: Sequence[Draft], day: date) -> li
         name = sent_name(day, draft, taken)
         taken.add(name)
         target = workspace.sent_dir / name
-        os.rename(draft.path, target)
+        try:
+            os.rename(draft.path, target)
+        except FileNotFoundError:  # deleted by hand meanwhile: the journal keeps the send
+            continue
         filed.append(target)
     return filed
 

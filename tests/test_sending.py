@@ -567,3 +567,19 @@ def test_yagmail_is_imported_without_keyring_and_keyring_still_imports_after() -
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout == "NoKeyringError\n"
+
+
+def test_filing_skips_a_sent_draft_deleted_by_hand_meanwhile(run: Invoke, workspace: Path) -> None:
+    from outreach.drafts import read_draft
+    from outreach.sending import file_as_sent
+    from outreach.workspace import Workspace
+
+    approve_requests(run, "ada-lovelace", "mei-chen")
+    ada, mei = (
+        read_draft(workspace / "drafts" / f"{person}--request.md")
+        for person in ("ada-lovelace", "mei-chen")
+    )
+    ada.path.unlink()
+    filed = file_as_sent(Workspace(workspace), [ada, mei], date(2026, 11, 22))
+    assert [path.name for path in filed] == ["2026-11-22--mei-chen--request.md"]
+    assert sorted(p.name for p in (workspace / "sent").iterdir()) == [filed[0].name]
