@@ -16,6 +16,7 @@ from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from outreach.errors import OutreachError, PersonNotFound, Problem, at, raise_if_errors
+from outreach.text import LINE_BREAKS
 
 CHANNELS = ("phone", "video", "coffee", "meal", "email")
 BOOLEAN_FIELDS = ("like", "can_help", "doubts")
@@ -24,8 +25,6 @@ KNOWN_FIELDS = frozenset((*TEXT_FIELDS, *BOOLEAN_FIELDS, "keep_in_touch", "last_
 ID_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
 FIRST_YEAR, LAST_YEAR = 1900, 2999  # room for any real date, and for dates due after it
-# Everything str.splitlines() breaks on: any of them could end a mail header early.
-LINE_BREAKS = frozenset("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")
 
 
 class Contact(NamedTuple):

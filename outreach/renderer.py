@@ -24,7 +24,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from outreach.errors import Problem, TemplateError, at
 from outreach.templates import Template
-from outreach.text import CONTROL
+from outreach.text import CONTROL, LINE_BREAKS
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,6 @@ class Rendered:
     body: str
 
 
-_LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
 _MAX_LENGTH = 100_000  # the longest string or list `*` may build in a template
 _MAX_EXPONENT = 64
 _INCLUDES = (jinja_nodes.Extends, jinja_nodes.Include, jinja_nodes.Import, jinja_nodes.FromImport)
@@ -296,7 +295,7 @@ class Renderer:
     def _render(self, context: dict[str, Any], who: str) -> Rendered:
         subject_line = self.template.subject_line
         raw_subject = self._run(self._subject, context, who)
-        if any(mark in raw_subject for mark in _LINE_BREAKS):
+        if not LINE_BREAKS.isdisjoint(raw_subject):
             what = "a line break"
         elif CONTROL.search(raw_subject):
             what = "a control character"
