@@ -110,8 +110,9 @@ def _case_insensitive() -> frozenset[str] | None:
     return verdicts.mailbox_names
 
 
+@cache
 def _library_version() -> str | None:
-    """email-validator's version, read from its files without importing it."""
+    """email-validator's version, read from its files without importing it (once a run)."""
     for folder in sys.path:
         try:
             with open(os.path.join(folder or ".", "email_validator", "version.py")) as file:
