@@ -65,6 +65,7 @@ class Queue:
     """What a run will send, and what it holds back and why."""
 
     ready: list[Draft]
+    retrying: set[str] = field(default_factory=set)  # ids of `unknown` drafts sent again
     unknown: list[Draft] = field(default_factory=list)
     broken: list[Draft] = field(default_factory=list)
     filed: list[Path] = field(default_factory=list)  # sent earlier, filed now
@@ -94,6 +95,7 @@ def prepare(
         if draft.message_id in cut_off:
             if retry_unknown:
                 ready.append(draft)
+                queue.retrying.add(draft.message_id)
             else:
                 if draft.status != "unknown":
                     draft = set_status(draft, "unknown")

@@ -89,12 +89,11 @@ def send(app: App, dry_run: bool, yes: bool, limit: int | None, retry_unknown: b
             else None
         )
         session = open_session(workspace, password)
-        retrying = frozenset(d.message_id for d in queue.ready) & journal.unfinished()
         progress = _Progress(len(queue.ready), workspace.root)
         try:
-            outcomes = Sender(workspace, journal, session, progress.report, retrying).run(
-                queue.ready
-            )
+            outcomes = Sender(
+                workspace, journal, session, progress.report, frozenset(queue.retrying)
+            ).run(queue.ready)
         finally:
             progress.close()
     counts = {
