@@ -299,7 +299,7 @@ class Sender:
 
     def _offers_smtputf8(self) -> bool:
         try:
-            return self.session.offers_smtputf8
+            return self.session.offers_smtputf8()
         except Dropped:
             return True  # unknown until the server is back; sending finds out and retries
 

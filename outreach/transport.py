@@ -146,9 +146,10 @@ class Session:
         except (smtplib.SMTPException, OSError):
             self._client = None
 
-    @property
     def offers_smtputf8(self) -> bool:
-        """Whether the server takes addresses and headers in UTF-8 (RFC 6531)."""
+        """Whether the server takes addresses and headers in UTF-8 (RFC 6531).
+
+        Connects first if the connection was lost."""
         if not self.connected:
             self.connect()
         return bool(self._client.smtp.has_extn("smtputf8"))
