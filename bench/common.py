@@ -207,20 +207,9 @@ NOTES = (
 
 def person_id(person: dict[str, object]) -> str:
     """The id outreach gives the person: the one written, or a slug of the name."""
-    return str(person.get("id") or _slug(str(person["name"])))
+    from outreach.contacts import slug
 
-
-def _slug(name: str) -> str:
-    """The id outreach derives from a name (a copy, so the generator stays standalone)."""
-    import hashlib
-    import re
-    import unicodedata
-
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    words = re.findall(r"[a-z0-9]+", ascii_name.lower())
-    if words:
-        return "-".join(words)
-    return "person-" + hashlib.sha1(name.encode()).hexdigest()[:6]
+    return str(person.get("id") or slug(str(person["name"])))
 
 
 def _names(rng: random.Random) -> Iterator[str]:
@@ -246,6 +235,8 @@ def _names(rng: random.Random) -> Iterator[str]:
 def make_people(count: int, seed: int = 2026) -> list[dict[str, object]]:
     """`count` people of realistic shape, every one with a unique email and none with doubts,
     so that every one of them is drafted by `outreach draft request --all`."""
+    from outreach.contacts import slug
+
     rng = random.Random(seed)
     people: list[dict[str, object]] = []
     ids: set[str] = set()
@@ -253,7 +244,7 @@ def make_people(count: int, seed: int = 2026) -> list[dict[str, object]]:
     for number in range(1, count + 1):
         name = next(names)
         person: dict[str, object] = {"name": name}
-        person_id = _slug(name)
+        person_id = slug(name)
         if person_id in ids:  # two names with one slug: the second gets its own id
             person_id = f"{person_id}-{number}"
             person["id"] = person_id
