@@ -242,18 +242,18 @@ class Renderer:
     def _syntax_problem(
         self, env: _Sandbox, source: str, error: jinja2.TemplateSyntaxError
     ) -> Problem:
+        # Told apart by what the blocks do, not by Jinja's words, which may change.
         message = (error.message or "syntax error").strip()
         line: int | None = error.lineno
-        if "end of template" in message:
-            unclosed = _unclosed_block(env, source)
-            if unclosed is not None:
-                tag, line = unclosed
-                message = f"'{{% {tag} %}}' is never closed: add '{{% end{tag} %}}'"
-        elif "innermost block" in message and line is not None:
-            before = "\n".join(source.splitlines()[: line - 1])
-            unclosed = _unclosed_block(env, before)
-            if unclosed is not None:
-                message = f"{message.rstrip('.')} (opened on line {unclosed[1]})."
+        still_open, _ = _walk_blocks(env, source)
+        if still_open and _parses(env, source + "".join(f"{{% end{t} %}}" for t, _ in still_open)):
+            tag, line = still_open[-1]
+            message = f"'{{% {tag} %}}' is never closed: add '{{% end{tag} %}}'"
+        elif line is not None:
+            _, mismatched = _walk_blocks(env, "\n".join(source.splitlines()[:line]))
+            if mismatched is not None:
+                tag, opened = mismatched
+                message = f"{message} ('{{% {tag} %}}' was opened on line {opened})"
         return Problem(at(self._where, line), message)
 
     def render(
@@ -384,12 +384,15 @@ class Renderer:
 _BLOCK_TAGS = frozenset({"for", "if", "macro", "call", "filter", "with", "autoescape", "block"})
 
 
-def _unclosed_block(env: jinja2.Environment, source: str) -> tuple[str, int] | None:
-    """The innermost block tag left open at the end of the source, and its line."""
+def _walk_blocks(
+    env: jinja2.Environment, source: str
+) -> tuple[list[tuple[str, int]], tuple[str, int] | None]:
+    """The block tags still open where the source ends, each with its line; and the block that
+    was open where an end tag closed another kind, if one did (there the walk stops)."""
     try:
         tokens = [(t.lineno, t.type, t.value) for t in env.lexer.tokenize(source)]
     except jinja2.TemplateSyntaxError:
-        return None
+        return [], None
     open_blocks: list[tuple[str, int]] = []
     for index, (line, kind, _) in enumerate(tokens[:-1]):
         if kind != "block_begin" or tokens[index + 1][1] != "name":
@@ -405,9 +408,19 @@ def _unclosed_block(env: jinja2.Environment, source: str) -> tuple[str, int] | N
                 open_blocks.append((tag, line))
         elif tag in _BLOCK_TAGS:
             open_blocks.append((tag, line))
-        elif tag.startswith("end") and open_blocks and open_blocks[-1][0] == tag[3:]:
+        elif tag.startswith("end") and open_blocks:
+            if open_blocks[-1][0] != tag[3:]:
+                return open_blocks, open_blocks[-1]
             open_blocks.pop()
-    return open_blocks[-1] if open_blocks else None
+    return open_blocks, None
+
+
+def _parses(env: jinja2.Environment, source: str) -> bool:
+    try:
+        env.parse(source)
+    except jinja2.TemplateSyntaxError:
+        return False
+    return True
 
 
 def _plain_undefined(message: str) -> str:

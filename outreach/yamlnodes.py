@@ -94,26 +94,156 @@ def _may_nest_deeply(text: str) -> bool:
 
 
 def _refuse_deep_nesting(text: str, filename: str, first_line: int) -> None:
-    """Walk the parser's events (which do not recurse) and stop at the first level too deep."""
+    """Stop at the first level nested too deep, with its line, before the parser runs.
+
+    Flow collections (`[[[…`) are counted by a small lexer of this module's own: libyaml
+    looks far ahead inside them and, in its newer releases, refuses deep ones with words
+    of its own before a single event comes back. Once flow nesting is known to be shallow,
+    the parser's events (which do not recurse) count block and flow levels together."""
+    line = _deep_flow_line(text)
+    if line is None:
+        line = _deep_event_line(text)
+    if line is not None:
+        raise OutreachError(
+            Problem(
+                at(filename, line + first_line),
+                f"lists or mappings nested more than {MAX_DEPTH} levels deep "
+                "are not supported here",
+            )
+        )
+
+
+def _deep_event_line(text: str) -> int | None:
     depth = 0
     try:
         for event in yaml.parse(text, Loader=Loader):
             if isinstance(event, yaml.events.CollectionStartEvent):
                 depth += 1
                 if depth > MAX_DEPTH:
-                    mark = event.start_mark
-                    line = int(mark.line) + first_line if mark is not None else None
-                    raise OutreachError(
-                        Problem(
-                            at(filename, line),
-                            f"lists or mappings nested more than {MAX_DEPTH} levels deep "
-                            "are not supported here",
-                        )
-                    )
+                    return int(event.start_mark.line) if event.start_mark is not None else 0
             elif isinstance(event, yaml.events.CollectionEndEvent):
                 depth -= 1
     except yaml.YAMLError:
-        return  # compose reports it, with its line
+        pass  # compose reports it, with its line
+    return None
+
+
+_BLANKS = " \t\r\n"
+
+
+def _deep_flow_line(text: str) -> int | None:
+    """The 0-based line where `[` and `{` first nest past MAX_DEPTH, or None.
+
+    It knows where a bracket is text rather than a collection: inside quotes, comments and
+    block scalars, and in block context anywhere but where a value starts. An unclosed
+    quote ends the count: the parser reports it."""
+    depth = 0
+    line = 0
+    at_value = True  # a value may start here
+    after_blank = True  # a '#' here starts a comment
+    i, end = 0, len(text)
+    while i < end:
+        char = text[i]
+        following = text[i + 1] if i + 1 < end else "\n"
+        if char == "\n":
+            line += 1
+            after_blank = True
+            at_value = at_value or depth == 0
+            i += 1
+            continue
+        if char in " \t\r":
+            after_blank = True
+            i += 1
+            continue
+        if char == "#" and after_blank:
+            newline = text.find("\n", i)
+            i = end if newline < 0 else newline
+            continue
+        after_blank = False
+        if char in "\"'" and at_value:
+            close = _quote_end(text, i)
+            if close < 0:
+                return None
+            line += text.count("\n", i, close)
+            i = close + 1
+            at_value = False
+            continue
+        if char in "[{" and (depth or at_value):
+            depth += 1
+            if depth > MAX_DEPTH:
+                return line
+            at_value = True
+        elif char in "]}" and depth:
+            depth -= 1
+            at_value = False
+        elif _opens_value(char, following, depth):
+            at_value = True
+        elif char in "|>" and at_value and not depth:
+            skipped = _block_scalar_end(text, i)
+            line += text.count("\n", i, skipped)
+            i = skipped
+            continue
+        elif char in "!&" and at_value:
+            i = _token_end(text, i, depth)
+            continue
+        else:
+            at_value = False
+        i += 1
+    return None
+
+
+def _opens_value(char: str, following: str, depth: int) -> bool:
+    """An indicator after which a value starts: a comma in flow context, `- `, `? `, `: `."""
+    if char == ",":
+        return depth > 0
+    return char in "-?:" and (following in _BLANKS or (depth > 0 and following in ",[]{}"))
+
+
+def _quote_end(text: str, start: int) -> int:
+    """The index of the quote that closes the one at start, or -1."""
+    quote = text[start]
+    i = start + 1
+    while True:
+        i = text.find(quote, i)
+        if i < 0:
+            return -1
+        if quote == "'":
+            if text.startswith("''", i):  # '' is a quote inside single quotes
+                i += 2
+                continue
+            return i
+        backslashes = 0
+        while text[i - 1 - backslashes] == "\\":
+            backslashes += 1
+        if backslashes % 2 == 0:
+            return i
+        i += 1
+
+
+def _block_scalar_end(text: str, start: int) -> int:
+    """Where the block scalar (`|` or `>`) starting at start ends: the newline before the
+    first non-blank line indented no deeper than the line that opened it."""
+    line_start = text.rfind("\n", 0, start) + 1
+    opener = text[line_start:start]
+    indent = len(opener) - len(opener.lstrip(" "))
+    i = text.find("\n", start)
+    while i >= 0:
+        next_start = i + 1
+        next_end = text.find("\n", next_start)
+        content = text[next_start : len(text) if next_end < 0 else next_end]
+        if content.strip() and len(content) - len(content.lstrip(" ")) <= indent:
+            return i
+        i = next_end
+    return len(text)
+
+
+def _token_end(text: str, start: int, depth: int) -> int:
+    """The end of a tag or an anchor: the next blank, or in flow context a flow indicator."""
+    stops = _BLANKS + (",[]{}" if depth else "")
+    i = start
+    while i < len(text) and text[i] not in stops:
+        i += 1
+    return i
 
 
 def _refuse_aliases(root: yaml.Node, filename: str, first_line: int) -> None:

@@ -59,13 +59,13 @@ CONTACTS_CASES = [
     pytest.param(
         ADA + "- name: Grace Hopper\n  tags: [mentors\n",
         "contacts.yaml:5",
-        ["invalid YAML", "did not find expected ',' or ']'"],
+        ["invalid YAML"],
         id="unclosed-bracket",
     ),
     pytest.param(
         ADA + "  notes: one: two\n",
         "contacts.yaml:3",
-        ["invalid YAML", "mapping values are not allowed"],
+        ["invalid YAML"],
         id="colon-in-plain-text",
     ),
     pytest.param(
@@ -183,7 +183,7 @@ CONTACTS_CASES = [
     pytest.param(
         ADA + "- name: Grace Hopper\n  email: grace.example.org\n",
         "contacts.yaml:4",
-        ["'grace.example.org' is not a valid email address", "@-sign", "(Grace Hopper)"],
+        ["'grace.example.org' is not a valid email address", "(Grace Hopper)"],
         id="email-without-at",
     ),
     pytest.param(

@@ -87,7 +87,7 @@ def test_contacts_with_nobody_yet(tmp_path: Path, run_installed: Installed) -> N
 def test_contacts_usage_errors_exit_2(run: Invoke) -> None:
     result = run("contacts", "--jsn")
     assert result.exit_code == 2
-    assert "No such option" in result.stderr
+    assert "--jsn" in result.stderr
     assert run("contacts", "extra").exit_code == 2
 
 

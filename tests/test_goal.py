@@ -211,14 +211,13 @@ GOAL_ERRORS = [
     pytest.param(
         goal_text(time_needed='"30 minutes'),
         "goal.md:7",
-        "invalid YAML: found unexpected end of stream (while scanning a quoted scalar that "
-        "starts on line 4)",
+        "invalid YAML: ",
         id="broken-yaml",
     ),
     pytest.param(
         goal_text(offer="templates: and more"),
         "goal.md:6",
-        "invalid YAML: mapping values are not allowed",
+        "invalid YAML: ",
         id="colon-in-text",
     ),
 ]

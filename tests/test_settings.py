@@ -94,19 +94,19 @@ SETTINGS_CASES = [
     pytest.param(
         '[me]\nname = "Sam\nemail = "sam@example.org"\n',
         "outreach.toml:2",
-        ["invalid TOML", "Illegal character"],
+        ["invalid TOML"],
         id="unclosed-string",
     ),
     pytest.param(
         ME + "[smtp\n",
         "outreach.toml:4",
-        ["invalid TOML", "Expected ']'"],
+        ["invalid TOML"],
         id="unclosed-header",
     ),
     pytest.param(
         ME + 'name = "Sam"\n',
         "outreach.toml:4",
-        ["invalid TOML", "Cannot overwrite a value"],
+        ["invalid TOML"],
         id="key-twice",
     ),
     pytest.param(

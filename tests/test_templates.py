@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import jinja2
 import pytest
 
 from tests.conftest import Invoke, editor, snapshot, write
@@ -220,6 +221,16 @@ def test_preview_writes_nothing(run: Invoke, workspace: Path) -> None:
 
 # --- bad templates: message, line, exit 1, and no draft -----------------------------
 
+
+def jinja_says(source: str) -> str:
+    """Jinja's own words for a syntax error, as the installed release words it."""
+    try:
+        jinja2.Environment().from_string(source)
+    except jinja2.TemplateSyntaxError as error:
+        return str(error.message)
+    raise AssertionError(f"{source!r} compiles")
+
+
 FRONT = "---\nkind: thank-you\nsubject: Hello {{ contact.first_name }}\n---\n"
 
 BAD_TEMPLATES = [
@@ -227,11 +238,14 @@ BAD_TEMPLATES = [
     pytest.param(
         FRONT + "Hi {{ contact.first_name \n",
         5,
-        "expected 'end of print statement'",
+        jinja_says("Hi {{ contact.first_name \n"),
         id="unclosed-print",
     ),
     pytest.param(
-        FRONT + "Hi,\n\n{% if %}x{% endif %}\n", 7, "Expected an expression", id="empty-if"
+        FRONT + "Hi,\n\n{% if %}x{% endif %}\n",
+        7,
+        jinja_says("{% if %}x{% endif %}"),
+        id="empty-if",
     ),
     pytest.param(
         FRONT + "Hi,\n{% for x in contact.tags %}\n{{ x }}\n",
@@ -243,7 +257,7 @@ BAD_TEMPLATES = [
         FRONT
         + "{% for x in contact.tags %}\n{% if x %}{{ x }}{% endif %}\n{% if x %}\n{% endfor %}\n",
         8,
-        "The innermost block that needs to be closed is 'if' (opened on line 7)",
+        "('{% if %}' was opened on line 7)",
         id="endfor-inside-if",
     ),
     pytest.param(
@@ -256,19 +270,19 @@ BAD_TEMPLATES = [
     pytest.param(
         FRONT + "Hi {{ contact.first_name | nosuchfilter }}\n",
         5,
-        "No filter named 'nosuchfilter'",
+        "nosuchfilter",
         id="unknown-filter",
     ),
     pytest.param(
         FRONT + "Hi\n{% if contact is nosuchtest %}x{% endif %}\n",
         6,
-        "No test named 'nosuchtest'",
+        "nosuchtest",
         id="unknown-test",
     ),
     pytest.param(
         '---\nkind: thank-you\nsubject: "Hi {{ contact.name"\n---\nHi\n',
         3,
-        "expected 'end of print statement'",
+        jinja_says("Hi {{ contact.name"),
         id="subject-syntax",
     ),
     pytest.param(

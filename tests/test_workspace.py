@@ -281,7 +281,7 @@ def test_usage_errors_exit_2_in_the_installed_command(
 ) -> None:
     result = run_installed("contacts", "--bogus", cwd=tmp_path)
     assert result.returncode == 2
-    assert "No such option" in result.stderr and "--bogus" in result.stderr
+    assert "--bogus" in result.stderr
     assert "Traceback" not in result.stderr
 
 
