@@ -384,8 +384,7 @@ def test_a_duplicate_is_reported_with_the_entrys_other_problems(
 ) -> None:
     write(
         workspace / "contacts.yaml",
-        ADA
-        + "- name: Ada Byron\n"  # 3
+        ADA + "- name: Ada Byron\n"  # 3
         "  id: ada-lovelace\n"
         "  like: yes\n"  # 5
         "- name: Countess\n"  # 6
