@@ -65,6 +65,7 @@ def select_people(
                 f"{person.label} is marked 'doubts: true'; drafting because you named them"
             )
         chosen[person.id] = person
+    problems.extend(_unused_tags(contacts, tags))
     raise_if_errors(problems)
     members = list(batch)
     if everyone:
@@ -82,6 +83,17 @@ def select_people(
         else:
             chosen[person.id] = person
     return Selection(list(chosen.values()), sorted(set(notices)), warnings, named)
+
+
+def _unused_tags(contacts: Sequence[Contact], tags: Sequence[str]) -> list[Problem]:
+    """A --tag that nobody has is a typo or a forgotten tag: an error naming the tags in use."""
+    in_use = sorted({tag for person in contacts for tag in person.tags})
+    listed = f"the tags in use: {', '.join(in_use)}" if in_use else "nobody has a tag yet"
+    return [
+        Problem(f"--tag {tag}", f"nobody in contacts.yaml has this tag ({listed})")
+        for tag in dict.fromkeys(tags)
+        if tag not in in_use
+    ]
 
 
 def me_fields(settings: Settings) -> dict[str, str]:
