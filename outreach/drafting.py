@@ -149,6 +149,10 @@ def draft_messages(
         from outreach.keeping import giving_warnings
 
         warnings.extend(giving_warnings(workspace, selection.people, goal))
+    elif template.kind == "follow-up":
+        from outreach.keeping import follow_up_warnings
+
+        warnings.extend(follow_up_warnings(workspace, selection.people))
     renderer = Renderer(template)
     today = today or date.today()
     last = last_entries(workspace)
