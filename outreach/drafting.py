@@ -103,11 +103,14 @@ def me_fields(settings: Settings) -> dict[str, str]:
     return me
 
 
-def goal_for(workspace: Workspace, template: Template) -> Goal:
+def goal_for(workspace: Workspace, template: Template) -> tuple[Goal, list[str]]:
+    """The goal, and for a request its warnings (vague wording, no offer ...): a request is
+    refused while the goal has errors, and drafted with its warnings shown."""
     goal, problems = load_goal(workspace.goal_file)
-    if template.kind == "request":
-        require_clear(goal, problems)
-    return goal
+    if template.kind != "request":
+        return goal, []
+    require_clear(goal, problems)
+    return goal, [str(problem) for problem in problems if not problem.is_error]
 
 
 def last_entries(workspace: Workspace) -> dict[str, dict[str, object]]:
@@ -136,7 +139,7 @@ def draft_messages(
     settings = workspace.settings
     days = settings.limits.follow_up_after
     template = load_template(workspace.templates_dir, template_name, days)
-    goal = goal_for(workspace, template)
+    goal, goal_warnings = goal_for(workspace, template)
     contacts = workspace.load_contacts()
     batch: list[Contact] = []
     if plan or due:
@@ -144,7 +147,7 @@ def draft_messages(
 
         batch = batch_for(workspace, contacts, template, plan=plan, due=due, today=today)
     selection = select_people(contacts, names=names, tags=tags, everyone=everyone, batch=batch)
-    warnings = list(selection.warnings)
+    warnings = goal_warnings + selection.warnings
     if template.kind == "request":
         from outreach.keeping import giving_warnings
 
