@@ -146,16 +146,16 @@ def parse_contacts(
             )
         ]
     problems: list[Problem] = []
+    seen = _Seen(filename)
     contacts = [
         contact
         for node in root.value
-        if (contact := _parse_person(node, filename, problems)) is not None
+        if (contact := _parse_person(node, filename, problems, seen)) is not None
     ]
-    problems.extend(_duplicates(contacts, filename))
     return contacts, problems
 
 
-def _parse_person(node: Any, filename: str, problems: list[Problem]) -> Contact | None:
+def _parse_person(node: Any, filename: str, problems: list[Problem], seen: _Seen) -> Contact | None:
     from outreach import durations
     from outreach import yamlnodes as yn
     from outreach.addresses import check_address
@@ -230,12 +230,11 @@ def _parse_person(node: Any, filename: str, problems: list[Problem]) -> Contact 
                 del values[key]  # one problem per field is enough
                 continue
             values[key] = value.strip()
-    if "name" not in values:
-        if "name" not in lines:
-            problem(start, "a person needs a 'name' (name: ...)")
-        return None
-    name = values["name"]
-    if not name:
+    # Every field is checked even where the name is missing: every problem at once.
+    name = values.get("name")
+    if "name" not in lines:
+        problem(start, "a person needs a 'name' (name: ...)")
+    elif name == "":
         problem(lines["name"], "'name' is empty")
     if "email" in values:
         normalized, reason = check_address(values["email"])
@@ -278,7 +277,17 @@ def _parse_person(node: Any, filename: str, problems: list[Problem]) -> Contact 
                 f"YYYY-MM-DD, from {FIRST_YEAR} to {LAST_YEAR}",
             )
             last_contact = None
-    if len(problems) > errors_before:
+    person_id = values.get("id") or (slug(name) if name else None)
+    problems.extend(
+        seen.clashes(
+            name or f"the person on line {start}",
+            start,
+            person_id,
+            values.get("email"),
+            id_written="id" in values,
+        )
+    )
+    if len(problems) > errors_before or not name:
         return None
     return Contact(
         name=name,
@@ -350,32 +359,45 @@ def _has_line_break(value: Any) -> bool:
     return False
 
 
-def _duplicates(contacts: Sequence[Contact], filename: str) -> list[Problem]:
-    problems = []
-    by_id: dict[str, Contact] = {}
-    by_email: dict[str, Contact] = {}
-    for contact in contacts:
-        other = by_id.setdefault(contact.id, contact)
-        if other is not contact:
-            hint = "" if "id" in contact.written else "; give one of them an 'id'"
-            problems.append(
-                Problem(
-                    at(filename, contact.line),
-                    f"{contact.name} has the id '{contact.id}' that {other.name} "
-                    f"(line {other.line}) already has{hint}",
-                )
-            )
-        if contact.email:
-            other = by_email.setdefault(contact.email.lower(), contact)
-            if other is not contact:
+class _Seen:
+    """The ids and emails of the people read so far, every entry's, so that a duplicate is
+    reported with the entry's other problems."""
+
+    def __init__(self, filename: str) -> None:
+        self.filename = filename
+        self.by_id: dict[str, tuple[str, int, int]] = {}  # id -> the first to have it
+        self.by_email: dict[str, tuple[str, int, int]] = {}
+        self.count = 0  # entries seen: two may start on one line (a flow-style list)
+
+    def clashes(
+        self, name: str, line: int, person_id: str | None, email: str | None, *, id_written: bool
+    ) -> list[Problem]:
+        problems = []
+        where = at(self.filename, line)
+        self.count += 1
+        first = (name, line, self.count)
+        if person_id is not None:
+            other = self.by_id.setdefault(person_id, first)
+            if other is not first:
+                hint = "" if id_written else "; give one of them an 'id'"
                 problems.append(
                     Problem(
-                        at(filename, contact.line),
-                        f"{contact.name} has the email {contact.email} that {other.name} "
-                        f"(line {other.line}) already has",
+                        where,
+                        f"{name} has the id '{person_id}' that {other[0]} "
+                        f"(line {other[1]}) already has{hint}",
                     )
                 )
-    return problems
+        if email:
+            other = self.by_email.setdefault(email.lower(), first)
+            if other is not first:
+                problems.append(
+                    Problem(
+                        where,
+                        f"{name} has the email {email} that {other[0]} "
+                        f"(line {other[1]}) already has",
+                    )
+                )
+        return problems
 
 
 # --- finding people ------------------------------------------------------------

@@ -65,6 +65,7 @@ def select_people(
                 f"{person.label} is marked 'doubts: true'; drafting because you named them"
             )
         chosen[person.id] = person
+    problems.extend(_unused_tags(contacts, tags))
     raise_if_errors(problems)
     members = list(batch)
     if everyone:
@@ -84,6 +85,17 @@ def select_people(
     return Selection(list(chosen.values()), sorted(set(notices)), warnings, named)
 
 
+def _unused_tags(contacts: Sequence[Contact], tags: Sequence[str]) -> list[Problem]:
+    """A --tag that nobody has is a typo or a forgotten tag: an error naming the tags in use."""
+    in_use = sorted({tag for person in contacts for tag in person.tags})
+    listed = f"the tags in use: {', '.join(in_use)}" if in_use else "nobody has a tag yet"
+    return [
+        Problem(f"--tag {tag}", f"nobody in contacts.yaml has this tag ({listed})")
+        for tag in dict.fromkeys(tags)
+        if tag not in in_use
+    ]
+
+
 def me_fields(settings: Settings) -> dict[str, str]:
     me = {"name": settings.me.name, "email": settings.me.email}
     if settings.me.reply_to:
@@ -91,11 +103,14 @@ def me_fields(settings: Settings) -> dict[str, str]:
     return me
 
 
-def goal_for(workspace: Workspace, template: Template) -> Goal:
+def goal_for(workspace: Workspace, template: Template) -> tuple[Goal, list[str]]:
+    """The goal, and for a request its warnings (vague wording, no offer ...): a request is
+    refused while the goal has errors, and drafted with its warnings shown."""
     goal, problems = load_goal(workspace.goal_file)
-    if template.kind == "request":
-        require_clear(goal, problems)
-    return goal
+    if template.kind != "request":
+        return goal, []
+    require_clear(goal, problems)
+    return goal, [str(problem) for problem in problems if not problem.is_error]
 
 
 def last_entries(workspace: Workspace) -> dict[str, dict[str, object]]:
@@ -124,7 +139,7 @@ def draft_messages(
     settings = workspace.settings
     days = settings.limits.follow_up_after
     template = load_template(workspace.templates_dir, template_name, days)
-    goal = goal_for(workspace, template)
+    goal, goal_warnings = goal_for(workspace, template)
     contacts = workspace.load_contacts()
     batch: list[Contact] = []
     if plan or due:
@@ -132,11 +147,15 @@ def draft_messages(
 
         batch = batch_for(workspace, contacts, template, plan=plan, due=due, today=today)
     selection = select_people(contacts, names=names, tags=tags, everyone=everyone, batch=batch)
-    warnings = list(selection.warnings)
+    warnings = goal_warnings + selection.warnings
     if template.kind == "request":
         from outreach.keeping import giving_warnings
 
         warnings.extend(giving_warnings(workspace, selection.people, goal))
+    elif template.kind == "follow-up":
+        from outreach.keeping import follow_up_warnings
+
+        warnings.extend(follow_up_warnings(workspace, selection.people))
     renderer = Renderer(template)
     today = today or date.today()
     last = last_entries(workspace)

@@ -109,6 +109,7 @@ def parse_draft(path: Path, text: str) -> Draft:
         return Draft(path, {}, text, "the front matter between '---' lines is missing")
     headers: dict[str, str] = {}
     lines: dict[str, int] = {}
+    reason: str | None = None  # the first line that is wrong; the fields after it are still read
     for offset, raw in enumerate(parts.front.split("\n")):  # not splitlines: \x0b, \u2028
         number = parts.front_line + offset
         line = raw.strip()
@@ -117,17 +118,17 @@ def parse_draft(path: Path, text: str) -> Draft:
         key, colon, value = line.partition(":")
         key = key.strip()
         if not colon or not key:
-            reason = f"line {number}: expected 'field: value', got {line!r}"
-            return Draft(path, headers, parts.body, reason)
-        if key not in KNOWN:
+            reason = reason or f"line {number}: expected 'field: value', got {line!r}"
+        elif key not in KNOWN:
             known = ", ".join(KNOWN)
-            reason = f"line {number}: unknown field '{key}' (known: {known})"
-            return Draft(path, headers, parts.body, reason)
-        if key in lines:
-            reason = f"line {number}: '{key}' is given twice (also on line {lines[key]})"
-            return Draft(path, headers, parts.body, reason)
-        headers[key] = value.strip()
-        lines[key] = number
+            reason = reason or f"line {number}: unknown field '{key}' (known: {known})"
+        elif key in lines:
+            reason = reason or f"line {number}: '{key}' is given twice (also on line {lines[key]})"
+        else:
+            headers[key] = value.strip()
+            lines[key] = number
+    if reason is not None:  # the status line, say, is still known: send names such a draft
+        return Draft(path, headers, parts.body, reason)
     problem = _header_problem(headers)
     if problem is not None:
         key, reason = problem

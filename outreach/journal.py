@@ -290,5 +290,16 @@ def sent_requests(journal: Journal) -> dict[str, list[tuple[str, int | None]]]:
     return found
 
 
+def exchanges(journal: Journal, person: str) -> list[Entry]:
+    """One person's messages sent, replies, meetings and calls, in the order the due rules
+    use: the day, then the order of logging (a reply logged for the day of a send is after it)."""
+    rows = journal.db.execute(
+        f"SELECT {_COLUMNS} FROM entries WHERE person = ? "
+        "AND kind IN ('sent', 'replied', 'met', 'call') ORDER BY day, id",
+        (person,),
+    )
+    return [_entry(row) for row in rows]
+
+
 def open_journal(path: Path) -> Journal:
     return Journal(path)

@@ -297,6 +297,45 @@ def giving_warnings(workspace: Workspace, people: Iterable[Contact], goal: Goal)
     ]
 
 
+_ANSWERED = {"replied": "replied", "met": "met with you", "call": "had a call with you"}
+
+
+def follow_up_warnings(workspace: Workspace, people: Iterable[Contact]) -> list[str]:
+    """A follow-up for someone never sent a request, or who has replied, met or called since
+    the latest one, has nothing to follow. A `sent` logged by hand counts as a request: the
+    journal does not know what that message was."""
+    from outreach.journal import exchanges, open_journal
+
+    people = list(people)
+    found: dict[str, list[Entry]] = {}
+    if people and workspace.journal_file.exists():
+        with open_journal(workspace.journal_file) as journal:
+            found = {person.id: exchanges(journal, person.id) for person in people}
+    warnings = []
+    for person in people:
+        entries = found.get(person.id, [])
+        asked = [
+            number
+            for number, entry in enumerate(entries)
+            if entry.kind == "sent" and entry.template_kind in ("request", None)
+        ]
+        if not asked:
+            warnings.append(
+                f"{person.label} was never sent a request (the journal has none): "
+                "this follow-up has nothing to follow"
+            )
+            continue
+        request = entries[asked[-1]]
+        answers = [e for e in entries[asked[-1] + 1 :] if e.kind in _ANSWERED]
+        if answers:
+            answer = answers[-1]
+            warnings.append(
+                f"{person.label} {_ANSWERED[answer.kind]} on {answer.day}, after your request "
+                f"of {request.day}: this follow-up has nothing to follow"
+            )
+    return warnings
+
+
 def thank_you(
     workspace: Workspace, person: str, *, note: str | None, template: str | None
 ) -> DraftResult:

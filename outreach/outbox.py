@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from outreach.drafts import Draft, list_drafts, require_sound, select_drafts, set_status
+from outreach.drafts import Draft, list_drafts, select_drafts, set_status
 from outreach.errors import DraftError, PersonNotFound, Problem, raise_if_errors
 from outreach.workspace import Workspace
 
@@ -67,22 +67,19 @@ def find_drafts(workspace: Workspace, names: Sequence[str]) -> list[Draft]:
 
 
 def approve(drafts: Sequence[Draft], cut_off: set[str] | None = None) -> list[Draft]:
-    """Mark drafts approved; every header is checked first; none is approved if one is broken."""
-    for draft in drafts:
-        require_sound(draft)
-    if cut_off:
-        stuck = [d for d in drafts if d.message_id in cut_off]
-        if stuck:
-            raise DraftError(
-                *[
-                    Problem(
-                        f"drafts/{d.name}",
-                        "its send was cut off (unknown): "
-                        "use 'outreach send --retry-unknown' or delete it",
-                    )
-                    for d in stuck
-                ]
-            )
+    """Mark drafts approved; every header is checked first; none is approved if one is broken
+    or was cut off, and every such draft is named."""
+    problems = [Problem(f"drafts/{d.name}", d.broken) for d in drafts if d.broken]
+    problems.extend(
+        Problem(
+            f"drafts/{d.name}",
+            "its send was cut off (unknown): use 'outreach send --retry-unknown' or delete it",
+        )
+        for d in drafts
+        if cut_off and not d.broken and d.message_id in cut_off
+    )
+    if problems:
+        raise DraftError(*problems)
     return [set_status(d, "approved") if d.status != "approved" else d for d in drafts]
 
 

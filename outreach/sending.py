@@ -67,7 +67,8 @@ class Queue:
     ready: list[Draft]
     retrying: set[str] = field(default_factory=set)  # ids of `unknown` drafts sent again
     unknown: list[Draft] = field(default_factory=list)
-    broken: list[Draft] = field(default_factory=list)
+    broken: list[Draft] = field(default_factory=list)  # no longer parse; may have been approved
+    broken_unapproved: list[Draft] = field(default_factory=list)  # no longer parse; not approved
     filed: list[Path] = field(default_factory=list)  # sent earlier, filed now
     over_day: int = 0  # approved drafts left for the rolling per_day limit
     over_limit: int = 0  # approved drafts left by --limit
@@ -86,7 +87,11 @@ def prepare(
     queue = Queue(ready)
     for draft in list_drafts(workspace.drafts_dir):
         if draft.broken:
-            if draft.get("status") == "approved":
+            # Only a status line that says the draft was not approved clears it: one that says
+            # approved, or unknown, or is missing or wrong, may belong to a message meant to go.
+            if draft.get("status") in ("draft", "failed"):
+                queue.broken_unapproved.append(draft)
+            else:
                 queue.broken.append(draft)
             continue
         if draft.message_id in sent_ids:  # sent, but the run died before filing it

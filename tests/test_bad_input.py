@@ -379,6 +379,34 @@ def test_every_bad_person_is_reported_at_once(run: Invoke, workspace: Path) -> N
     assert len(errors(result)) == 5
 
 
+def test_a_duplicate_is_reported_with_the_entrys_other_problems(
+    run: Invoke, workspace: Path
+) -> None:
+    write(
+        workspace / "contacts.yaml",
+        ADA + "- name: Ada Byron\n"  # 3
+        "  id: ada-lovelace\n"
+        "  like: yes\n"  # 5
+        "- name: Countess\n"  # 6
+        "  email: ADA@example.org\n"
+        "  keep_in_touch: soon\n"  # 8
+        "- email: ada@example.org\n"  # 9: no name, and a third with this address
+        "  id: ada-lovelace\n",
+    )
+    result = run_unchanged(run, workspace, "contacts")
+    assert_error(result, "contacts.yaml:5", "'like' 'yes' is not a boolean", "(Ada Byron)")
+    assert_error(result, "contacts.yaml:3", "Ada Byron has the id 'ada-lovelace' that Ada Lovelace")
+    assert_error(result, "contacts.yaml:8", "'keep_in_touch' is 'soon'", "(Countess)")
+    assert_error(result, "contacts.yaml:6", "Countess has the email ADA@example.org")
+    assert_error(result, "contacts.yaml:9", "needs a 'name'")
+    assert_error(result, "contacts.yaml:9", "the person on line 9 has the id 'ada-lovelace'")
+    assert_error(result, "contacts.yaml:9", "the person on line 9 has the email ada@example.org")
+    assert len(errors(result)) == 7, result.stderr
+    # Each entry's problems come together, in the order of the file.
+    lines = [line.split(":")[2] for line in errors(result)]
+    assert lines == ["5", "3", "8", "6", "9", "9", "9"]
+
+
 def test_bad_contacts_stop_commands_that_need_people(run: Invoke, workspace: Path) -> None:
     write(workspace / "contacts.yaml", ADA + "  like: yes\n")
     for args in (

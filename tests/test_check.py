@@ -63,7 +63,7 @@ def test_warnings_alone_exit_0(run: Invoke, workspace: Path) -> None:
         "networking is more giving than taking",
         "Warning: goal.md:1: time_needed: missing: say how much of their time you ask for",
     ]
-    assert result.stdout.startswith("All good")
+    assert result.stdout == f"No errors, 2 warnings above: {workspace} is ready.\n"
 
 
 def test_an_unclear_goal_is_an_error_and_request_templates_wait(

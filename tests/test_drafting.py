@@ -183,6 +183,26 @@ def test_tag_drafts_everyone_with_the_tag(run: Invoke, workspace: Path) -> None:
     assert "mei-chen--check-in.md" in drafts_in(workspace)
 
 
+def test_a_tag_that_nobody_has_is_an_error_that_lists_the_tags(
+    run: Invoke, workspace: Path
+) -> None:
+    from tests.test_bad_input import assert_error, errors
+
+    before = snapshot(workspace)
+    result = run("draft", "check-in", "--tag", "mentor", "--tag", "climbing", "--tag", "Design")
+    expected = "the tags in use: climate, climbing, design, mentors, python"
+    assert_error(result, "--tag mentor", f"nobody in contacts.yaml has this tag ({expected})")
+    assert_error(result, "--tag Design", f"nobody in contacts.yaml has this tag ({expected})")
+    assert len(errors(result)) == 2  # climbing matches Mei: no line for it
+    assert result.stdout == ""
+    assert snapshot(workspace) == before
+    write(workspace / "contacts.yaml", "- name: Ada Lovelace\n  email: ada@example.org\n")
+    none = run("draft", "check-in", "--tag", "mentors")
+    assert_error(
+        none, "--tag mentors", "nobody in contacts.yaml has this tag (nobody has a tag yet)"
+    )
+
+
 def test_the_note_reaches_the_template(run: Invoke, workspace: Path) -> None:
     result = run("draft", "thank-you", "grace", "--note", "the tip about portfolio reviews")
     assert result.exit_code == 0, result.output

@@ -330,6 +330,30 @@ def test_warnings_advise_and_exit_0(
     assert result.stderr.endswith("The goal is clear enough to draft.\n")
 
 
+@pytest.mark.parametrize(("fields", "warning"), GOAL_WARNINGS)
+def test_drafting_a_request_and_check_show_the_goals_warnings(
+    run: Invoke, workspace: Path, fields: dict[str, str | None], warning: str
+) -> None:
+    write(workspace / "goal.md", goal_text(**fields))
+    drafted = run("draft", "request", "ada")
+    assert drafted.exit_code == 0, drafted.output
+    assert [line for line in warnings(drafted) if line.startswith(f"Warning: {warning}")], (
+        drafted.stderr
+    )
+    assert (workspace / "drafts" / "ada-lovelace--request.md").is_file()
+    other_kind = run("draft", "check-in", "ada")  # only requests use the goal's request
+    assert other_kind.exit_code == 0, other_kind.output
+    assert not warnings(other_kind)
+    checked = run("check")
+    assert checked.exit_code == 0, checked.output
+    found = warnings(checked)
+    assert [line for line in found if line.startswith(f"Warning: {warning}")], checked.stderr
+    plural = "s" if len(found) != 1 else ""
+    assert (
+        checked.stdout == f"No errors, {len(found)} warning{plural} above: {workspace} is ready.\n"
+    )
+
+
 def test_vague_words_inside_other_words_are_fine(run: Invoke, workspace: Path) -> None:
     write(workspace / "goal.md", goal_text(looking_for="a role in anythingllm-style tooling"))
     result = run("goal")

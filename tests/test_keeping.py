@@ -113,6 +113,46 @@ def test_follow_up_drafts_for_those_due(run: Invoke, mail: None, workspace: Path
     assert never.exit_code == 1 and "a request is never due" in never.stderr
 
 
+def test_a_follow_up_with_nothing_to_follow_warns(run: Invoke, mail: None, workspace: Path) -> None:
+    send(run, "request", "ada", "grace", "jose")
+    send(run, "check-in", "mei")  # a message, but not a request
+    log(run, "grace", "replied", TODAY.isoformat())  # the day of the send: after it
+    log(run, "jose", "met", day(1))
+    log(run, "ada", "note", day(1), "saw her talk online")  # a note answers nothing
+    drafted = run("draft", "follow-up", "ada", "grace", "jose", "mei", "--note", "one more")
+    assert drafted.exit_code == 0, drafted.output
+    assert "4 drafts written" in drafted.stdout
+    assert drafted.stderr.splitlines() == [
+        f"Warning: Grace Hopper (grace-hopper) replied on {TODAY}, after your request of "
+        f"{TODAY}: this follow-up has nothing to follow",
+        f"Warning: José Núñez (jose-nunez) met with you on {day(1)}, after your request of "
+        f"{TODAY}: this follow-up has nothing to follow",
+        "Warning: Mei Chen (mei-chen) was never sent a request (the journal has none): "
+        "this follow-up has nothing to follow",
+    ]
+    # Any template of kind follow-up; a call counts too; a new request is something to follow.
+    made = run("templates", "new", "nudge", "--kind", "follow-up", "--no-edit")
+    assert made.exit_code == 0, made.output
+    log(run, "ada", "call", day(2))
+    send(run, "request", "grace")
+    nudged = run("draft", "nudge", "ada", "grace")
+    assert nudged.exit_code == 0, nudged.output
+    assert nudged.stderr.splitlines() == [
+        f"Warning: Ada Lovelace (ada-lovelace) had a call with you on {day(2)}, after your "
+        f"request of {TODAY}: this follow-up has nothing to follow",
+    ]
+
+
+def test_a_follow_up_in_a_workspace_without_a_journal_warns(run: Invoke, workspace: Path) -> None:
+    drafted = run("draft", "follow-up", "ada")
+    assert drafted.exit_code == 0, drafted.output
+    assert drafted.stderr == (
+        "Warning: Ada Lovelace (ada-lovelace) was never sent a request (the journal has none): "
+        "this follow-up has nothing to follow\n"
+    )
+    assert not (workspace / ".outreach" / "journal.sqlite").exists()
+
+
 # --- thank-yous ---------------------------------------------------------------
 
 

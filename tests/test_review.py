@@ -237,6 +237,26 @@ def test_every_broken_draft_is_named_at_once(run: Invoke, drafted: Path) -> None
     assert not (drafted / "eml").exists()
 
 
+@pytest.mark.parametrize("args", [("--all",), ("ada", "mei", "grace")])
+def test_approve_names_every_broken_draft_and_approves_none(
+    run: Invoke, drafted: Path, args: tuple[str, ...]
+) -> None:
+    edit_by_hand(drafted / "drafts" / "ada-lovelace--request.md", "status: draft", "status: sent")
+    edit_by_hand(drafted / "drafts" / "mei-chen--request.md", "kind: request", "kind: asking")
+    before = snapshot(drafted)
+    result = run("approve", *args)
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert [line.split(": ")[1] for line in lines] == [
+        "drafts/ada-lovelace--request.md",
+        "drafts/mei-chen--request.md",
+    ]
+    assert all(line.startswith("Error: ") for line in lines)
+    assert "status must be one of" in lines[0] and "kind must be one of" in lines[1]
+    assert result.stdout == ""
+    assert snapshot(drafted) == before
+
+
 # --- outreach approve -------------------------------------------------------------------------
 
 

@@ -481,6 +481,90 @@ def test_a_broken_approved_draft_is_named_once_and_the_rest_go(
     assert ada.exists()
 
 
+def break_drafts(workspace: Path) -> None:
+    """Ada's approved draft loses its status line; Grace's has an unknown field before it;
+    Mei's is a draft, not approved, with an unknown field before its status line (which is
+    still read: it says the draft was not approved)."""
+    drafts = workspace / "drafts"
+    for name, old, new in (
+        ("ada-lovelace", "status: approved\n", ""),
+        ("grace-hopper", "status: approved\n", "priority: high\nstatus: approved\n"),
+        ("mei-chen", "status: approved\n", "priority: high\nstatus: draft\n"),
+    ):
+        path = drafts / f"{name}--request.md"
+        text = path.read_text()
+        assert old in text
+        path.write_text(text.replace(old, new, 1))
+
+
+def assert_broken_named(stderr: str) -> None:
+    lines = stderr.splitlines()
+    ada = [line for line in lines if "drafts/ada-lovelace--request.md" in line]
+    assert ada == [
+        "Error: drafts/ada-lovelace--request.md: missing status in the front matter (not sent)"
+    ]
+    grace = [line for line in lines if "drafts/grace-hopper--request.md" in line]
+    assert len(grace) == 1 and grace[0].startswith("Error: drafts/grace-hopper--request.md: ")
+    assert "unknown field 'priority'" in grace[0] and grace[0].endswith("(not sent)")
+    mei = [line for line in lines if "drafts/mei-chen--request.md" in line]
+    assert len(mei) == 1 and mei[0].startswith("Warning: drafts/mei-chen--request.md: ")
+    assert "unknown field 'priority'" in mei[0] and "not approved" in mei[0]
+
+
+def test_every_broken_draft_is_named_with_why_and_the_rest_go(run: Invoke, workspace: Path) -> None:
+    with smtp_server() as (server, port):
+        configure(workspace, port)
+        approve_requests(run)
+        break_drafts(workspace)
+        result = run("send", "--yes", env=PASSWORD_ENV)
+    assert result.exit_code == 1, result.output
+    assert_broken_named(result.stderr)
+    assert server.recipients() == ["jose@example.org"]
+    assert "1 sent, 0 failed, 0 unknown, 0 left. 3 drafts in drafts/ no longer parse" in (
+        result.stdout
+    )
+    assert len(list((workspace / "drafts").glob("*.md"))) == 3
+
+
+def test_dry_run_names_every_broken_draft_and_exits_1(run: Invoke, workspace: Path) -> None:
+    with smtp_server() as (server, port):
+        configure(workspace, port)
+        approve_requests(run)
+        break_drafts(workspace)
+        result = run("send", "--dry-run")
+    assert result.exit_code == 1, result.output
+    assert_broken_named(result.stderr)
+    assert "To: José Núñez <jose@example.org>" in result.stdout
+    assert "Dry run: 1 message(s) shown, nothing sent. 3 drafts in drafts/ no longer parse" in (
+        result.stdout
+    )
+    assert server.messages == []
+
+
+@pytest.mark.parametrize("args", [("--yes",), ("--dry-run",)])
+def test_nothing_to_send_says_how_many_drafts_are_broken(
+    run: Invoke, workspace: Path, args: tuple[str, ...]
+) -> None:
+    with smtp_server() as (server, port):
+        configure(workspace, port)
+        approve_requests(run, "ada", "grace", "mei")
+        break_drafts(workspace)
+        result = run("send", *args, env=PASSWORD_ENV)
+        assert result.exit_code == 1, result.output
+        assert_broken_named(result.stderr)
+        assert result.stdout.startswith(
+            "Nothing to send. 3 drafts in drafts/ no longer parse (named above)."
+        )
+        # A broken draft that was never approved is named too, and alone it is no error.
+        for name in ("ada-lovelace", "grace-hopper"):
+            (workspace / "drafts" / f"{name}--request.md").unlink()
+        alone = run("send", *args, env=PASSWORD_ENV)
+    assert alone.exit_code == 0, alone.output
+    assert alone.stderr.startswith("Warning: drafts/mei-chen--request.md: line 7: unknown field")
+    assert alone.stdout.startswith("Nothing to send. 1 draft in drafts/ no longer parses")
+    assert server.messages == []
+
+
 def give_addresses(workspace: Path, **addresses: str) -> None:
     """Change the example people's email addresses: `jose="josé@example.org"`."""
     contacts = workspace / "contacts.yaml"

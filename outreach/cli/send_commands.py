@@ -59,18 +59,25 @@ def send(app: App, dry_run: bool, yes: bool, limit: int | None, retry_unknown: b
             )
         for draft in queue.broken:  # reported now; the exit status says so at the end
             click.echo(f"Error: drafts/{draft.name}: {draft.broken} (not sent)", err=True)
+        for draft in queue.broken_unapproved:
+            warn(f"drafts/{draft.name}: {draft.broken} (not approved; mend it in: outreach review)")
+        broken = _broken_note(len(queue.broken) + len(queue.broken_unapproved))
         waiting = _waiting_note(queue.over_day, queue.over_limit, queue.next_slot)
         if not queue.ready:
-            click.echo("Nothing to send. " + (waiting or "Approve drafts with: outreach review"))
+            click.echo(
+                "Nothing to send. " + broken + (waiting or "Approve drafts with: outreach review")
+            )
             if queue.broken:
                 raise click.exceptions.Exit(1)
             return
         if dry_run:
             _show_dry_run(queue.ready, workspace)
             click.echo(
-                f"Dry run: {len(queue.ready)} message(s) shown, nothing sent. "
+                f"Dry run: {len(queue.ready)} message(s) shown, nothing sent. {broken}"
                 "Send them with: outreach send"
             )
+            if queue.broken:
+                raise click.exceptions.Exit(1)
             return
         smtp = settings.smtp
         login = f" as {smtp.user}" if smtp.user else " without a login"
@@ -104,6 +111,7 @@ def send(app: App, dry_run: bool, yes: bool, limit: int | None, retry_unknown: b
     click.echo(
         ", ".join(f"{n} {key}" for key, n in counts.items())
         + "."
+        + (f" {broken}".rstrip() if broken else "")
         + (f" {waiting}" if waiting else "")
     )
     problems = [
@@ -119,6 +127,15 @@ def send(app: App, dry_run: bool, yes: bool, limit: int | None, retry_unknown: b
         raise OutreachError(*problems)
     if queue.broken:
         raise click.exceptions.Exit(1)
+
+
+def _broken_note(count: int) -> str:
+    """How many drafts no longer parse, as a sentence and a space; empty when none."""
+    if not count:
+        return ""
+    if count == 1:
+        return "1 draft in drafts/ no longer parses (named above). "
+    return f"{count} drafts in drafts/ no longer parse (named above). "
 
 
 def _waiting_note(over_day: int, over_limit: int, next_slot: datetime | None) -> str:

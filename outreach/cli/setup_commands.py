@@ -73,7 +73,12 @@ def check(app: App) -> None:
     errors = warn_and_keep_errors(problems)
     if errors:
         raise OutreachError(*errors)
-    click.echo(f"All good: {app.workspace.root} is ready.")
+    warnings = len(problems)
+    if warnings:
+        plural = "s" if warnings != 1 else ""
+        click.echo(f"No errors, {warnings} warning{plural} above: {app.workspace.root} is ready.")
+    else:
+        click.echo(f"All good: {app.workspace.root} is ready.")
 
 
 @cli.command()
