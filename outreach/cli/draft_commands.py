@@ -4,12 +4,24 @@ from __future__ import annotations
 
 import click
 
-from outreach.cli.app import App, cli, json_option, notice, pass_app, print_json, print_table, warn
+from outreach.cli.app import (
+    App,
+    cli,
+    complete_drafts,
+    complete_people,
+    complete_templates,
+    json_option,
+    notice,
+    pass_app,
+    print_json,
+    print_table,
+    warn,
+)
 
 
 @cli.command()
-@click.argument("template")
-@click.argument("people", nargs=-1)
+@click.argument("template", shell_complete=complete_templates)
+@click.argument("people", nargs=-1, shell_complete=complete_people)
 @click.option("--tag", "tags", multiple=True, help="Everyone with this tag (repeatable).")
 @click.option("--all", "everyone", is_flag=True, help="Everyone in contacts.yaml.")
 @click.option("--plan", "use_plan", is_flag=True, help="The people `outreach plan` proposes.")
@@ -117,7 +129,7 @@ def drafts(app: App, as_json: bool) -> None:
 
 
 @cli.command()
-@click.argument("names", nargs=-1)
+@click.argument("names", nargs=-1, shell_complete=complete_drafts)
 @click.option("--all", "everything", is_flag=True, help="Every draft that waits.")
 @pass_app
 def approve(app: App, names: tuple[str, ...], everything: bool) -> None:
