@@ -199,17 +199,19 @@ def plan(app: App, as_of: datetime | None, as_json: bool) -> None:
     shell_complete=complete_templates,
     help="A thank-you template (default: thank-you).",
 )
+@click.option("--replace", is_flag=True, help="Draft it again where a thank-you already waits.")
 @pass_app
-def thank(app: App, person: str, note: str | None, template: str | None) -> None:
+def thank(app: App, person: str, note: str | None, template: str | None, replace: bool) -> None:
     """Draft the thank-you for the latest meeting or call with PERSON.
 
     \b
-    Example:
+    Examples:
       outreach thank jose --note "the intro to the Gridwise design team"
+      outreach thank jose --replace --note "the portfolio advice"
     """
     from outreach.keeping import thank_you
 
-    result = thank_you(app.workspace, person, note=note, template=template)
+    result = thank_you(app.workspace, person, note=note, template=template, replace=replace)
     for line in result.warnings:
         warn(line)
     for line in result.notices:
