@@ -403,7 +403,7 @@ class _Seen:
 # --- finding people ------------------------------------------------------------
 
 
-def _fold(text: str) -> str:
+def fold_name(text: str) -> str:
     """Lowercase without accents, so `jose` finds José Núñez."""
     decomposed = unicodedata.normalize("NFKD", text.lower())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
@@ -415,8 +415,8 @@ def find_person(contacts: Sequence[Contact], query: str) -> Contact:
     for contact in contacts:
         if contact.id == wanted or (contact.email and contact.email.lower() == wanted):
             return contact
-    folded = _fold(wanted)
-    matches = [c for c in contacts if folded and folded in _fold(c.name)]
+    folded = fold_name(wanted)
+    matches = [c for c in contacts if folded and folded in fold_name(c.name)]
     if len(matches) == 1:
         return matches[0]
     if not matches:

@@ -337,7 +337,12 @@ def follow_up_warnings(workspace: Workspace, people: Iterable[Contact]) -> list[
 
 
 def thank_you(
-    workspace: Workspace, person: str, *, note: str | None, template: str | None
+    workspace: Workspace,
+    person: str,
+    *,
+    note: str | None,
+    template: str | None,
+    replace: bool = False,
 ) -> DraftResult:
     """Draft the thank-you for the latest meeting or call, naming what was discussed."""
     from outreach.contacts import find_person
@@ -358,7 +363,11 @@ def thank_you(
             f"'outreach log add {contact.id} met' so the thank-you settles it"
         )
     result = draft_messages(
-        workspace, name, names=[contact.id], note=note or (meeting.note if meeting else None)
+        workspace,
+        name,
+        names=[contact.id],
+        note=note or (meeting.note if meeting else None),
+        replace=replace,
     )
     result.warnings[:0] = warnings
     return result

@@ -151,3 +151,29 @@ def _text_part(part: Message, text: str, subtype: str) -> Message:
 def message_bytes(message: Message) -> bytes:
     """The message as it goes on the wire (CRLF line ends; UTF-8 headers where it needs them)."""
     return message.as_bytes()
+
+
+def as_shown(message: Message) -> str:
+    """The message as a person reads it: every header it carries, decoded, then its text.
+
+    Read back from the bytes that go on the wire, so that what a dry run shows cannot drift
+    from what is sent.
+    """
+    from email import message_from_bytes, message_from_string, policy
+
+    data = message_bytes(message)
+    parsed = (
+        message_from_string(data.decode("utf-8"), policy=policy.default)
+        if message.policy is _WIRE_UTF8
+        else message_from_bytes(data, policy=policy.default)
+    )
+    lines = [f"{name}: {value}" for name, value in parsed.items()]
+    lines.append("")
+    text = parsed.get_body(("plain",))
+    shown = "\n".join(lines) + "\n"
+    if text is not None:
+        shown += str(text.get_content()).replace("\r\n", "\n")
+    for part in parsed.iter_parts():
+        if part.get_content_type() != "text/plain":
+            shown += f"\n[and a {part.get_content_type()} part: the text above, rendered]\n"
+    return shown

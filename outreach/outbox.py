@@ -1,4 +1,5 @@
-"""The drafts that wait: their status as the files and the journal know it, approving, deleting."""
+"""The drafts that wait: their status as the files and the journal know it; approving,
+taking an approval back, deleting (into drafts/.deleted/, from where a draft can come back)."""
 
 from __future__ import annotations
 
@@ -92,5 +93,48 @@ def cut_off_ids(workspace: Workspace) -> set[str]:
         return journal.unfinished()
 
 
-def delete(draft: Draft) -> None:
-    draft.path.unlink(missing_ok=True)
+def unapprove(drafts: Sequence[Draft], cut_off: set[str] | None = None) -> list[Draft]:
+    """Take approvals back (status `draft` again); none is changed if one cannot be.
+
+    A broken draft cannot be rewritten without losing what does not parse, and a draft whose
+    send was cut off is not for taking back: both are errors, naming the file.
+    """
+    problems = [Problem(f"drafts/{d.name}", d.broken) for d in drafts if d.broken]
+    problems.extend(
+        Problem(
+            f"drafts/{d.name}",
+            "its send was cut off (unknown): use 'outreach send --retry-unknown' or delete it",
+        )
+        for d in drafts
+        if not d.broken and cut_off and d.message_id in cut_off
+    )
+    if problems:
+        raise DraftError(*problems)
+    return [set_status(d, "draft") for d in drafts if d.status == "approved"]
+
+
+def deleted_dir(workspace: Workspace) -> Path:
+    return workspace.drafts_dir / ".deleted"
+
+
+def delete(workspace: Workspace, draft: Draft) -> Path | None:
+    """Move a draft into drafts/.deleted/ (`--2`, `--3` ... before `.md` where its name is
+    taken there), from where it can be moved back; where it went, or None if it was gone."""
+    folder = deleted_dir(workspace)
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / draft.name
+    number = 2
+    while target.exists():
+        target = folder / f"{draft.path.stem}--{number}.md"
+        number += 1
+    try:
+        draft.path.rename(target)
+    except FileNotFoundError:  # deleted by hand meanwhile
+        return None
+    return target
+
+
+def deleted_names(workspace: Workspace) -> list[str]:
+    """The drafts in drafts/.deleted/, by file name."""
+    folder = deleted_dir(workspace)
+    return sorted(p.name for p in folder.glob("*.md")) if folder.is_dir() else []

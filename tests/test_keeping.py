@@ -187,6 +187,24 @@ def test_thank_without_a_meeting_warns(run: Invoke) -> None:
     assert "no meeting or call with Grace Hopper (grace-hopper) is logged" in result.stderr
 
 
+def test_thank_again_is_refused_unless_replace(run: Invoke, workspace: Path) -> None:
+    path = workspace / "drafts" / "jose-nunez--thank-you.md"
+    log(run, "jose", "met", day(-1), "the Gridwise design team")
+    assert run("thank", "jose").exit_code == 0
+    first = path.read_text()
+    again = run("thank", "jose", "--note", "the portfolio advice")
+    assert again.exit_code == 1
+    assert "add --replace to draft it again" in again.stderr
+    assert path.read_text() == first
+    replaced = run("thank", "jose", "--replace", "--note", "the portfolio advice")
+    assert replaced.exit_code == 0, replaced.output
+    assert replaced.stdout == "drafted drafts/jose-nunez--thank-you.md. Next: outreach review\n"
+    text = path.read_text()
+    assert "the portfolio advice" in text and "the Gridwise design team" not in text
+    message_id = re.compile(r"^message_id: .*$", re.MULTILINE)
+    assert message_id.findall(text) == message_id.findall(first)  # the same message, redrawn
+
+
 # --- check-ins ------------------------------------------------------------------
 
 

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import Invoke, editor, snapshot, write
+from tests.terminal import terminal
 
 FILES = [
     "drafts/ada-lovelace--request.md",
@@ -387,14 +391,17 @@ def test_review_shows_each_message_as_it_will_be_sent(run: Invoke, drafted: Path
     assert first.endswith("\n\n" + body)
     assert "--- 3/4: drafts/jose-nunez--request.md" in out
     assert "Hi José," in out
-    assert out.rstrip().endswith("0 approved, 4 skipped, 0 deleted.")
+    assert out.endswith("0 approved, 4 skipped, 0 deleted.\nNext: outreach review\n")
 
 
 def test_review_approve_skip_delete_and_quit(run: Invoke, drafted: Path) -> None:
-    result = run("review", input="a\ns\nd\nq\n")
+    result = run("review", input="a\ns\nd\ny\nq\n")
     assert result.exit_code == 0, result.output
-    assert "1 approved, 1 skipped, 1 deleted." in result.stdout
-    assert "Next: outreach send --dry-run" in result.stdout
+    assert "approved drafts/ada-lovelace--request.md\n" in result.stdout
+    assert "deleted drafts/jose-nunez--request.md (kept in drafts/.deleted/)\n" in result.stdout
+    assert result.stdout.endswith(
+        "1 approved, 1 skipped, 1 deleted.\nNext: outreach send --dry-run\n"
+    )
     assert statuses(run) == {FILES[0]: "approved", FILES[1]: "draft", FILES[3]: "draft"}
     assert not (drafted / FILES[2]).exists()
 
@@ -448,7 +455,7 @@ def test_review_asks_again_after_a_wrong_answer(run: Invoke, drafted: Path) -> N
 
 def test_review_walks_only_what_waits_for_a_look(run: Invoke, drafted: Path) -> None:
     assert run("approve", "ada", "jose-nunez").exit_code == 0
-    result = run("review", input="d\nd\n")
+    result = run("review", input="d\ny\nd\ny\n")
     assert result.exit_code == 0, result.output
     assert "--- 1/2: drafts/grace-hopper--request.md" in result.stdout
     assert "--- 2/2: drafts/mei-chen--request.md" in result.stdout
@@ -471,3 +478,229 @@ def test_review_cut_short_keeps_what_was_decided(run: Invoke, drafted: Path) -> 
         FILES[2]: "draft",
         FILES[3]: "draft",
     }
+
+
+# --- outreach review at a terminal: one key per choice ----------------------------------------
+
+
+def test_review_at_a_terminal_takes_one_key_without_enter(run: Invoke, drafted: Path) -> None:
+    with terminal("--workspace", str(drafted), "review") as screen:
+        screen.expect("--- 1/4: drafts/ada-lovelace--request.md")
+        screen.expect(PROMPT)
+        screen.send("a")  # no Enter: the key is the answer, shown as its word
+        screen.expect("approve\napproved drafts/ada-lovelace--request.md\n")
+        screen.expect("--- 2/4: drafts/grace-hopper--request.md")
+        screen.expect(PROMPT)
+        screen.send("x")
+        screen.expect("(press a, e, s, d, q)")
+        screen.send("S")  # upper case works too
+        screen.expect("--- 3/4: drafts/jose-nunez--request.md")
+        screen.expect(PROMPT)
+        screen.send("q")
+        status, rest = screen.finish()
+    assert status == 0, rest
+    assert rest.endswith("1 approved, 1 skipped, 0 deleted.\nNext: outreach send --dry-run\n")
+    assert statuses(run) == {
+        FILES[0]: "approved",
+        FILES[1]: "draft",
+        FILES[2]: "draft",
+        FILES[3]: "draft",
+    }
+
+
+def test_delete_at_a_terminal_asks_once_and_keeps_the_draft_to_bring_back(
+    run: Invoke, drafted: Path
+) -> None:
+    kept = (drafted / FILES[0]).read_bytes()
+    with terminal("--workspace", str(drafted), "review") as screen:
+        screen.expect(PROMPT)
+        screen.send("d")
+        screen.expect("Delete drafts/ada-lovelace--request.md? [y/N]: ")
+        screen.send("n")  # changed my mind: the same draft is asked about again
+        after_no = screen.expect(PROMPT)
+        assert "--- 2/4" not in after_no
+        screen.send("d")
+        screen.expect("[y/N]: ")
+        screen.send("Y")
+        screen.expect("deleted drafts/ada-lovelace--request.md (kept in drafts/.deleted/)\n")
+        screen.expect("--- 2/4: drafts/grace-hopper--request.md")
+        screen.expect(PROMPT)
+        screen.send("q")
+        status, rest = screen.finish()
+    assert status == 0, rest
+    assert "0 approved, 0 skipped, 1 deleted.\nNext: outreach review\n" in rest
+    assert not (drafted / FILES[0]).exists()
+    assert (drafted / "drafts" / ".deleted" / "ada-lovelace--request.md").read_bytes() == kept
+    # The deleted draft is out of every listing, and `drafts` says how to bring it back.
+    assert FILES[0] not in statuses(run)
+    table = run("drafts")
+    assert table.stdout.endswith(
+        "\n1 deleted draft is kept in drafts/.deleted/ (ls drafts/.deleted/ lists them). "
+        "Bring one back with: mv -i drafts/.deleted/NAME drafts/\n"
+    )
+    assert run("approve", "--all").stdout.startswith("approved drafts/grace-hopper")
+    assert "ada-lovelace" not in run("check").output
+    (drafted / "drafts" / ".deleted" / "ada-lovelace--request.md").rename(drafted / FILES[0])
+    assert statuses(run)[FILES[0]] == "draft"
+    assert "deleted draft" not in run("drafts").stdout
+
+
+def test_a_second_deleted_draft_of_the_same_name_keeps_the_first(
+    run: Invoke, drafted: Path
+) -> None:
+    first = (drafted / FILES[0]).read_text(encoding="utf-8")
+    assert run("review", input="d\ny\nq\n").exit_code == 0
+    assert run("draft", "request", "ada").exit_code == 0
+    result = run("review", input="d\nyes\nq\n")
+    assert result.exit_code == 0, result.output
+    deleted = drafted / "drafts" / ".deleted"
+    assert sorted(p.name for p in deleted.iterdir()) == [
+        "ada-lovelace--request--2.md",
+        "ada-lovelace--request.md",
+    ]
+    assert (deleted / "ada-lovelace--request.md").read_text(encoding="utf-8") == first
+    assert "2 deleted drafts are kept in drafts/.deleted/" in run("drafts").stdout
+
+
+def test_deleted_drafts_are_ignored_by_git(run: Invoke, drafted: Path) -> None:
+    assert "drafts/.deleted/" in (drafted / ".gitignore").read_text(encoding="utf-8").splitlines()
+    git = shutil.which("git")
+    if git is None:
+        pytest.skip("git is not installed")
+    assert run("review", input="d\ny\nq\n").exit_code == 0
+    subprocess.run([git, "init", "-q", str(drafted)], check=True, timeout=60)
+    ignored = subprocess.run(
+        [git, "-C", str(drafted), "check-ignore", "drafts/.deleted/ada-lovelace--request.md"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert ignored.returncode == 0, ignored.stderr
+    kept = subprocess.run(
+        [git, "-C", str(drafted), "check-ignore", FILES[1]], capture_output=True, timeout=60
+    )
+    assert kept.returncode == 1
+
+
+@pytest.mark.parametrize(
+    ("answers", "expected"),
+    [
+        ("Approve\nSKIP\nDelete\nYes\nQuit\n", "1 approved, 1 skipped, 1 deleted."),
+        ("A\nS\nD\nY\nQ\n", "1 approved, 1 skipped, 1 deleted."),
+        ("  approve \nskip\nd\nno\ns\nq\n", "1 approved, 2 skipped, 0 deleted."),
+        ("a\ns\nd\n\nq\n", "1 approved, 1 skipped, 0 deleted."),  # Enter alone keeps it
+    ],
+)
+def test_typed_answers_take_the_letter_or_the_word_in_any_case(
+    run: Invoke, drafted: Path, answers: str, expected: str
+) -> None:
+    result = run("review", input=answers)
+    assert result.exit_code == 0, result.output
+    assert expected in result.stdout
+    assert statuses(run)[FILES[0]] == "approved"
+
+
+def test_quit_ends_with_the_next_line_of_a_finished_review(run: Invoke, drafted: Path) -> None:
+    quit_at_once = run("review", input="q\n")
+    assert quit_at_once.exit_code == 0
+    assert quit_at_once.stdout.endswith(
+        "0 approved, 0 skipped, 0 deleted.\nNext: outreach review\n"
+    )
+    assert set(statuses(run).values()) == {"draft"}
+    quit_after_approving = run("review", input="a\nq\n")
+    finished = run("review", input="s\ns\ns\n")  # the three left, to the end
+    last_line = "Next: outreach send --dry-run\n"
+    assert quit_after_approving.stdout.endswith("1 approved, 0 skipped, 0 deleted.\n" + last_line)
+    assert finished.stdout.endswith("0 approved, 3 skipped, 0 deleted.\n" + last_line)
+
+
+def test_review_all_walks_approved_drafts_too(run: Invoke, drafted: Path) -> None:
+    assert run("approve", "ada", "jose").exit_code == 0
+    plain = run("review", input="s\ns\n")
+    assert "--- 1/2: drafts/grace-hopper--request.md\n" in plain.stdout
+    every = run("review", "--all", input="s\ns\ns\ns\n")
+    assert every.exit_code == 0, every.output
+    assert "--- 1/4: drafts/ada-lovelace--request.md (approved)\n" in every.stdout
+    assert "--- 2/4: drafts/grace-hopper--request.md\n" in every.stdout
+    assert "--- 3/4: drafts/jose-nunez--request.md (approved)\n" in every.stdout
+    assert "Next: outreach send --dry-run" in every.stdout
+    edited = run("review", "--all", input="d\ny\nq\n")
+    assert "deleted drafts/ada-lovelace--request.md" in edited.stdout
+    assert FILES[0] not in statuses(run)
+
+
+# --- outreach unapprove -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name", ["ada-lovelace--request.md", "drafts/ada-lovelace--request.md", "ada", "Lovelace"]
+)
+def test_unapprove_takes_an_approval_back(run: Invoke, drafted: Path, name: str) -> None:
+    path = drafted / FILES[0]
+    before = path.read_text(encoding="utf-8")
+    assert run("approve", "--all").exit_code == 0
+    result = run("unapprove", name)
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (
+        "unapproved drafts/ada-lovelace--request.md\n1 unapproved. Next: outreach review\n"
+    )
+    assert path.read_text(encoding="utf-8") == before
+    assert list(statuses(run).values()) == ["draft", "approved", "approved", "approved"]
+
+
+def test_unapprove_all(run: Invoke, drafted: Path) -> None:
+    assert run("approve", "ada", "grace").exit_code == 0
+    edit_by_hand(drafted / FILES[2], "status: draft\n", "status: failed\nerror: 550 no\n")
+    result = run("unapprove", "--all")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        "unapproved drafts/ada-lovelace--request.md",
+        "unapproved drafts/grace-hopper--request.md",
+        "2 unapproved. Next: outreach review",
+    ]
+    assert list(statuses(run).values()) == ["draft", "draft", "failed", "draft"]
+    assert run("send", "--dry-run").stdout.startswith("Nothing to send.")
+
+
+def test_unapprove_a_draft_not_approved_says_so(run: Invoke, drafted: Path) -> None:
+    result = run("unapprove", "mei")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == "drafts/mei-chen--request.md is not approved (draft); left as it is\n"
+    assert result.stdout == "0 unapproved. Next: outreach review\n"
+
+
+def test_unapprove_changes_nothing_when_a_named_draft_is_broken(run: Invoke, drafted: Path) -> None:
+    assert run("approve", "--all").exit_code == 0
+    edit_by_hand(drafted / FILES[1], "kind: request", "kind: asking")
+    before = snapshot(drafted)
+    result = run("unapprove", "ada", "grace-hopper--request.md")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: drafts/grace-hopper--request.md: line 5: kind must")
+    assert snapshot(drafted) == before
+
+
+def test_unapprove_nothing_is_a_usage_error(run: Invoke, drafted: Path) -> None:
+    assert run("unapprove").exit_code == 2
+    assert run("unapprove", "nobody").exit_code == 1
+
+
+def test_editing_without_visual_or_editor_opens_a_plain_default(
+    drafted: Path, tmp_path: Path, run_installed: Callable[..., subprocess.CompletedProcess[str]]
+) -> None:
+    """nano where it is installed, else vi: never the system's chooser (sensible-editor)."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    opened = tmp_path / "opened"
+    for name in ("sensible-editor", "nano", "vi"):
+        script = bin_dir / name
+        script.write_text(f'#!/bin/sh\necho "{name} $1" >> "{opened}"\n', encoding="utf-8")
+        script.chmod(0o755)
+    env = {"PATH": str(bin_dir)}
+    result = run_installed("--workspace", str(drafted), "templates", "edit", "request", env=env)
+    assert result.returncode == 0, result.stderr
+    assert opened.read_text().split() == ["nano", str(drafted / "templates" / "request.md")]
+    (bin_dir / "nano").unlink()
+    opened.unlink()
+    review = run_installed("--workspace", str(drafted), "review", input="e\nq\n", env=env)
+    assert review.returncode == 0, review.stderr
+    assert opened.read_text().split() == ["vi", str(drafted / FILES[0])]

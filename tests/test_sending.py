@@ -117,6 +117,30 @@ def test_dry_run_shows_messages_and_sends_nothing(run: Invoke, workspace: Path) 
     assert statuses(run) == {"ada-lovelace": "approved"}
 
 
+def test_dry_run_shows_every_header_the_message_will_carry(run: Invoke, workspace: Path) -> None:
+    with smtp_server() as (server, port):
+        configure(workspace, port)
+        approve_requests(run, "jose")
+        dry = run("send", "--dry-run")
+        assert dry.exit_code == 0, dry.output
+        sent = run("send", "--yes", env=PASSWORD_ENV)
+        assert sent.exit_code == 0, sent.output
+    [message] = server.messages
+    shown = dry.stdout.split("--- drafts/jose-nunez--request.md\n", 1)[1]
+    head, _, body = shown.partition("\n\n")
+    fields = dict(line.split(": ", 1) for line in head.splitlines())
+    # Every header that went, shown, and the same values (Date aside: it is when each ran).
+    assert list(fields) == list(message.keys())
+    assert {"Date", "MIME-Version", "Content-Type", "Message-ID"} <= set(fields)
+    for name, value in fields.items():
+        if name != "Date":
+            assert value == str(message[name]), name
+    assert fields["To"] == "José Núñez <jose@example.org>"  # decoded, as a person reads it
+    assert fields["Content-Type"] == 'text/plain; charset="utf-8"'
+    assert body.startswith("Hi José,\n")
+    assert message.get_content().replace("\r\n", "\n") in body
+
+
 def test_it_asks_before_sending_and_names_what_and_where(run: Invoke, workspace: Path) -> None:
     with smtp_server() as (server, port):
         configure(workspace, port)

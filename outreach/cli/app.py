@@ -17,6 +17,8 @@ from outreach import __version__
 from outreach.errors import OutreachError, Problem
 
 if TYPE_CHECKING:
+    from click.shell_completion import CompletionItem
+
     from outreach.workspace import Workspace
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -150,6 +152,35 @@ def print_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> Non
         "  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() for row in cells
     )
     click.echo("\n".join(lines))
+
+
+def _completer(
+    kind: str,
+) -> Callable[[click.Context, click.Parameter, str], list[CompletionItem]]:
+    """A shell_complete function for a parameter: outreach.completion's `kind`, in the workspace
+    the command line names (or the one found from here). It never fails: no answers instead."""
+
+    def complete(
+        ctx: click.Context, param: click.Parameter, incomplete: str
+    ) -> list[CompletionItem]:
+        from click.shell_completion import CompletionItem as Item
+
+        from outreach import completion
+        from outreach.workspace import find_workspace
+
+        try:
+            workspace = find_workspace(ctx.find_root().params.get("workspace"))
+            found: list[tuple[str, str]] = getattr(completion, kind)(workspace, incomplete)
+        except Exception:  # a shell asking must never see a traceback
+            return []
+        return [Item(value, help=help_) for value, help_ in found]
+
+    return complete
+
+
+complete_templates = _completer("templates")
+complete_people = _completer("people")
+complete_drafts = _completer("drafts")
 
 
 def is_interactive() -> bool:

@@ -4,12 +4,24 @@ from __future__ import annotations
 
 import click
 
-from outreach.cli.app import App, cli, json_option, notice, pass_app, print_json, print_table, warn
+from outreach.cli.app import (
+    App,
+    cli,
+    complete_drafts,
+    complete_people,
+    complete_templates,
+    json_option,
+    notice,
+    pass_app,
+    print_json,
+    print_table,
+    warn,
+)
 
 
 @cli.command()
-@click.argument("template")
-@click.argument("people", nargs=-1)
+@click.argument("template", shell_complete=complete_templates)
+@click.argument("people", nargs=-1, shell_complete=complete_people)
 @click.option("--tag", "tags", multiple=True, help="Everyone with this tag (repeatable).")
 @click.option("--all", "everyone", is_flag=True, help="Everyone in contacts.yaml.")
 @click.option("--plan", "use_plan", is_flag=True, help="The people `outreach plan` proposes.")
@@ -81,7 +93,7 @@ def drafts(app: App, as_json: bool) -> None:
     Example:
       outreach drafts --json
     """
-    from outreach.outbox import waiting
+    from outreach.outbox import deleted_names, waiting
 
     items = waiting(app.workspace)
     root = app.workspace.root
@@ -101,23 +113,30 @@ def drafts(app: App, as_json: bool) -> None:
         return
     if not items:
         click.echo("No drafts wait. Make some with: outreach draft TEMPLATE PERSON")
-        return
-    print_table(
-        ("file", "status", "to", "subject"),
-        [
-            (
-                str(w.draft.path.relative_to(root)),
-                w.status,
-                w.draft.get("to"),
-                w.draft.broken or w.draft.get("subject") or w.draft.get("error"),
-            )
-            for w in items
-        ],
-    )
+    else:
+        print_table(
+            ("file", "status", "to", "subject"),
+            [
+                (
+                    str(w.draft.path.relative_to(root)),
+                    w.status,
+                    w.draft.get("to"),
+                    w.draft.broken or w.draft.get("subject") or w.draft.get("error"),
+                )
+                for w in items
+            ],
+        )
+    deleted = deleted_names(app.workspace)
+    if deleted:
+        count = f"{len(deleted)} deleted draft{'s are' if len(deleted) != 1 else ' is'}"
+        click.echo(
+            f"\n{count} kept in drafts/.deleted/ (ls drafts/.deleted/ lists them). "
+            "Bring one back with: mv -i drafts/.deleted/NAME drafts/"
+        )
 
 
 @cli.command()
-@click.argument("names", nargs=-1)
+@click.argument("names", nargs=-1, shell_complete=complete_drafts)
 @click.option("--all", "everything", is_flag=True, help="Every draft that waits.")
 @pass_app
 def approve(app: App, names: tuple[str, ...], everything: bool) -> None:
@@ -150,63 +169,113 @@ def approve(app: App, names: tuple[str, ...], everything: bool) -> None:
 
 
 @cli.command()
+@click.argument("names", nargs=-1, shell_complete=complete_drafts)
+@click.option("--all", "everything", is_flag=True, help="Every approved draft.")
 @pass_app
-def review(app: App) -> None:
-    """Walk the waiting drafts one by one: approve, edit, skip or delete each.
+def unapprove(app: App, names: tuple[str, ...], everything: bool) -> None:
+    """Take approvals back: DRAFT is a file's path or name, or a person.
+
+    The drafts are in status draft again, for review; send leaves them alone.
 
     \b
-    Example:
+    Examples:
+      outreach unapprove ada-lovelace--request.md
+      outreach unapprove --all
+    """
+    from outreach.drafts import list_drafts
+    from outreach.outbox import cut_off_ids, find_drafts
+    from outreach.outbox import unapprove as unapprove_drafts
+
+    if not names and not everything:
+        raise click.UsageError("name drafts or people, or use --all")
+    workspace = app.workspace
+    cut_off = cut_off_ids(workspace)
+    if everything:
+        chosen = [
+            d
+            for d in list_drafts(workspace.drafts_dir)
+            if not d.broken and d.status == "approved" and d.message_id not in cut_off
+        ]
+    else:
+        chosen = find_drafts(workspace, names)
+        for draft_ in chosen:
+            if not draft_.broken and draft_.status != "approved":
+                notice(f"drafts/{draft_.name} is not approved ({draft_.status}); left as it is")
+    taken_back = unapprove_drafts(chosen, cut_off)
+    for draft_ in taken_back:
+        click.echo(f"unapproved drafts/{draft_.name}")
+    click.echo(f"{len(taken_back)} unapproved. Next: outreach review")
+
+
+@cli.command()
+@click.option(
+    "--all", "everything", is_flag=True, help="Approved and failed drafts too, not only new ones."
+)
+@pass_app
+def review(app: App, everything: bool) -> None:
+    """Walk the waiting drafts one by one: approve, edit, skip or delete each.
+
+    At a terminal one key answers (a, e, s, d or q); from a pipe, a line with the
+    letter or the word. A deleted draft goes to drafts/.deleted/.
+
+    \b
+    Examples:
       outreach review
+      outreach review --all
     """
     from outreach.drafts import format_address, read_draft
     from outreach.editor import open_in_editor
     from outreach.outbox import approve as approve_drafts
     from outreach.outbox import delete, waiting
+    from outreach.reviewing import CHOICES, PROMPT, YES_NO, ask, next_step
 
     workspace = app.workspace
     me = workspace.settings.me
     sender = format_address(me.name, me.email)
-    queue = [w.draft for w in waiting(workspace) if w.status in ("draft", "broken")]
+    walked = ("draft", "broken", "approved", "failed") if everything else ("draft", "broken")
+    queue = [w.draft for w in waiting(workspace) if w.status in walked]
     if not queue:
         click.echo("Nothing to review. Make drafts with: outreach draft TEMPLATE PERSON")
         return
     counts = {"approved": 0, "skipped": 0, "deleted": 0}
     for number, current in enumerate(queue, start=1):
+        _show(current, sender, f"{number}/{len(queue)}")
         while True:
-            heading = f"\n--- {number}/{len(queue)}: drafts/{current.name}"
-            click.echo(click.style(heading, bold=True))
-            _show(current, sender)
-            choice = click.prompt(
-                "[a]pprove, [e]dit, [s]kip, [d]elete, [q]uit",
-                type=click.Choice(["a", "e", "s", "d", "q"]),
-                show_choices=False,
-            )
+            choice = ask(PROMPT, CHOICES)
             if choice == "e":
                 open_in_editor(current.path)
                 current = read_draft(current.path)
+                _show(current, sender, f"{number}/{len(queue)}")
                 continue
             if choice == "a":
                 if current.broken:
                     warn(f"drafts/{current.name}: {current.broken}; edit it first")
                     continue
                 approve_drafts([current])
+                click.echo(f"approved drafts/{current.name}")
                 counts["approved"] += 1
             elif choice == "d":
-                delete(current)
+                if ask(f"Delete drafts/{current.name}? [y/N]", YES_NO, default="n") != "y":
+                    continue
+                where = delete(workspace, current)
+                if where is not None:
+                    click.echo(f"deleted drafts/{current.name} (kept in drafts/.deleted/)")
                 counts["deleted"] += 1
             elif choice == "s":
                 counts["skipped"] += 1
             else:
-                _summary(counts)
+                _summary(counts, next_step(workspace))
                 return
             break
-    _summary(counts)
+    _summary(counts, next_step(workspace))
 
 
-def _show(current: object, me: str) -> None:
+def _show(current: object, me: str, place: str) -> None:
     from outreach.drafts import Draft
 
     assert isinstance(current, Draft)
+    status = "" if current.status == "draft" else f" ({current.status})"
+    click.echo(click.style(f"\n--- {place}: drafts/{current.name}{status}", bold=True))
     if current.broken:
         click.echo(f"(this draft no longer parses: {current.broken})")
     click.echo(f"From: {me}")
@@ -217,7 +286,6 @@ def _show(current: object, me: str) -> None:
     click.echo(current.body, nl=False)
 
 
-def _summary(counts: dict[str, int]) -> None:
+def _summary(counts: dict[str, int], next_line: str) -> None:
     click.echo(", ".join(f"{n} {what}" for what, n in counts.items()) + ".")
-    if counts["approved"]:
-        click.echo("Next: outreach send --dry-run")
+    click.echo(next_line)

@@ -6,7 +6,18 @@ from datetime import date, datetime
 
 import click
 
-from outreach.cli.app import App, cli, json_option, notice, pass_app, print_json, print_table, warn
+from outreach.cli.app import (
+    App,
+    cli,
+    complete_people,
+    complete_templates,
+    json_option,
+    notice,
+    pass_app,
+    print_json,
+    print_table,
+    warn,
+)
 
 DATE = click.DateTime(["%Y-%m-%d"])
 
@@ -32,7 +43,7 @@ def log(ctx: click.Context, as_json: bool) -> None:
 
 
 @log.command()
-@click.argument("person")
+@click.argument("person", shell_complete=complete_people)
 @json_option
 @pass_app
 def show(app: App, person: str, as_json: bool) -> None:
@@ -69,7 +80,7 @@ def _print_entries(app: App, person: str | None, as_json: bool) -> None:
 
 
 @log.command()
-@click.argument("person")
+@click.argument("person", shell_complete=complete_people)
 @click.argument(
     "kind", type=click.Choice(["replied", "met", "call", "gave", "received", "note", "sent"])
 )
@@ -180,20 +191,27 @@ def plan(app: App, as_of: datetime | None, as_json: bool) -> None:
 
 
 @cli.command()
-@click.argument("person")
+@click.argument("person", shell_complete=complete_people)
 @click.option("--note", help="What you talked about (default: the meeting's own note).")
-@click.option("--template", default=None, help="A thank-you template (default: thank-you).")
+@click.option(
+    "--template",
+    default=None,
+    shell_complete=complete_templates,
+    help="A thank-you template (default: thank-you).",
+)
+@click.option("--replace", is_flag=True, help="Draft it again where a thank-you already waits.")
 @pass_app
-def thank(app: App, person: str, note: str | None, template: str | None) -> None:
+def thank(app: App, person: str, note: str | None, template: str | None, replace: bool) -> None:
     """Draft the thank-you for the latest meeting or call with PERSON.
 
     \b
-    Example:
+    Examples:
       outreach thank jose --note "the intro to the Gridwise design team"
+      outreach thank jose --replace --note "the portfolio advice"
     """
     from outreach.keeping import thank_you
 
-    result = thank_you(app.workspace, person, note=note, template=template)
+    result = thank_you(app.workspace, person, note=note, template=template, replace=replace)
     for line in result.warnings:
         warn(line)
     for line in result.notices:

@@ -149,20 +149,14 @@ def _waiting_note(over_day: int, over_limit: int, next_slot: datetime | None) ->
 
 
 def _show_dry_run(drafts: list[Draft], workspace: object) -> None:
-    from outreach.mail import build_message
+    from outreach.mail import as_shown, build_message
     from outreach.workspace import Workspace
 
     assert isinstance(workspace, Workspace)
     for draft in drafts:
         message = build_message(draft, workspace.settings.me)
         click.echo(click.style(f"--- drafts/{draft.name}", bold=True))
-        for header in ("From", "To", "Reply-To", "Subject", "Message-ID"):
-            if message[header]:
-                click.echo(
-                    f"{header}: {draft.get(header.lower().replace('-', '_')) or message[header]}"
-                )
-        click.echo("")
-        click.echo(draft.body, nl=False)
+        click.echo(as_shown(message), nl=False)
         click.echo("")
 
 

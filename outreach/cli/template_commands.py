@@ -7,6 +7,8 @@ import click
 from outreach.cli.app import (
     App,
     cli,
+    complete_people,
+    complete_templates,
     is_interactive,
     json_option,
     pass_app,
@@ -84,7 +86,7 @@ def new(app: App, name: str, kind: str, no_edit: bool) -> None:
 
 
 @templates.command()
-@click.argument("name")
+@click.argument("name", shell_complete=complete_templates)
 @pass_app
 def edit(app: App, name: str) -> None:
     """Open templates/NAME.md in $VISUAL or $EDITOR, and check it when saved.
@@ -113,8 +115,14 @@ def _edit_until_clean(app: App, name: str) -> None:
 
 
 @templates.command()
-@click.argument("name")
-@click.option("--to", "person", required=True, help="The person to render it for.")
+@click.argument("name", shell_complete=complete_templates)
+@click.option(
+    "--to",
+    "person",
+    required=True,
+    shell_complete=complete_people,
+    help="The person to render it for.",
+)
 @click.option("--note", help="The text a drafting command's --note would give.")
 @pass_app
 def preview(app: App, name: str, person: str, note: str | None) -> None:
@@ -134,7 +142,7 @@ def preview(app: App, name: str, person: str, note: str | None) -> None:
 
 
 @templates.command("check")
-@click.argument("names", nargs=-1)
+@click.argument("names", nargs=-1, shell_complete=complete_templates)
 @pass_app
 def check_command(app: App, names: tuple[str, ...]) -> None:
     """Render every template (or NAMES) for everyone a batch would reach; report problems.
