@@ -1,8 +1,8 @@
 """Answering `outreach review`: one key per choice at a terminal, a typed line otherwise.
 
-At a terminal a key is the whole answer (no Enter). Click reads it in raw mode, which drops
-whatever was typed before the question was shown, so each answer goes to the draft on the
-screen. From a pipe or a file, a line holds the answer: the letter or the whole word, in
+At a terminal a key is the whole answer (no Enter). The terminal goes into raw mode before
+the question is shown, dropping whatever was typed ahead, so each answer goes to the draft on
+the screen. From a pipe or a file, a line holds the answer: the letter or the whole word, in
 any case ("a", "A", "approve", "Approve").
 """
 
