@@ -103,6 +103,57 @@ def test_nextcloud_vcard_4(mine: Path) -> None:
     assert noor.custom["company"] == "Cedar Labs"
 
 
+def test_vcard_21_commas_are_text(mine: Path) -> None:
+    # vCard 2.1 has no comma escape: Outlook writes `FN:Public, John` and means all of it.
+    result = run_in(mine, "import", str(FIXTURES / "outlook-2.1.vcf"))
+    assert result.exit_code == 0, result.output
+    found = people(mine)
+    assert list(found) == ["Public, John", "Inês Ferreira"]
+    john = found["Public, John"]
+    assert john.first_name == "John"  # from N, since the name does not start with it
+    assert john.notes == "met at PyCon, Berlin"
+    assert john.custom["company"] == "Contoso, Ltd."
+    ines = found["Inês Ferreira"]  # quoted-printable, a soft line break, and `\;`
+    assert ines.notes == (
+        "Lisbon office, design team\nAsked about the climate role; call, don;t write"
+    )
+
+
+def test_one_name_of_several_fn_lines(mine: Path) -> None:
+    result = run_in(mine, "import", str(FIXTURES / "language-variants-v4.vcf"))
+    assert result.exit_code == 0, result.output
+    found = people(mine)
+    assert list(found) == ["山田太郎", "Nikos Papadopoulos"]
+    # ALTID variants, each with a language: the first is the name, the rest kept
+    assert found["山田太郎"].custom["other_names"] == ["Taro Yamada"]
+    # a language variant beside an untagged FN: the untagged one is the name
+    nikos = found["Nikos Papadopoulos"]
+    assert nikos.custom["other_names"] == ["Νίκος Παπαδόπουλος"]
+    assert nikos.id == "nikos-papadopoulos"
+
+
+def test_backslash_escapes_do_not_reach_tags_or_notes(mine: Path) -> None:
+    result = run_in(mine, "import", str(FIXTURES / "language-variants-v4.vcf"))
+    assert result.exit_code == 0, result.output
+    nikos = people(mine)["Nikos Papadopoulos"]
+    assert nikos.tags == ("book-club", "o'reilly-authors")
+    assert nikos.notes == "Don't call before 9, he says."
+    assert "\\" not in (mine / "contacts.yaml").read_text(encoding="utf-8")
+
+
+def test_a_backslash_before_a_letter_is_text(mine: Path) -> None:
+    source = write(
+        mine / "paths.vcf",
+        "BEGIN:VCARD\nVERSION:3.0\nFN:Kai Berg\nNOTE:CV in C:\\Users\\kai\\cv.pdf\\, "
+        "two lines\\nhere\nCATEGORIES:A,B\\'C\nEND:VCARD\n",
+    )
+    result = run_in(mine, "import", str(source))
+    assert result.exit_code == 0, result.output
+    kai = people(mine)["Kai Berg"]
+    assert kai.notes == "CV in C:\\Users\\kai\\cv.pdf, two lines\nhere"
+    assert kai.tags == ("a", "b'c")
+
+
 def test_google_contacts_csv(mine: Path) -> None:
     result = run_in(mine, "import", str(FIXTURES / "google-contacts.csv"))
     assert result.exit_code == 0, result.output
@@ -143,6 +194,8 @@ ALL_EXPORTS = (
     "iphone.vcf",
     "android.vcf",
     "nextcloud-v4.vcf",
+    "outlook-2.1.vcf",
+    "language-variants-v4.vcf",
     "google-contacts.csv",
     "outlook-contacts.csv",
 )
@@ -170,10 +223,14 @@ def test_every_export_into_the_example_keeps_comments_and_order(
         "jurgen-muller",
         "bea-santos",
         "noor-haddad",
+        "public-john",
+        "ines-ferreira",
+        ids[len(EXAMPLE_IDS) + 8],  # 山田太郎's person-... id
+        "nikos-papadopoulos",
         "marta-ibanez",
         "kwame-mensah",
         "anne-sophie-durand",
-        ids[len(EXAMPLE_IDS) + 9],  # 陈静's person-... id
+        ids[len(EXAMPLE_IDS) + 13],  # 陈静's person-... id
         "tomas-o-briain",
         "lee",
     ]

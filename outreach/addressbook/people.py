@@ -16,6 +16,7 @@ class Entry:
 
     line: int
     name: str = ""  # the best personal name the export gives ("" when none)
+    other_names: tuple[str, ...] = ()  # the card's other FN lines (language variants)
     given: str = ""  # the given name, where the export keeps it apart
     emails: tuple[str, ...] = ()  # preferred first
     notes: str = ""
@@ -34,6 +35,7 @@ class Person:
     notes: str | None = None
     tags: tuple[str, ...] = ()
     company: str | None = None
+    other_names: tuple[str, ...] = ()
 
     @property
     def email(self) -> str | None:
@@ -86,6 +88,7 @@ def to_person(entry: Entry, filename: str) -> tuple[Person | Skipped, list[Probl
         notes=_clean_text(entry.notes) or None,
         tags=tuple(dict.fromkeys(tag for tag in map(tag_word, entry.tags) if tag)),
         company=company or None,
+        other_names=tuple(dict.fromkeys(o for o in map(_one_line, entry.other_names) if o)),
     )
     return person, notices
 
