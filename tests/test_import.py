@@ -188,6 +188,63 @@ def test_outlook_csv_with_byte_order_mark(mine: Path) -> None:
     assert found["Lee"].email is None
 
 
+def test_usual_csv_column_names(mine: Path) -> None:
+    # snake_case and "Contact Email", as CRMs and shops export them
+    result = run_in(mine, "import", str(FIXTURES / "crm-contacts.csv"))
+    assert result.exit_code == 0, result.output
+    found = people(mine)
+    assert list(found) == ["Olu Adeyemi", "Sofia Rossi"]
+    olu = found["Olu Adeyemi"]
+    assert olu.email == "olu@harmattan.example"
+    assert olu.custom["company"] == "Harmattan Studio"
+    assert olu.tags == ("mentor",)
+
+
+def test_a_column_of_addresses_that_is_not_read_is_named(mine: Path) -> None:
+    result = run_in(mine, "import", str(FIXTURES / "crm-contacts.csv"))
+    assert result.exit_code == 0, result.output
+    assert result.stderr.count("Warning: ") == 1  # once for the file, not once a row
+    assert (
+        "Warning: crm-contacts.csv:1: the column 'Assistant' looks like email addresses "
+        "but is not read as one"
+    ) in result.stderr
+    assert "desk@harmattan.example" not in (mine / "contacts.yaml").read_text(encoding="utf-8")
+
+
+def test_linkedin_connections_after_their_notes(mine: Path) -> None:
+    # LinkedIn's Connections.csv starts with a note and a blank line before its header.
+    result = run_in(mine, "import", str(FIXTURES / "linkedin-connections.csv"))
+    assert result.exit_code == 0, result.output
+    found = people(mine)
+    assert list(found) == ["Farah Siddiqui", "Jonas Weber"]
+    assert found["Farah Siddiqui"].email == "farah@solstice.example"
+    assert found["Jonas Weber"].email is None  # LinkedIn leaves many addresses out
+    assert found["Jonas Weber"].custom["company"] == "Weber, Klein & Partner"
+    assert "2 added, 0 skipped." in result.stdout
+    assert "Warning" not in result.stderr
+
+
+def test_a_name_that_is_an_address_is_a_warning(mine: Path) -> None:
+    result = run_in(mine, "import", str(FIXTURES / "thunderbird.csv"))
+    assert result.exit_code == 0, result.output
+    found = people(mine)
+    # Display Name is the address, First and Last Name are there: they are the name
+    assert found["Ravi Kumar"].email == "ravi.kumar@uni.example"
+    assert (
+        "Warning: thunderbird.csv:3: the name is an email address (lena.voss@collected.example)"
+    ) in result.stderr
+    assert (
+        "Warning: thunderbird.csv:4: no name: the address newsletter-reply@collected.example "
+        "is used as the name"
+    ) in result.stderr
+    assert "Ravi Kumar" not in result.stderr
+    assert list(found) == [
+        "Ravi Kumar",
+        "lena.voss@collected.example",
+        "newsletter-reply@collected.example",
+    ]
+
+
 # --- into the example: comments, order, duplicates, check ------------------------------------
 
 ALL_EXPORTS = (
@@ -198,6 +255,9 @@ ALL_EXPORTS = (
     "language-variants-v4.vcf",
     "google-contacts.csv",
     "outlook-contacts.csv",
+    "crm-contacts.csv",
+    "linkedin-connections.csv",
+    "thunderbird.csv",
 )
 
 
@@ -233,6 +293,13 @@ def test_every_export_into_the_example_keeps_comments_and_order(
         ids[len(EXAMPLE_IDS) + 13],  # 陈静's person-... id
         "tomas-o-briain",
         "lee",
+        "olu-adeyemi",
+        "sofia-rossi",
+        "farah-siddiqui",
+        "jonas-weber",
+        "ravi-kumar",
+        "lena-voss-collected-example",
+        "newsletter-reply-collected-example",
     ]
     assert len(set(ids)) == len(ids)
 

@@ -19,12 +19,12 @@ from outreach.files import atomic_write, read_text
 class ImportReport:
     added: tuple[Added, ...] = ()
     skipped: tuple[Skipped, ...] = ()
-    notices: tuple[Problem, ...] = ()  # warnings: the addresses left out
+    notices: tuple[Problem, ...] = ()  # warnings: addresses left out, columns not read ...
 
 
 def import_people(contacts_file: Path, source: Path, *, dry_run: bool = False) -> ImportReport:
     """Append the people of SOURCE to contacts_file; nothing is written on any error."""
-    entries = read_entries(source)
+    entries, notices = read_entries(source)
     original = read_text(contacts_file)
     existing, problems = parse_contacts(original, contacts_file.name)
     errors = [p for p in problems if p.is_error]
@@ -35,7 +35,6 @@ def import_people(contacts_file: Path, source: Path, *, dry_run: bool = False) -
         )
     people: list[Person] = []
     skipped: list[Skipped] = []
-    notices: list[Problem] = []
     for entry in entries:
         person, found = to_person(entry, source.name)
         notices.extend(found)
@@ -51,11 +50,14 @@ def import_people(contacts_file: Path, source: Path, *, dry_run: bool = False) -
     return ImportReport(tuple(added), tuple(skipped + duplicates), tuple(notices))
 
 
-def read_entries(source: Path) -> list[Entry]:
-    """The people of a vCard or CSV file; a malformed file is an error naming its line."""
+def read_entries(source: Path) -> tuple[list[Entry], list[Problem]]:
+    """The people of a vCard or CSV file, and warnings about the file itself.
+
+    A malformed file is an error naming its line.
+    """
     text = read_text(source)
     if is_vcard(source.name, text):
-        return vcard.parse_vcards(text, source.name)
+        return vcard.parse_vcards(text, source.name), []
     return parse_csv(text, source.name)
 
 

@@ -49,6 +49,14 @@ class Skipped:
     reason: str
 
 
+def looks_like_address(text: str) -> bool:
+    """'ada@example.org' (or 'mailto:ada@example.org'): one @, a dot after it, no spaces."""
+    return _ADDRESS.fullmatch(text.strip()) is not None
+
+
+_ADDRESS = re.compile(r"(?i:mailto:)?[^@\s<>(),;]+@[^@\s<>(),;]+\.[^@\s<>(),;]+")
+
+
 def join_name(parts: Iterable[str]) -> str:
     """Name parts joined by spaces, or without them where every part is CJK ('陈静')."""
     words = [" ".join(part.split()) for part in parts if part and part.strip()]
@@ -78,6 +86,23 @@ def to_person(entry: Entry, filename: str) -> tuple[Person | Skipped, list[Probl
     name, company = _one_line(entry.name), _one_line(entry.company)
     if not name and not emails:
         return Skipped(where, company or "(no name)", "no name and no email address"), notices
+    if looks_like_address(name):
+        notices.append(
+            Problem(
+                where,
+                f"the name is an email address ({name}); write their name in contacts.yaml",
+                "warning",
+            )
+        )
+    elif not name and not company:
+        notices.append(
+            Problem(
+                where,
+                f"no name: the address {emails[0]} is used as the name; write "
+                "their name in contacts.yaml",
+                "warning",
+            )
+        )
     name = name or company or emails[0]
     given = _one_line(entry.given)
     person = Person(
