@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from pathlib import Path
 
 import pytest
@@ -243,6 +245,90 @@ def test_a_name_that_is_an_address_is_a_warning(mine: Path) -> None:
         "lena.voss@collected.example",
         "newsletter-reply@collected.example",
     ]
+
+
+# --- Outlook's other encodings: the files are written as bytes, as Outlook writes them ----
+
+
+# Letters that Windows-1252 has and Latin-1 has not: curly quotes, a dash, a ligature.
+APOSTROPHE, DASH = "\N{RIGHT SINGLE QUOTATION MARK}", "\N{EN DASH}"
+SIOBHAN = f"Siobhán O{APOSTROPHE}Brien"
+SIOBHAN_NOTE = f"Knows the “Lisbon” team {DASH} ask about Œuvre"
+
+
+def outlook_rows() -> list[list[str]]:
+    """The Outlook export's rows, and one more with letters that only Windows-1252 has."""
+    text = (FIXTURES / "outlook-contacts.csv").read_text(encoding="utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    extra = [""] * len(rows[0])
+    extra[0], extra[2] = SIOBHAN.split(" ", 1)
+    extra[8] = "siobhan@obrien.example"
+    extra[-1] = SIOBHAN_NOTE
+    return [*rows, extra]
+
+
+def csv_text(rows: list[list[str]], delimiter: str) -> str:
+    out = io.StringIO()
+    csv.writer(out, delimiter=delimiter, lineterminator="\r\n").writerows(rows)
+    return out.getvalue()
+
+
+OUTLOOK_NAMES = ["Priya Raman", "Tomás Ó Briain", "Lee", SIOBHAN]
+
+
+def test_outlook_ansi_csv_is_read_as_windows_1252(mine: Path) -> None:
+    source = mine / "outlook-ansi.csv"  # Outlook's "Comma Separated Values (Windows)"
+    source.write_bytes(csv_text(outlook_rows(), ",").encode("cp1252"))
+    result = run_in(mine, "import", str(source))
+    assert result.exit_code == 0, result.output
+    assert "outlook-ansi.csv is not UTF-8: read as Windows-1252" in result.stderr
+    found = people(mine)
+    assert list(found) == OUTLOOK_NAMES
+    assert found[SIOBHAN].notes == SIOBHAN_NOTE
+
+
+def test_outlook_unicode_text_is_read_as_utf16(mine: Path) -> None:
+    source = mine / "outlook-unicode.txt"  # "Unicode Text": UTF-16 with a mark, tabs
+    data = csv_text(outlook_rows(), "\t").encode("utf-16")
+    assert data.startswith(b"\xff\xfe")
+    source.write_bytes(data)
+    result = run_in(mine, "import", str(source))
+    assert result.exit_code == 0, result.output
+    assert "not UTF-8" not in result.stderr
+    found = people(mine)
+    assert list(found) == OUTLOOK_NAMES
+    assert emails(found["Tomás Ó Briain"]) == ["tomas@cliffside.example", "tob@personal.example"]
+
+
+def test_utf16_big_endian_vcard(mine: Path) -> None:
+    source = mine / "contacts.vcf"
+    text = (FIXTURES / "nextcloud-v4.vcf").read_text(encoding="utf-8")
+    source.write_bytes(b"\xfe\xff" + text.encode("utf-16-be"))
+    result = run_in(mine, "import", str(source))
+    assert result.exit_code == 0, result.output
+    assert list(people(mine)) == ["Noor Haddad"]
+
+
+def test_encoding_names_the_code_page(mine: Path) -> None:
+    ivan = "\N{CYRILLIC CAPITAL LETTER I}\N{CYRILLIC SMALL LETTER VE}\N{CYRILLIC SMALL LETTER A}"
+    ivan += "\N{CYRILLIC SMALL LETTER EN} Petrov"
+    source = mine / "outlook-ru.csv"  # Outlook "ANSI" on a Russian Windows: Windows-1251
+    text = f"Name,E-mail Address\r\n{ivan},ivan@petrov.example\r\n"
+    source.write_bytes(text.encode("cp1251"))
+    guessed = run_in(mine, "import", "--dry-run", str(source))
+    assert guessed.exit_code == 0, guessed.output
+    assert "give the file's encoding with --encoding" in guessed.stderr
+    assert ivan not in guessed.stdout
+    result = run_in(mine, "import", "--encoding", "windows-1251", str(source))
+    assert result.exit_code == 0, result.output
+    assert "not UTF-8" not in result.stderr
+    assert people(mine)[ivan].email == "ivan@petrov.example"
+
+
+def test_an_unknown_encoding_is_a_usage_error(mine: Path) -> None:
+    result = run_in(mine, "import", "--encoding", "klingon", str(FIXTURES / "iphone.vcf"))
+    assert result.exit_code == 2
+    assert "'klingon' is not an encoding" in result.output
 
 
 # --- into the example: comments, order, duplicates, check ------------------------------------
@@ -523,11 +609,20 @@ def test_a_csv_with_broken_quoting(workspace: Path) -> None:
     assert_refused(workspace, source, "quotes.csv:3")
 
 
-def test_a_file_that_is_not_utf8(workspace: Path) -> None:
-    source = workspace / "latin1.csv"
-    source.write_bytes("name,email\nAda,a@a.example\nJürgen,j@j.example\n".encode("latin-1"))
-    result = assert_refused(workspace, source, "latin1.csv:3")
-    assert "UTF-8" in result.stderr
+def test_bytes_that_are_not_windows_1252_are_refused(workspace: Path) -> None:
+    source = workspace / "cyrillic.csv"
+    # 0x81 and 0x8d mean nothing in Windows-1252 (they are letters in Windows-1251)
+    source.write_bytes(b"name,email\r\nAda,a@a.example\r\n\x81\x8d,j@j.example\r\n")
+    result = assert_refused(workspace, source, "cyrillic.csv:3")
+    assert "neither UTF-8 nor Windows-1252 (byte 0x81)" in result.stderr
+    assert "--encoding" in result.stderr
+
+
+def test_utf16_without_a_byte_order_mark_is_refused_with_a_hint(workspace: Path) -> None:
+    source = workspace / "nomark.csv"
+    source.write_bytes("name,email\r\nAda,a@a.example\r\n".encode("utf-16-le"))
+    result = assert_refused(workspace, source, "nomark.csv:1")
+    assert "--encoding utf-16-le" in result.stderr
 
 
 def test_a_contacts_file_with_errors_is_left_alone(workspace: Path) -> None:
