@@ -10,14 +10,19 @@ from pathlib import Path
 from outreach.errors import OutreachError, Problem, at
 
 
-def read_text(path: Path) -> str:
-    """The file's text as UTF-8 (a byte-order mark is dropped); a clear error otherwise."""
+def read_bytes(path: Path) -> bytes:
+    """The file's bytes; a clear error where it cannot be read."""
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
         raise OutreachError(Problem(at(path), "file not found")) from None
     except OSError as error:
         raise OutreachError(Problem(at(path), error.strerror or str(error))) from None
+
+
+def read_text(path: Path) -> str:
+    """The file's text as UTF-8 (a byte-order mark is dropped); a clear error otherwise."""
+    data = read_bytes(path)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:

@@ -69,6 +69,11 @@ class Workspace:
         """email-validator's verdicts on the domains seen so far (see addresses.py)."""
         return self.state_dir / "email-validator.json"
 
+    @property
+    def calendar_file(self) -> Path:
+        """The events `export ics` has written, so that one no longer due is cancelled."""
+        return self.state_dir / "calendar.json"
+
     @cached_property
     def settings(self) -> Settings:
         from outreach.settings import load_settings

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from pathlib import Path
 
 import pytest
@@ -103,6 +105,57 @@ def test_nextcloud_vcard_4(mine: Path) -> None:
     assert noor.custom["company"] == "Cedar Labs"
 
 
+def test_vcard_21_commas_are_text(mine: Path) -> None:
+    # vCard 2.1 has no comma escape: Outlook writes `FN:Public, John` and means all of it.
+    result = run_in(mine, "import", str(FIXTURES / "outlook-2.1.vcf"))
+    assert result.exit_code == 0, result.output
+    found = people(mine)
+    assert list(found) == ["Public, John", "Inês Ferreira"]
+    john = found["Public, John"]
+    assert john.first_name == "John"  # from N, since the name does not start with it
+    assert john.notes == "met at PyCon, Berlin"
+    assert john.custom["company"] == "Contoso, Ltd."
+    ines = found["Inês Ferreira"]  # quoted-printable, a soft line break, and `\;`
+    assert ines.notes == (
+        "Lisbon office, design team\nAsked about the climate role; call, don;t write"
+    )
+
+
+def test_one_name_of_several_fn_lines(mine: Path) -> None:
+    result = run_in(mine, "import", str(FIXTURES / "language-variants-v4.vcf"))
+    assert result.exit_code == 0, result.output
+    found = people(mine)
+    assert list(found) == ["山田太郎", "Nikos Papadopoulos"]
+    # ALTID variants, each with a language: the first is the name, the rest kept
+    assert found["山田太郎"].custom["other_names"] == ["Taro Yamada"]
+    # a language variant beside an untagged FN: the untagged one is the name
+    nikos = found["Nikos Papadopoulos"]
+    assert nikos.custom["other_names"] == ["Νίκος Παπαδόπουλος"]
+    assert nikos.id == "nikos-papadopoulos"
+
+
+def test_backslash_escapes_do_not_reach_tags_or_notes(mine: Path) -> None:
+    result = run_in(mine, "import", str(FIXTURES / "language-variants-v4.vcf"))
+    assert result.exit_code == 0, result.output
+    nikos = people(mine)["Nikos Papadopoulos"]
+    assert nikos.tags == ("book-club", "o'reilly-authors")
+    assert nikos.notes == "Don't call before 9, he says."
+    assert "\\" not in (mine / "contacts.yaml").read_text(encoding="utf-8")
+
+
+def test_a_backslash_before_a_letter_is_text(mine: Path) -> None:
+    source = write(
+        mine / "paths.vcf",
+        "BEGIN:VCARD\nVERSION:3.0\nFN:Kai Berg\nNOTE:CV in C:\\Users\\kai\\cv.pdf\\, "
+        "two lines\\nhere\nCATEGORIES:A,B\\'C\nEND:VCARD\n",
+    )
+    result = run_in(mine, "import", str(source))
+    assert result.exit_code == 0, result.output
+    kai = people(mine)["Kai Berg"]
+    assert kai.notes == "CV in C:\\Users\\kai\\cv.pdf, two lines\nhere"
+    assert kai.tags == ("a", "b'c")
+
+
 def test_google_contacts_csv(mine: Path) -> None:
     result = run_in(mine, "import", str(FIXTURES / "google-contacts.csv"))
     assert result.exit_code == 0, result.output
@@ -137,14 +190,160 @@ def test_outlook_csv_with_byte_order_mark(mine: Path) -> None:
     assert found["Lee"].email is None
 
 
+def test_usual_csv_column_names(mine: Path) -> None:
+    # snake_case and "Contact Email", as CRMs and shops export them
+    result = run_in(mine, "import", str(FIXTURES / "crm-contacts.csv"))
+    assert result.exit_code == 0, result.output
+    found = people(mine)
+    assert list(found) == ["Olu Adeyemi", "Sofia Rossi"]
+    olu = found["Olu Adeyemi"]
+    assert olu.email == "olu@harmattan.example"
+    assert olu.custom["company"] == "Harmattan Studio"
+    assert olu.tags == ("mentor",)
+
+
+def test_a_column_of_addresses_that_is_not_read_is_named(mine: Path) -> None:
+    result = run_in(mine, "import", str(FIXTURES / "crm-contacts.csv"))
+    assert result.exit_code == 0, result.output
+    assert result.stderr.count("Warning: ") == 1  # once for the file, not once a row
+    assert (
+        "Warning: crm-contacts.csv:1: the column 'Assistant' looks like email addresses "
+        "but is not read as one"
+    ) in result.stderr
+    assert "desk@harmattan.example" not in (mine / "contacts.yaml").read_text(encoding="utf-8")
+
+
+def test_linkedin_connections_after_their_notes(mine: Path) -> None:
+    # LinkedIn's Connections.csv starts with a note and a blank line before its header.
+    result = run_in(mine, "import", str(FIXTURES / "linkedin-connections.csv"))
+    assert result.exit_code == 0, result.output
+    found = people(mine)
+    assert list(found) == ["Farah Siddiqui", "Jonas Weber"]
+    assert found["Farah Siddiqui"].email == "farah@solstice.example"
+    assert found["Jonas Weber"].email is None  # LinkedIn leaves many addresses out
+    assert found["Jonas Weber"].custom["company"] == "Weber, Klein & Partner"
+    assert "2 added, 0 skipped." in result.stdout
+    assert "Warning" not in result.stderr
+
+
+def test_a_name_that_is_an_address_is_a_warning(mine: Path) -> None:
+    result = run_in(mine, "import", str(FIXTURES / "thunderbird.csv"))
+    assert result.exit_code == 0, result.output
+    found = people(mine)
+    # Display Name is the address, First and Last Name are there: they are the name
+    assert found["Ravi Kumar"].email == "ravi.kumar@uni.example"
+    assert (
+        "Warning: thunderbird.csv:3: the name is an email address (lena.voss@collected.example)"
+    ) in result.stderr
+    assert (
+        "Warning: thunderbird.csv:4: no name: the address newsletter-reply@collected.example "
+        "is used as the name"
+    ) in result.stderr
+    assert "Ravi Kumar" not in result.stderr
+    assert list(found) == [
+        "Ravi Kumar",
+        "lena.voss@collected.example",
+        "newsletter-reply@collected.example",
+    ]
+
+
+# --- Outlook's other encodings: the files are written as bytes, as Outlook writes them ----
+
+
+# Letters that Windows-1252 has and Latin-1 has not: curly quotes, a dash, a ligature.
+APOSTROPHE, DASH = "\N{RIGHT SINGLE QUOTATION MARK}", "\N{EN DASH}"
+SIOBHAN = f"Siobhán O{APOSTROPHE}Brien"
+SIOBHAN_NOTE = f"Knows the “Lisbon” team {DASH} ask about Œuvre"
+
+
+def outlook_rows() -> list[list[str]]:
+    """The Outlook export's rows, and one more with letters that only Windows-1252 has."""
+    text = (FIXTURES / "outlook-contacts.csv").read_text(encoding="utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    extra = [""] * len(rows[0])
+    extra[0], extra[2] = SIOBHAN.split(" ", 1)
+    extra[8] = "siobhan@obrien.example"
+    extra[-1] = SIOBHAN_NOTE
+    return [*rows, extra]
+
+
+def csv_text(rows: list[list[str]], delimiter: str) -> str:
+    out = io.StringIO()
+    csv.writer(out, delimiter=delimiter, lineterminator="\r\n").writerows(rows)
+    return out.getvalue()
+
+
+OUTLOOK_NAMES = ["Priya Raman", "Tomás Ó Briain", "Lee", SIOBHAN]
+
+
+def test_outlook_ansi_csv_is_read_as_windows_1252(mine: Path) -> None:
+    source = mine / "outlook-ansi.csv"  # Outlook's "Comma Separated Values (Windows)"
+    source.write_bytes(csv_text(outlook_rows(), ",").encode("cp1252"))
+    result = run_in(mine, "import", str(source))
+    assert result.exit_code == 0, result.output
+    assert "outlook-ansi.csv is not UTF-8: read as Windows-1252" in result.stderr
+    found = people(mine)
+    assert list(found) == OUTLOOK_NAMES
+    assert found[SIOBHAN].notes == SIOBHAN_NOTE
+
+
+def test_outlook_unicode_text_is_read_as_utf16(mine: Path) -> None:
+    source = mine / "outlook-unicode.txt"  # "Unicode Text": UTF-16 with a mark, tabs
+    data = csv_text(outlook_rows(), "\t").encode("utf-16")
+    assert data.startswith(b"\xff\xfe")
+    source.write_bytes(data)
+    result = run_in(mine, "import", str(source))
+    assert result.exit_code == 0, result.output
+    assert "not UTF-8" not in result.stderr
+    found = people(mine)
+    assert list(found) == OUTLOOK_NAMES
+    assert emails(found["Tomás Ó Briain"]) == ["tomas@cliffside.example", "tob@personal.example"]
+
+
+def test_utf16_big_endian_vcard(mine: Path) -> None:
+    source = mine / "contacts.vcf"
+    text = (FIXTURES / "nextcloud-v4.vcf").read_text(encoding="utf-8")
+    source.write_bytes(b"\xfe\xff" + text.encode("utf-16-be"))
+    result = run_in(mine, "import", str(source))
+    assert result.exit_code == 0, result.output
+    assert list(people(mine)) == ["Noor Haddad"]
+
+
+def test_encoding_names_the_code_page(mine: Path) -> None:
+    ivan = "\N{CYRILLIC CAPITAL LETTER I}\N{CYRILLIC SMALL LETTER VE}\N{CYRILLIC SMALL LETTER A}"
+    ivan += "\N{CYRILLIC SMALL LETTER EN} Petrov"
+    source = mine / "outlook-ru.csv"  # Outlook "ANSI" on a Russian Windows: Windows-1251
+    text = f"Name,E-mail Address\r\n{ivan},ivan@petrov.example\r\n"
+    source.write_bytes(text.encode("cp1251"))
+    guessed = run_in(mine, "import", "--dry-run", str(source))
+    assert guessed.exit_code == 0, guessed.output
+    assert "give the file's encoding with --encoding" in guessed.stderr
+    assert ivan not in guessed.stdout
+    result = run_in(mine, "import", "--encoding", "windows-1251", str(source))
+    assert result.exit_code == 0, result.output
+    assert "not UTF-8" not in result.stderr
+    assert people(mine)[ivan].email == "ivan@petrov.example"
+
+
+def test_an_unknown_encoding_is_a_usage_error(mine: Path) -> None:
+    result = run_in(mine, "import", "--encoding", "klingon", str(FIXTURES / "iphone.vcf"))
+    assert result.exit_code == 2
+    assert "'klingon' is not an encoding" in result.output
+
+
 # --- into the example: comments, order, duplicates, check ------------------------------------
 
 ALL_EXPORTS = (
     "iphone.vcf",
     "android.vcf",
     "nextcloud-v4.vcf",
+    "outlook-2.1.vcf",
+    "language-variants-v4.vcf",
     "google-contacts.csv",
     "outlook-contacts.csv",
+    "crm-contacts.csv",
+    "linkedin-connections.csv",
+    "thunderbird.csv",
 )
 
 
@@ -170,12 +369,23 @@ def test_every_export_into_the_example_keeps_comments_and_order(
         "jurgen-muller",
         "bea-santos",
         "noor-haddad",
+        "public-john",
+        "ines-ferreira",
+        ids[len(EXAMPLE_IDS) + 8],  # 山田太郎's person-... id
+        "nikos-papadopoulos",
         "marta-ibanez",
         "kwame-mensah",
         "anne-sophie-durand",
-        ids[len(EXAMPLE_IDS) + 9],  # 陈静's person-... id
+        ids[len(EXAMPLE_IDS) + 13],  # 陈静's person-... id
         "tomas-o-briain",
         "lee",
+        "olu-adeyemi",
+        "sofia-rossi",
+        "farah-siddiqui",
+        "jonas-weber",
+        "ravi-kumar",
+        "lena-voss-collected-example",
+        "newsletter-reply-collected-example",
     ]
     assert len(set(ids)) == len(ids)
 
@@ -399,11 +609,20 @@ def test_a_csv_with_broken_quoting(workspace: Path) -> None:
     assert_refused(workspace, source, "quotes.csv:3")
 
 
-def test_a_file_that_is_not_utf8(workspace: Path) -> None:
-    source = workspace / "latin1.csv"
-    source.write_bytes("name,email\nAda,a@a.example\nJürgen,j@j.example\n".encode("latin-1"))
-    result = assert_refused(workspace, source, "latin1.csv:3")
-    assert "UTF-8" in result.stderr
+def test_bytes_that_are_not_windows_1252_are_refused(workspace: Path) -> None:
+    source = workspace / "cyrillic.csv"
+    # 0x81 and 0x8d mean nothing in Windows-1252 (they are letters in Windows-1251)
+    source.write_bytes(b"name,email\r\nAda,a@a.example\r\n\x81\x8d,j@j.example\r\n")
+    result = assert_refused(workspace, source, "cyrillic.csv:3")
+    assert "neither UTF-8 nor Windows-1252 (byte 0x81)" in result.stderr
+    assert "--encoding" in result.stderr
+
+
+def test_utf16_without_a_byte_order_mark_is_refused_with_a_hint(workspace: Path) -> None:
+    source = workspace / "nomark.csv"
+    source.write_bytes("name,email\r\nAda,a@a.example\r\n".encode("utf-16-le"))
+    result = assert_refused(workspace, source, "nomark.csv:1")
+    assert "--encoding utf-16-le" in result.stderr
 
 
 def test_a_contacts_file_with_errors_is_left_alone(workspace: Path) -> None:

@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from outreach.addressbook.merge import OTHER_EMAILS, Added
+from outreach.addressbook.merge import OTHER_EMAILS, OTHER_NAMES, Added
 from outreach.contacts import Contact, parse_contacts
 from outreach.errors import OutreachError, Problem, at
 
@@ -109,6 +109,8 @@ def person_mapping(item: Added) -> CommentedMap:
         entry["company"] = yaml11_str(person.company)
     if len(person.emails) > 1:
         entry[OTHER_EMAILS] = CommentedSeq(person.emails[1:])
+    if person.other_names:
+        entry[OTHER_NAMES] = CommentedSeq(yaml11_str(other) for other in person.other_names)
     if person.notes:
         entry["notes"] = (
             LiteralScalarString(person.notes)  # `|-`: read back without a final line break

@@ -8,23 +8,31 @@ from pathlib import Path
 from outreach.addressbook import vcard
 from outreach.addressbook.append import contacts_text
 from outreach.addressbook.csv_export import parse_csv
+from outreach.addressbook.encodings import decode_export
 from outreach.addressbook.merge import Added, plan_import
 from outreach.addressbook.people import Entry, Person, Skipped, to_person
 from outreach.contacts import parse_contacts
 from outreach.errors import OutreachError, Problem, at
-from outreach.files import atomic_write, read_text
+from outreach.files import atomic_write, read_bytes, read_text
 
 
 @dataclass(frozen=True)
 class ImportReport:
     added: tuple[Added, ...] = ()
     skipped: tuple[Skipped, ...] = ()
-    notices: tuple[Problem, ...] = ()  # warnings: the addresses left out
+    notices: tuple[Problem, ...] = ()  # warnings: addresses left out, columns not read ...
+    encoding_notice: str | None = None  # how a file that is not UTF-8 was read
 
 
-def import_people(contacts_file: Path, source: Path, *, dry_run: bool = False) -> ImportReport:
-    """Append the people of SOURCE to contacts_file; nothing is written on any error."""
-    entries = read_entries(source)
+def import_people(
+    contacts_file: Path, source: Path, *, dry_run: bool = False, encoding: str | None = None
+) -> ImportReport:
+    """Append the people of SOURCE to contacts_file; nothing is written on any error.
+
+    ENCODING names the file's encoding; by default it is found (see `encodings`).
+    """
+    text, encoding_notice = decode_export(read_bytes(source), source.name, encoding)
+    entries, notices = read_entries(text, source.name)
     original = read_text(contacts_file)
     existing, problems = parse_contacts(original, contacts_file.name)
     errors = [p for p in problems if p.is_error]
@@ -35,7 +43,6 @@ def import_people(contacts_file: Path, source: Path, *, dry_run: bool = False) -
         )
     people: list[Person] = []
     skipped: list[Skipped] = []
-    notices: list[Problem] = []
     for entry in entries:
         person, found = to_person(entry, source.name)
         notices.extend(found)
@@ -48,15 +55,17 @@ def import_people(contacts_file: Path, source: Path, *, dry_run: bool = False) -
         text = contacts_text(original, existing, added, contacts_file.name)
         if not dry_run:
             atomic_write(contacts_file, text)
-    return ImportReport(tuple(added), tuple(skipped + duplicates), tuple(notices))
+    return ImportReport(tuple(added), tuple(skipped + duplicates), tuple(notices), encoding_notice)
 
 
-def read_entries(source: Path) -> list[Entry]:
-    """The people of a vCard or CSV file; a malformed file is an error naming its line."""
-    text = read_text(source)
-    if is_vcard(source.name, text):
-        return vcard.parse_vcards(text, source.name)
-    return parse_csv(text, source.name)
+def read_entries(text: str, filename: str) -> tuple[list[Entry], list[Problem]]:
+    """The people of a vCard or CSV file's text, and warnings about the file itself.
+
+    A malformed file is an error naming its line.
+    """
+    if is_vcard(filename, text):
+        return vcard.parse_vcards(text, filename), []
+    return parse_csv(text, filename)
 
 
 def is_vcard(filename: str, text: str) -> bool:

@@ -11,6 +11,7 @@ from outreach.contacts import Contact, slug
 from outreach.errors import at
 
 OTHER_EMAILS = "other_emails"
+OTHER_NAMES = "other_names"  # a card's other FN lines
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ class Entry:
 
     line: int
     name: str = ""  # the best personal name the export gives ("" when none)
+    other_names: tuple[str, ...] = ()  # the card's other FN lines (language variants)
     given: str = ""  # the given name, where the export keeps it apart
     emails: tuple[str, ...] = ()  # preferred first
     notes: str = ""
@@ -34,6 +35,7 @@ class Person:
     notes: str | None = None
     tags: tuple[str, ...] = ()
     company: str | None = None
+    other_names: tuple[str, ...] = ()
 
     @property
     def email(self) -> str | None:
@@ -45,6 +47,14 @@ class Skipped:
     where: str  # "iphone.vcf:30"
     name: str
     reason: str
+
+
+def looks_like_address(text: str) -> bool:
+    """'ada@example.org' (or 'mailto:ada@example.org'): one @, a dot after it, no spaces."""
+    return _ADDRESS.fullmatch(text.strip()) is not None
+
+
+_ADDRESS = re.compile(r"(?i:mailto:)?[^@\s<>(),;]+@[^@\s<>(),;]+\.[^@\s<>(),;]+")
 
 
 def join_name(parts: Iterable[str]) -> str:
@@ -76,6 +86,23 @@ def to_person(entry: Entry, filename: str) -> tuple[Person | Skipped, list[Probl
     name, company = _one_line(entry.name), _one_line(entry.company)
     if not name and not emails:
         return Skipped(where, company or "(no name)", "no name and no email address"), notices
+    if looks_like_address(name):
+        notices.append(
+            Problem(
+                where,
+                f"the name is an email address ({name}); write their name in contacts.yaml",
+                "warning",
+            )
+        )
+    elif not name and not company:
+        notices.append(
+            Problem(
+                where,
+                f"no name: the address {emails[0]} is used as the name; write "
+                "their name in contacts.yaml",
+                "warning",
+            )
+        )
     name = name or company or emails[0]
     given = _one_line(entry.given)
     person = Person(
@@ -86,6 +113,7 @@ def to_person(entry: Entry, filename: str) -> tuple[Person | Skipped, list[Probl
         notes=_clean_text(entry.notes) or None,
         tags=tuple(dict.fromkeys(tag for tag in map(tag_word, entry.tags) if tag)),
         company=company or None,
+        other_names=tuple(dict.fromkeys(o for o in map(_one_line, entry.other_names) if o)),
     )
     return person, notices
 

@@ -1,7 +1,10 @@
 """Reading a vCard file (versions 2.1, 3.0 and 4.0) into `Entry` values.
 
-vobject reads each card; a first pass of our own finds the cards and names the line
-of anything malformed, since vobject's line numbers are not reliable.
+A first pass of our own finds the cards and names the line of anything malformed, since
+vobject's line numbers are not reliable. vobject then reads each content line (its
+parameters, quoted-printable and charset), and the values are decoded here: vobject's
+text decoding splits every value at its commas and keeps the first part, which cuts a
+vCard 2.1 value such as `FN:Public, John` (2.1 has no comma escape) to `Public`.
 """
 
 from __future__ import annotations
@@ -22,9 +25,9 @@ def parse_vcards(text: str, filename: str) -> list[Entry]:
     """Every card of a vCard file as an Entry, or an error for each malformed line."""
     entries: list[Entry] = []
     problems: list[Problem] = []
-    for line, card_text in split_cards(text, filename):
+    for line, content_lines in split_cards(text, filename):
         try:
-            entries.append(vcard_entry(card_text, line))
+            entries.append(vcard_entry(content_lines, line))
         except Exception as error:  # vobject raises many kinds on odd values
             reason = str(error).strip() or type(error).__name__
             problems.append(Problem(at(filename, line), f"this vCard cannot be read: {reason}"))
@@ -39,39 +42,38 @@ def physical_lines(text: str) -> list[str]:
     return lines[:-1] if lines and lines[-1] == "" else lines
 
 
-def logical_lines(lines: Sequence[str]) -> list[tuple[int, int, str]]:
-    """(first line, last line, text) of each content line, unfolded as vobject does.
+def logical_lines(lines: Sequence[str]) -> list[tuple[int, str]]:
+    """(first line, text) of each content line, unfolded as vobject does.
 
     A line starting with a space or tab continues the one before; a quoted-printable
     value ending in `=` (a soft line break) continues on the next line.
     """
-    result: list[tuple[int, int, str]] = []
+    result: list[tuple[int, str]] = []
     quoted_printable = False
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             quoted_printable = False
             continue
         if result and (quoted_printable or line[0] in " \t"):
-            first, _, so_far = result[-1]
+            first, so_far = result[-1]
             joined = f"{so_far}\n{line}" if quoted_printable else so_far + line[1:]
-            result[-1] = (first, number, joined)
+            result[-1] = (first, joined)
         else:
-            result.append((number, number, line))
-        content = result[-1][2]
+            result.append((number, line))
+        content = result[-1][1]
         quoted_printable = content.endswith("=") and "quoted-printable" in content.lower()
     return result
 
 
-def split_cards(text: str, filename: str) -> list[tuple[int, str]]:
-    """(line of BEGIN:VCARD, the card's text) for each card; malformed lines are errors.
+def split_cards(text: str, filename: str) -> list[tuple[int, list[str]]]:
+    """(line of BEGIN:VCARD, the card's content lines) for each card; malformed lines are errors.
 
-    A card's text keeps only the properties import reads (`WANTED`): a photo is never
+    A card keeps only the properties import reads (`WANTED`), unfolded: a photo is never
     decoded, and an odd value in a field that is not imported does not stop the import.
     """
     from vobject.base import ParseError, parseLine
 
-    lines = physical_lines(text)
-    cards: list[tuple[int, str]] = []
+    cards: list[tuple[int, list[str]]] = []
     problems: list[Problem] = []
     stack: list[tuple[str, int]] = []  # open components: (name, line)
     kept: list[str] = []  # the current card's wanted lines
@@ -79,7 +81,7 @@ def split_cards(text: str, filename: str) -> list[tuple[int, str]]:
     def fail(line: int, message: str) -> None:
         problems.append(Problem(at(filename, line), message))
 
-    for first, last, content in logical_lines(lines):
+    for first, content in logical_lines(physical_lines(text)):
         try:
             name, _params, value, _group = parseLine(content)
         except ParseError:
@@ -100,11 +102,11 @@ def split_cards(text: str, filename: str) -> list[tuple[int, str]]:
         elif name == "END":
             _, begin = stack.pop()
             if not stack:
-                cards.append((begin, "\n".join(["BEGIN:VCARD", *kept, "END:VCARD"])))
+                cards.append((begin, kept))
         elif not stack:
             fail(first, f"outside any BEGIN:VCARD ... END:VCARD: {_shorten(content)}")
         elif len(stack) == 1 and name in WANTED:
-            kept.extend(lines[first - 1 : last])
+            kept.append(content)
     if stack:
         open_name, open_line = stack[0]
         fail(open_line, f"BEGIN:{open_name} is never ended")
@@ -118,30 +120,96 @@ def split_cards(text: str, filename: str) -> list[tuple[int, str]]:
     return cards
 
 
-def vcard_entry(card_text: str, line: int) -> Entry:
-    """One card read by vobject (quoted-printable allowed, as vCard 2.1 writes it)."""
-    import vobject
+def vcard_entry(content_lines: Sequence[str], line: int) -> Entry:
+    """One card, from its unfolded content lines (quoted-printable allowed, as 2.1 writes it)."""
+    from vobject.base import textLineToContentLine
 
-    card = vobject.readOne(card_text, allowQP=True)
-    contents: dict[str, list[Any]] = card.contents
-    name = _text(_values(contents, "fn"))
+    contents: dict[str, list[Any]] = {}
+    for content in content_lines:
+        parsed = textLineToContentLine(content)  # decodes quoted-printable and CHARSET
+        contents.setdefault(parsed.name.lower(), []).append(parsed)
+    version = next((str(v.value).strip() for v in contents.get("version", [])), "3.0")
+    lists = version != "2.1"  # 2.1 has no comma escape: a comma there is text
+    name, other_names = _formatted_name(contents.get("fn", []))
     given = ""
     for n in contents.get("n", []):
-        parts = [_text(getattr(n.value, key, "")) for key in ("given", "additional", "family")]
-        given = given or parts[0]
-        name = name or join_name(parts)
-    name = name or _text(_values(contents, "nickname"))
+        family, first, additional = (_component(n.value, i, lists) for i in range(3))
+        given = given or first
+        name = name or join_name([first, additional, family])
+    for nickname in contents.get("nickname", []):  # 3.0 and 4.0: a list; the first is taken
+        name = name or (_list(nickname.value, ",")[:1] if lists else [_text(nickname.value)])[0]
     emails = sorted(contents.get("email", []), key=email_rank)  # stable: file order kept
-    orgs = _values(contents, "org")
+    orgs = contents.get("org", [])
     return Entry(
         line=line,
         name=name,
+        other_names=other_names,
         given=given,
         emails=tuple(_strip_mailto(text) for email in emails if (text := _text(email.value))),
-        notes="\n\n".join(text for note in _values(contents, "note") if (text := _text(note))),
-        tags=tuple(tag for value in _values(contents, "categories") for tag in _items(value)),
-        company=_text(_items(orgs[0])[:1]) if orgs else "",
+        notes="\n\n".join(text for note in contents.get("note", []) if (text := _text(note.value))),
+        tags=tuple(tag for c in contents.get("categories", []) for tag in _list(c.value, ",;")),
+        company=_component(orgs[0].value, 0, lists=False) if orgs else "",
     )
+
+
+def _formatted_name(lines: Sequence[Any]) -> tuple[str, tuple[str, ...]]:
+    """The name of a card's FN lines (the first without a language tag, else the first),
+    and the others (language variants, other ALTIDs)."""
+    names = [(text, "LANGUAGE" in line.params) for line in lines if (text := _text(line.value))]
+    if not names:
+        return "", ()
+    chosen = next((text for text, tagged in names if not tagged), names[0][0])
+    others = dict.fromkeys(text for text, _ in names if text != chosen)
+    return chosen, tuple(others)
+
+
+def unescape(text: str) -> str:
+    """A vCard value's escapes undone: `\\n` is a line break, a backslash before any
+    punctuation is that character (`\\,` `\\;` `\\\\` and exporters' `\\'`), and any
+    other backslash is text (`C:\\Users`)."""
+
+    def one(match: re.Match[str]) -> str:
+        escaped = match.group(1)
+        if escaped in "nN":
+            return "\n"
+        return escaped if not escaped.isalnum() and not escaped.isspace() else match.group(0)
+
+    return _ESCAPE.sub(one, text)
+
+
+_ESCAPE = re.compile(r"\\(.)", re.DOTALL)
+
+
+def split_unescaped(value: str, separators: str) -> list[str]:
+    """The parts of a value between separators that no backslash escapes (escapes kept)."""
+    parts: list[str] = []
+    start = index = 0
+    while index < len(value):
+        if value[index] == "\\":
+            index += 2
+            continue
+        if value[index] in separators:
+            parts.append(value[start:index])
+            start = index + 1
+        index += 1
+    parts.append(value[start:])
+    return parts
+
+
+def _list(value: Any, separators: str) -> list[str]:
+    """A list value (CATEGORIES, NICKNAME) as its texts."""
+    return [text for part in split_unescaped(str(value), separators) if (text := _text(part))]
+
+
+def _component(value: Any, index: int, lists: bool) -> str:
+    """Part INDEX of a structured value (N, ORG): its list items joined by spaces where
+    `lists` (vCard 3.0 and 4.0: `N:Doe;John;Philip,Paul`), else the whole part."""
+    components = split_unescaped(str(value), ";")
+    if index >= len(components):
+        return ""
+    if lists:
+        return " ".join(_list(components[index], ","))
+    return _text(components[index])
 
 
 def email_rank(line: Any) -> int:
@@ -157,24 +225,9 @@ def email_rank(line: Any) -> int:
     return 1 if "pref" in types | singles else 101
 
 
-def _values(contents: dict[str, list[Any]], key: str) -> list[Any]:
-    return [line.value for line in contents.get(key, [])]
-
-
-def _items(value: Any) -> list[str]:
-    """A list value (CATEGORIES, ORG) as its texts."""
-    if isinstance(value, list | tuple):
-        return [text for item in value if (text := _text(item))]
-    return [text for part in str(value).split(",") if (text := part.strip())]
-
-
 def _text(value: Any) -> str:
-    """A value as text: lists joined by spaces, binary values (photos) dropped."""
-    if isinstance(value, list | tuple):
-        return " ".join(text for item in value if (text := _text(item)))
-    if isinstance(value, bytes):
-        return ""
-    return str(value).strip()
+    """A text value, unescaped, whole (a comma is text in every version)."""
+    return unescape(str(value)).strip()
 
 
 def _strip_mailto(address: str) -> str:

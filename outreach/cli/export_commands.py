@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import click
@@ -48,23 +48,30 @@ def eml(app: App, directory: Path | None) -> None:
 def ics(app: App, file: Path | None, as_of: datetime | None) -> None:
     """Write every due date as an all-day calendar event (FILE, or standard output).
 
-    Each event keeps its UID across exports, so importing again updates it.
+    Each event keeps its UID across exports, so importing again updates it; one that is
+    no longer due is written as cancelled for 30 days, so importing again removes it.
+    .outreach/calendar.json remembers what was written.
 
     \b
     Example:
       outreach export ics outreach.ics
     """
-    from outreach.export import due_calendar
-    from outreach.files import atomic_write
+    from outreach.export import calendar_events, calendar_memory, due_calendar, read_calendar_memory
+    from outreach.files import atomic_write, write_all_or_nothing
     from outreach.keeping import due_for
 
     workspace = app.workspace
     day = as_of.date() if as_of is not None else date.today()
-    data = due_calendar(due_for(workspace, day), workspace.settings.me)
+    now = datetime.now(UTC)
+    remembered = read_calendar_memory(workspace.calendar_file)
+    events = calendar_events(due_for(workspace, day), workspace.settings.me, remembered, day, now)
+    data = due_calendar(events, workspace.settings.me, day, now)
+    memory = calendar_memory(events)
     if file is None:
         click.echo(data, nl=False)
+        atomic_write(workspace.calendar_file, memory)
     else:
-        atomic_write(file, data)
+        write_all_or_nothing([(file, data), (workspace.calendar_file, memory)])
         click.echo(f"wrote {file}", err=True)
 
 
