@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 import click
 
-from outreach.cli.app import App, cli, pass_app
+from outreach.cli.app import App, as_of_option, cli, pass_app
 
 
 @cli.group()
@@ -43,9 +43,9 @@ def eml(app: App, directory: Path | None) -> None:
 
 @export.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path), required=False)
-@click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), help="Compute due dates as of DATE.")
+@as_of_option
 @pass_app
-def ics(app: App, file: Path | None, as_of: datetime | None) -> None:
+def ics(app: App, file: Path | None, as_of: date) -> None:
     """Write every due date as an all-day calendar event (FILE, or standard output).
 
     Each event keeps its UID across exports, so importing again updates it.
@@ -59,8 +59,7 @@ def ics(app: App, file: Path | None, as_of: datetime | None) -> None:
     from outreach.keeping import due_for
 
     workspace = app.workspace
-    day = as_of.date() if as_of is not None else date.today()
-    data = due_calendar(due_for(workspace, day), workspace.settings.me)
+    data = due_calendar(due_for(workspace, as_of), workspace.settings.me)
     if file is None:
         click.echo(data, nl=False)
     else:
