@@ -12,11 +12,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
+from itertools import groupby
 from pathlib import Path
 
 from outreach.errors import OutreachError, Problem
 from outreach.migrations import MIGRATIONS, statements
-from outreach.summary import Summary
+from outreach.summary import Summary, summarise
 
 KINDS = ("sent", "replied", "met", "call", "gave", "received", "note")
 
@@ -270,21 +271,42 @@ class Journal:
             )
 
 
-def summaries(journal: Journal) -> dict[str, Summary]:
-    """Each person's summary, as the `summaries` table keeps it."""
+def summaries(journal: Journal, as_of: date | None = None) -> dict[str, Summary]:
+    """Each person's summary, as the `summaries` table keeps it; with `as_of`, of the entries
+    dated on or before that day only (someone with none is left out)."""
+    cutoff = (as_of or date.max).isoformat()
     rows = journal.db.execute(
         "SELECT person, last_day, asks, gives, last_answer, last_sent, last_sent_follow_up, "
         "last_sent_kind, last_meeting, last_meeting_kind, last_thanks FROM summaries"
     )
-    return {row[0]: Summary._make(row) for row in rows}
+    found = {row[0]: Summary._make(row) for row in rows}
+    later = [person for person, summary in found.items() if (summary.last_day or "") > cutoff]
+    if not later:
+        return found
+    # The few with entries after the day: summed up again from their entries up to it.
+    for person in later:
+        del found[person]
+    earlier = journal.db.execute(
+        "SELECT person, id, kind, day, template_kind, follow_up_after FROM entries "
+        "WHERE day <= ?1 AND person IN (SELECT person FROM summaries WHERE last_day > ?1) "
+        "ORDER BY person, day, id",
+        (cutoff,),
+    )
+    for person, entries in groupby(earlier, key=lambda row: str(row[0])):
+        found[person] = summarise(person, (row[1:] for row in entries))
+    return found
 
 
-def sent_requests(journal: Journal) -> dict[str, list[tuple[str, int | None]]]:
-    """Every request sent, by person: its key and its follow_up_after in days."""
+def sent_requests(
+    journal: Journal, as_of: date | None = None
+) -> dict[str, list[tuple[str, int | None]]]:
+    """Every request sent (on or before `as_of`), by person: its key and its follow_up_after
+    in days."""
     found: dict[str, list[tuple[str, int | None]]] = {}
     for person, key, follow_up in journal.db.execute(
         "SELECT person, day || '#' || printf('%012d', id), follow_up_after FROM entries "
-        "WHERE kind = 'sent' AND template_kind = 'request'"
+        "WHERE kind = 'sent' AND template_kind = 'request' AND day <= ?",
+        ((as_of or date.max).isoformat(),),
     ):
         found.setdefault(person, []).append((key, follow_up))
     return found

@@ -210,13 +210,14 @@ def _giving_warning(person: Contact, summary: Summary, goal: Goal | None) -> str
 # --- reading the workspace ---------------------------------------------------------
 
 
-def journal_summaries(workspace: Workspace) -> dict[str, Summary]:
+def journal_summaries(workspace: Workspace, as_of: date | None = None) -> dict[str, Summary]:
+    """Each person's journal in brief: all of it, or (as_of) the entries up to that day."""
     if not workspace.journal_file.exists():
         return {}
     from outreach.journal import open_journal, summaries
 
     with open_journal(workspace.journal_file) as journal:
-        return summaries(journal)
+        return summaries(journal, as_of)
 
 
 def drafted_requests(workspace: Workspace) -> set[str]:
@@ -230,6 +231,7 @@ def drafted_requests(workspace: Workspace) -> set[str]:
 
 
 def plan_for(workspace: Workspace, as_of: date) -> Plan:
+    """The plan as of a day, from the journal's entries up to that day."""
     from outreach.goal import load_goal
 
     goal, _ = load_goal(workspace.goal_file)
@@ -238,10 +240,10 @@ def plan_for(workspace: Workspace, as_of: date) -> Plan:
         from outreach.journal import open_journal, sent_requests
 
         with open_journal(workspace.journal_file) as journal:
-            requests = sent_requests(journal)
+            requests = sent_requests(journal, as_of)
     return make_plan(
         workspace.load_contacts(),
-        journal_summaries(workspace),
+        journal_summaries(workspace, as_of),
         requests,
         drafted_requests(workspace),
         workspace.settings.limits,
@@ -251,9 +253,10 @@ def plan_for(workspace: Workspace, as_of: date) -> Plan:
 
 
 def due_for(workspace: Workspace, as_of: date, *, only_due: bool = False) -> list[DueItem]:
-    """The due items as of a day: all of them, or (only_due) those due by that day."""
+    """The due items as of a day, from the journal's entries up to that day: all of them, or
+    (only_due) those due by that day."""
     until = as_of if only_due else None
-    return due_items(workspace.load_contacts(), journal_summaries(workspace), as_of, until)
+    return due_items(workspace.load_contacts(), journal_summaries(workspace, as_of), as_of, until)
 
 
 def batch_for(
@@ -279,7 +282,7 @@ def batch_for(
             raise OutreachError(
                 "a request is never due: use --plan, or a follow-up, check-in or thank-you template"
             )
-        summaries = journal_summaries(workspace)
+        summaries = journal_summaries(workspace, as_of)
         chosen.extend(
             item.person
             for item in due_items(contacts, summaries, as_of, until=as_of)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from typing import NamedTuple
+
+EntryFacts = tuple[int, str, str, "str | None", "int | None"]
+"""What a summary needs of an entry: id, kind, day, template kind, follow_up_after."""
 
 
 class Summary(NamedTuple):
@@ -24,6 +28,42 @@ class Summary(NamedTuple):
     last_meeting: str | None = None  # key of the latest meeting or call
     last_meeting_kind: str | None = None  # met | call
     last_thanks: str | None = None  # key of the latest thank-you sent
+
+
+def summarise(person: str, entries: Iterable[EntryFacts]) -> Summary:
+    """A person's summary made from their entries, in the order of their keys, by the rules
+    the journal's trigger keeps (see migration 2)."""
+    last_day = last_answer = last_sent = last_sent_kind = None
+    last_meeting = last_meeting_kind = last_thanks = None
+    last_sent_follow_up: int | None = None
+    asks = gives = 0
+    for number, kind, day, template_kind, follow_up in entries:
+        key = f"{day}#{number:012d}"
+        last_day = day
+        if kind == "sent":
+            asks += template_kind == "request"
+            last_sent, last_sent_follow_up, last_sent_kind = key, follow_up, template_kind
+            if template_kind == "thank-you":
+                last_thanks = key
+        elif kind == "gave":
+            gives += 1
+        elif kind in ("replied", "met", "call"):
+            last_answer = key
+            if kind != "replied":
+                last_meeting, last_meeting_kind = key, kind
+    return Summary(
+        person,
+        last_day,
+        asks,
+        gives,
+        last_answer,
+        last_sent,
+        last_sent_follow_up,
+        last_sent_kind,
+        last_meeting,
+        last_meeting_kind,
+        last_thanks,
+    )
 
 
 def day_of(key: str) -> date:

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import outreach.journal as journal_module
-from outreach.journal import Entry, Journal, now, summaries
+from outreach.journal import Entry, Journal, now, sent_requests, summaries
 from outreach.migrations import MIGRATIONS
 
 
@@ -106,3 +106,30 @@ def test_a_damaged_journal_is_a_clear_error(tmp_path: Path) -> None:
         assert "the journal cannot be opened" in str(error)
     else:
         raise AssertionError("a damaged journal opened")
+
+
+def test_summaries_as_of_a_day_count_only_the_entries_up_to_it(tmp_path: Path) -> None:
+    journal = _random_journal(tmp_path / "journal.sqlite", 600, seed=11)
+    rows = journal.db.execute(
+        "SELECT person, kind, day, id, template_kind, follow_up_after FROM entries"
+    ).fetchall()
+    assert summaries(journal, date(2030, 1, 1)) == summaries(journal)
+    for cutoff in (date(2025, 12, 31), date(2026, 1, 1), date(2026, 1, 20), date(2026, 2, 28)):
+        earlier = [r for r in rows if r[2] <= cutoff.isoformat()]
+        found = summaries(journal, cutoff)
+        assert set(found) == {r[0] for r in earlier}
+        for person, summary in found.items():
+            assert tuple(summary[1:]) == _expected(earlier, person)
+
+
+def test_sent_requests_as_of_a_day_leave_out_later_ones(tmp_path: Path) -> None:
+    journal = _random_journal(tmp_path / "journal.sqlite", 300, seed=5)
+    cutoff = date(2026, 1, 30)
+    every = sent_requests(journal)
+    earlier = sent_requests(journal, cutoff)
+    assert earlier and earlier != every
+    assert earlier == {
+        person: kept
+        for person, keys in every.items()
+        if (kept := [(key, days) for key, days in keys if key[:10] <= cutoff.isoformat()])
+    }

@@ -313,6 +313,50 @@ def test_a_third_request_without_giving_warns_until_something_is_given(
     assert re.search(r"ada-lovelace .* 2 +1 ", table)
 
 
+# --- as of a day: what was logged after it has not happened yet ------------------------
+
+
+def test_due_as_of_a_day_leaves_out_entries_after_it(run: Invoke, mail: None) -> None:
+    send(run, "request", "ada")
+    log(run, "ada", "replied", day(10))
+    log(run, "mei", "note", day(20), "ran into her at the gym")
+    early = {(r["person"], r["reason"]): r for r in due(run, day(8))}
+    assert early[("ada-lovelace", "follow-up")]["due"] == day(7)
+    assert early[("mei-chen", "check-in")] == {
+        "person": "mei-chen",
+        "reason": "check-in",
+        "due": day(8),
+        "detail": "keep in touch every 30d; no contact yet",
+    }
+    late = {(r["person"], r["reason"]) for r in due(run, day(20))}
+    assert ("ada-lovelace", "follow-up") not in late and ("mei-chen", "check-in") not in late
+
+
+def test_due_today_and_draft_due_leave_out_entries_logged_for_later(
+    run: Invoke, workspace: Path
+) -> None:
+    log(run, "mei", "note", day(1), "dinner booked for tomorrow")
+    assert "check-in" in reasons(run, day(0), "mei-chen")
+    assert any(r["person"] == "mei-chen" for r in json.loads(run("due", "--json").stdout))
+    assert run("draft", "check-in", "--due").exit_code == 0
+    assert (workspace / "drafts" / "mei-chen--check-in.md").exists()
+
+
+def test_plan_as_of_a_day_leaves_out_entries_after_it(run: Invoke, mail: None) -> None:
+    send(run, "request", "ada", "jose")
+    log(run, "jose", "replied", day(10))
+    assert plan(run, day(-1)) == ["jose-nunez", "ada-lovelace"]  # as before anything was sent
+    assert plan(run, day(5)) == []  # both requests still wait for an answer
+    assert plan(run, day(10)) == ["grace-hopper"]
+
+
+def test_the_calendar_as_of_a_day_leaves_out_entries_after_it(run: Invoke) -> None:
+    log(run, "mei", "note", day(20))
+    result = run("export", "ics", "--as-of", day(1))
+    events = {str(e["summary"]): e for e in Calendar.from_ical(result.stdout_bytes).walk("VEVENT")}
+    assert events["Check-in: Mei Chen"].decoded("dtstart") == TODAY + timedelta(days=1)
+
+
 # --- calendar and CSV ------------------------------------------------------------------
 
 

@@ -7,6 +7,7 @@ import gc
 import os
 import sys
 from collections.abc import Callable, Sequence
+from datetime import date
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from outreach import __version__
+from outreach.dates import FORMS, Weekday, typed_day
 from outreach.errors import OutreachError, Problem
 
 if TYPE_CHECKING:
@@ -114,6 +116,52 @@ def cli(ctx: click.Context, workspace: Path | None) -> None:
 
 def json_option(function: F) -> F:
     return click.option("--json", "as_json", is_flag=True, help="Print one JSON array.")(function)
+
+
+if TYPE_CHECKING:
+    _DayParamType = click.ParamType[date]
+else:  # a generic class only since Click 8.4
+    _DayParamType = click.ParamType
+
+
+class TypedDay(_DayParamType):
+    """A date option's value: YYYY-MM-DD, or a word such as `today`, `-3d` or `friday`."""
+
+    name = "date"
+
+    def __init__(self, weekday: Weekday) -> None:
+        self.weekday = weekday  # which day a weekday name means: the last one or the next
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> date:
+        if isinstance(value, date):
+            return value
+        day = typed_day(str(value), date.today(), self.weekday)
+        if day is None:
+            self.fail(f"{value!r} is not a date; use {FORMS}.", param, ctx)
+        return day
+
+
+def on_option(function: F) -> F:
+    """`--on DATE`: the day something happened; a weekday name is the last one."""
+    return click.option(
+        "--on",
+        type=TypedDay("last"),
+        help="The day it happened (default: today): YYYY-MM-DD, today, yesterday, tomorrow, "
+        "-3d, +2w, +1m, or a weekday (the last one).",
+    )(function)
+
+
+def as_of_option(function: F) -> F:
+    """`--as-of DATE`: the day to work things out for; a weekday name is the next one."""
+    return click.option(
+        "--as-of",
+        type=TypedDay("next"),
+        default="today",
+        help="Work as of DATE, leaving out entries after it (default: today): YYYY-MM-DD, "
+        "today, yesterday, tomorrow, -3d, +2w, +1m, or a weekday (the next one).",
+    )(function)
 
 
 def print_json(rows: Sequence[dict[str, Any]]) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from outreach.cli.app import App, cli, pass_app
+from outreach.cli.app import App, as_of_option, cli, pass_app
 
 
 @cli.group()
@@ -43,9 +43,9 @@ def eml(app: App, directory: Path | None) -> None:
 
 @export.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path), required=False)
-@click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), help="Compute due dates as of DATE.")
+@as_of_option
 @pass_app
-def ics(app: App, file: Path | None, as_of: datetime | None) -> None:
+def ics(app: App, file: Path | None, as_of: date) -> None:
     """Write every due date as an all-day calendar event (FILE, or standard output).
 
     Each event keeps its UID across exports, so importing again updates it; one that is
@@ -61,11 +61,12 @@ def ics(app: App, file: Path | None, as_of: datetime | None) -> None:
     from outreach.keeping import due_for
 
     workspace = app.workspace
-    day = as_of.date() if as_of is not None else date.today()
     now = datetime.now(UTC)
     remembered = read_calendar_memory(workspace.calendar_file)
-    events = calendar_events(due_for(workspace, day), workspace.settings.me, remembered, day, now)
-    data = due_calendar(events, workspace.settings.me, day, now)
+    events = calendar_events(
+        due_for(workspace, as_of), workspace.settings.me, remembered, as_of, now
+    )
+    data = due_calendar(events, workspace.settings.me, as_of, now)
     memory = calendar_memory(events)
     if file is None:
         click.echo(data, nl=False)

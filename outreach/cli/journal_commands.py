@@ -2,28 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 import click
 
 from outreach.cli.app import (
     App,
+    as_of_option,
     cli,
     complete_people,
     complete_templates,
     json_option,
     notice,
+    on_option,
     pass_app,
     print_json,
     print_table,
     warn,
 )
-
-DATE = click.DateTime(["%Y-%m-%d"])
-
-
-def _day(value: datetime | None) -> date:
-    return value.date() if value is not None else date.today()
 
 
 @cli.group(invoke_without_command=True)
@@ -36,7 +32,7 @@ def log(ctx: click.Context, as_json: bool) -> None:
     Examples:
       outreach log
       outreach log show ada
-      outreach log add ada met --note "coffee; she suggested the Gridwise team" --on 2026-11-20
+      outreach log add ada met --note "coffee; she suggested the Gridwise team" --on monday
     """
     if ctx.invoked_subcommand is None:
         _print_entries(ctx.ensure_object(App), None, as_json)
@@ -85,16 +81,16 @@ def _print_entries(app: App, person: str | None, as_json: bool) -> None:
     "kind", type=click.Choice(["replied", "met", "call", "gave", "received", "note", "sent"])
 )
 @click.option("--note", help="What happened, in a few words.")
-@click.option("--on", "on", type=DATE, help="The day it happened (default: today).")
+@on_option
 @pass_app
-def add(app: App, person: str, kind: str, note: str | None, on: datetime | None) -> None:
+def add(app: App, person: str, kind: str, note: str | None, on: date | None) -> None:
     """Add an entry: KIND is replied, met, call, gave, received, note, or sent
     (a message sent outside outreach).
 
     \b
     Examples:
       outreach log add ada replied
-      outreach log add jose call --note "portfolio advice" --on 2026-11-18
+      outreach log add jose call --note "portfolio advice" --on yesterday
       outreach log add grace gave --note "sent her the research templates"
     """
     from outreach.contacts import find_person
@@ -102,12 +98,12 @@ def add(app: App, person: str, kind: str, note: str | None, on: datetime | None)
 
     workspace = app.workspace
     contact = find_person(workspace.load_contacts(), person)
-    moment = moment_on(on.date()) if on else now()
+    moment = moment_on(on) if on else now()
     entry = Entry(
         person=contact.id,
         kind=kind,
         at=moment,
-        day=on.date() if on else moment.astimezone().date(),
+        day=on or moment.astimezone().date(),
         note=" ".join(note.split()) if note else None,
     )
     with open_journal(workspace.journal_file) as journal:
@@ -118,33 +114,32 @@ def add(app: App, person: str, kind: str, note: str | None, on: datetime | None)
 
 
 @cli.command()
-@click.option("--as-of", type=DATE, help="Compute what is due on DATE (default: today).")
+@as_of_option
 @json_option
 @pass_app
-def due(app: App, as_of: datetime | None, as_json: bool) -> None:
+def due(app: App, as_of: date, as_json: bool) -> None:
     """List what falls due: follow-ups, thank-yous and check-ins, most overdue first.
 
     \b
     Examples:
       outreach due
-      outreach due --as-of 2026-12-01 --json
+      outreach due --as-of friday --json
     """
     from outreach.keeping import due_for
 
-    day = _day(as_of)
-    items = due_for(app.workspace, day, only_due=True)
+    items = due_for(app.workspace, as_of, only_due=True)
     if as_json:
         print_json([item.as_json() for item in items])
         return
     if not items:
-        click.echo(f"Nothing is due on {day}.")
+        click.echo(f"Nothing is due on {as_of}.")
         return
     print_table(
         ("due", "late", "person", "reason", "detail"),
         [
             (
                 item.due,
-                f"{(day - item.due).days}d" if item.due < day else "today",
+                f"{(as_of - item.due).days}d" if item.due < as_of else "today",
                 item.person.label,
                 item.reason,
                 item.detail,
@@ -159,10 +154,10 @@ def due(app: App, as_of: datetime | None, as_json: bool) -> None:
 
 
 @cli.command()
-@click.option("--as-of", type=DATE, help="Plan as of DATE (default: today).")
+@as_of_option
 @json_option
 @pass_app
-def plan(app: App, as_of: datetime | None, as_json: bool) -> None:
+def plan(app: App, as_of: date, as_json: bool) -> None:
     """Propose who to ask next, and why, within limits.max_new.
 
     \b
@@ -172,7 +167,7 @@ def plan(app: App, as_of: datetime | None, as_json: bool) -> None:
     """
     from outreach.keeping import plan_for
 
-    result = plan_for(app.workspace, _day(as_of))
+    result = plan_for(app.workspace, as_of)
     for line in result.warnings:
         warn(line)
     if as_json:
