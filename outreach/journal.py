@@ -16,6 +16,7 @@ from itertools import groupby
 from pathlib import Path
 
 from outreach.errors import OutreachError, Problem
+from outreach.files import create_private_file
 from outreach.migrations import MIGRATIONS, statements
 from outreach.summary import Summary, summarise
 
@@ -115,7 +116,7 @@ def _entry(row: tuple[object, ...]) -> Entry:
 class Journal:
     def __init__(self, path: Path) -> None:
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
+        create_private_file(path)  # SQLite gives its -wal and -shm files the journal's mode
         try:
             self.db = sqlite3.connect(path, isolation_level=None, timeout=30)
             self.db.execute("PRAGMA journal_mode=WAL")

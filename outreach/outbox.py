@@ -9,6 +9,7 @@ from pathlib import Path
 
 from outreach.drafts import Draft, list_drafts, select_drafts, set_status
 from outreach.errors import DraftError, PersonNotFound, Problem, raise_if_errors
+from outreach.files import private_folder
 from outreach.workspace import Workspace
 
 
@@ -121,7 +122,7 @@ def delete(workspace: Workspace, draft: Draft) -> Path | None:
     """Move a draft into drafts/.deleted/ (`--2`, `--3` ... before `.md` where its name is
     taken there), from where it can be moved back; where it went, or None if it was gone."""
     folder = deleted_dir(workspace)
-    folder.mkdir(parents=True, exist_ok=True)
+    private_folder(folder)
     target = folder / draft.name
     number = 2
     while target.exists():

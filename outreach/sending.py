@@ -21,6 +21,7 @@ from pathlib import Path
 from outreach import durations
 from outreach.drafts import Draft, list_drafts, sent_name, set_status
 from outreach.errors import Busy, OutreachError, Problem, SendError
+from outreach.files import private_folder, private_opener
 from outreach.journal import Entry, Journal, now
 from outreach.mail import Outgoing, outgoing
 from outreach.settings import Settings
@@ -38,8 +39,8 @@ def retry_delay() -> float:
 @contextlib.contextmanager
 def send_lock(workspace: Workspace) -> Iterator[None]:
     """One send per workspace at a time; the kernel drops the lock when a process dies."""
-    workspace.state_dir.mkdir(parents=True, exist_ok=True)
-    with workspace.lock_file.open("a") as handle:
+    private_folder(workspace.state_dir)
+    with open(workspace.lock_file, "a", opener=private_opener) as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -133,7 +134,7 @@ def file_as_sent(workspace: Workspace, drafts: Sequence[Draft], day: date) -> li
     new file (creating hundreds of files is what made filing slow). The journal has recorded
     each as sent already: one left behind by a crash is filed by the next run, never sent again.
     """
-    workspace.sent_dir.mkdir(parents=True, exist_ok=True)
+    private_folder(workspace.sent_dir)
     taken = {entry.name for entry in os.scandir(workspace.sent_dir)}
     filed = []
     for draft in drafts:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from outreach.errors import Problem, WorkspaceNotFound, at
-from outreach.files import create_exclusive
+from outreach.files import create_exclusive, make_private, private_folder
 
 if TYPE_CHECKING:
     from outreach.contacts import Contact
@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 
 MARKER = "outreach.toml"
 TEMPLATE_NAMES = ("request", "thank-you", "follow-up", "check-in")
+# What the tool writes about people: its owner's alone, in a workspace made before that too.
+PRIVATE_FOLDERS = (".outreach", "drafts", "sent", "eml")
 
 
 class Workspace:
@@ -74,6 +76,15 @@ class Workspace:
         """The events `export ics` has written, so that one no longer due is cancelled."""
         return self.state_dir / "calendar.json"
 
+    @property
+    def eml_dir(self) -> Path:
+        """Where `export eml` writes unless told."""
+        return self.root / "eml"
+
+    def make_private(self) -> list[Problem]:
+        """Tighten the private folders where they let others in (one stat each otherwise)."""
+        return make_private(self.root, PRIVATE_FOLDERS)
+
     @cached_property
     def settings(self) -> Settings:
         from outreach.settings import load_settings
@@ -115,6 +126,7 @@ class InitReport(NamedTuple):
     root: Path
     created: tuple[str, ...]
     kept: tuple[str, ...]
+    problems: tuple[Problem, ...]  # what could not be made private
 
 
 def shipped(name: str) -> str:
@@ -141,9 +153,12 @@ def init_workspace(root: Path, *, example: bool) -> InitReport:
     }
     created: list[str] = []
     kept: list[str] = []
+    root.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(root)  # a new workspace is its owner's alone; an existing folder is kept
     for relative, text in files.items():
         written = create_exclusive(root / relative, text)
         (created if written else kept).append(relative)
     for folder in ("drafts", "sent", ".outreach"):
-        (root / folder).mkdir(parents=True, exist_ok=True)
-    return InitReport(root, tuple(created), tuple(kept))
+        private_folder(root / folder)
+    problems = make_private(root, PRIVATE_FOLDERS)
+    return InitReport(root, tuple(created), tuple(kept), tuple(problems))

@@ -38,6 +38,8 @@ class App:
         from outreach.workspace import find_workspace
 
         workspace = find_workspace(self.workspace_option)
+        for problem in workspace.make_private():  # one made by an older version, or cloned
+            warn(problem)
         recall(workspace.address_verdicts_file)
         return workspace
 

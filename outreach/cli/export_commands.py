@@ -34,7 +34,7 @@ def eml(app: App, directory: Path | None) -> None:
     written = export_eml(
         list_drafts(workspace.drafts_dir),
         workspace.settings.me,
-        directory or workspace.root / "eml",
+        directory or workspace.eml_dir,
     )
     for path in written:
         click.echo(f"wrote {path}")
@@ -72,7 +72,7 @@ def ics(app: App, file: Path | None, as_of: date) -> None:
         click.echo(data, nl=False)
         atomic_write(workspace.calendar_file, memory)
     else:
-        write_all_or_nothing([(file, data), (workspace.calendar_file, memory)])
+        write_all_or_nothing([(file, data), (workspace.calendar_file, memory)], not_private=[file])
         click.echo(f"wrote {file}", err=True)
 
 
@@ -95,5 +95,5 @@ def csv_command(app: App, file: Path | None) -> None:
     if file is None:
         click.echo(text, nl=False)
     else:
-        atomic_write(file, text)
+        atomic_write(file, text, private=False)
         click.echo(f"wrote {file}", err=True)

@@ -16,6 +16,7 @@ from outreach.cli.app import (
     pass_app,
     print_json,
     print_table,
+    warn,
     warn_and_keep_errors,
 )
 
@@ -38,6 +39,8 @@ def init(directory: Path, example: bool) -> None:
         click.echo(f"created {directory / name}")
     for name in report.kept:
         click.echo(f"kept    {directory / name} (it exists; not overwritten)")
+    for problem in report.problems:
+        warn(problem)
     click.echo("")
     steps = (
         ["outreach check", "outreach draft request --all", "outreach review"]
