@@ -23,7 +23,7 @@ from outreach.drafts import Draft, list_drafts, sent_name, set_status
 from outreach.errors import Busy, OutreachError, Problem, SendError
 from outreach.journal import Entry, Journal, now
 from outreach.mail import Outgoing, outgoing
-from outreach.settings import Settings
+from outreach.settings import Settings, load_settings
 from outreach.transport import Dropped, Refused, Session, Unanswered
 from outreach.workspace import Workspace
 
@@ -336,6 +336,11 @@ def _cycle_collector_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+def check_sendable(workspace: Workspace) -> None:
+    """send refuses to start while outreach.toml holds what plain `init` left to fill in."""
+    load_settings(workspace.settings_file, to_send=True)
 
 
 def open_session(workspace: Workspace, password: str | None) -> Session:

@@ -44,9 +44,10 @@ def send(app: App, dry_run: bool, yes: bool, limit: int | None, retry_unknown: b
     from outreach.credentials import find_password
     from outreach.errors import OutreachError, Problem
     from outreach.journal import open_journal
-    from outreach.sending import Sender, open_session, prepare, send_lock
+    from outreach.sending import Sender, check_sendable, open_session, prepare, send_lock
 
     workspace = app.workspace
+    check_sendable(workspace)
     settings = workspace.settings
     with send_lock(workspace), open_journal(workspace.journal_file) as journal:
         queue = prepare(workspace, journal, limit=limit, retry_unknown=retry_unknown)
