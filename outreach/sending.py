@@ -19,6 +19,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from outreach import durations
+from outreach.credentials import Password, login_hint
 from outreach.drafts import Draft, list_drafts, sent_name, set_status
 from outreach.errors import Busy, OutreachError, Problem, SendError
 from outreach.journal import Entry, Journal, now
@@ -343,7 +344,7 @@ def check_sendable(workspace: Workspace) -> None:
     load_settings(workspace.settings_file, to_send=True)
 
 
-def open_session(workspace: Workspace, password: str | None) -> Session:
+def open_session(workspace: Workspace, password: Password | None) -> Session:
     """Log in once for the whole run."""
     smtp = workspace.settings.smtp
     if not smtp.host:
@@ -356,7 +357,11 @@ def open_session(workspace: Workspace, password: str | None) -> Session:
                 "use ssl or starttls (none is allowed only for a server on this machine)",
             )
         )
-    session = Session(smtp, password)
+    session = Session(
+        smtp,
+        password.value if password else None,
+        login_hint=login_hint(password.where if password else "", smtp),
+    )
     delay = retry_delay()
     for attempt in range(TRIES):
         try:
