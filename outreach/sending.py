@@ -173,8 +173,11 @@ class Sender:
         report: Callable[[Outcome], None],
         retrying: frozenset[str] = frozenset(),
         sleep: Callable[[float], None] = time.sleep,
+        *,
+        notify: Callable[[str], None],
     ) -> None:
         self.retrying = retrying  # message ids of `unknown` drafts the person chose to resend
+        self.notify = notify  # says what each retry waits for: no wait is silent
         self.workspace = workspace
         self.settings: Settings = workspace.settings
         self.journal = journal
@@ -244,6 +247,10 @@ class Sender:
         server_down = False
         for attempt in range(TRIES):
             if attempt:
+                self.notify(
+                    f"drafts/{draft.name}: {last_problem}; trying again in {delay:g} s "
+                    f"(try {attempt + 1} of {TRIES})"
+                )
                 self.sleep(delay)
                 delay *= 2
             server_down = False
@@ -344,8 +351,10 @@ def check_sendable(workspace: Workspace) -> None:
     load_settings(workspace.settings_file, to_send=True)
 
 
-def open_session(workspace: Workspace, password: Password | None) -> Session:
-    """Log in once for the whole run."""
+def open_session(
+    workspace: Workspace, password: Password | None, notify: Callable[[str], None]
+) -> Session:
+    """Log in once for the whole run; `notify` says what each retry waits for."""
     smtp = workspace.settings.smtp
     if not smtp.host:
         raise OutreachError(Problem("outreach.toml", "smtp.host is not set: nowhere to send"))
@@ -370,6 +379,7 @@ def open_session(workspace: Workspace, password: Password | None) -> Session:
         except Dropped as error:
             if attempt == TRIES - 1:
                 raise SendError(f"{error}; nothing was sent") from None
+            notify(f"{error}; trying again in {delay:g} s (try {attempt + 2} of {TRIES})")
             time.sleep(delay)
             delay *= 2
     raise AssertionError("unreachable")

@@ -7,6 +7,7 @@ Every server here is real and on 127.0.0.1: aiosmtpd with TLS from the start or 
 from __future__ import annotations
 
 import os
+import re
 import select
 import subprocess
 import sys
@@ -20,6 +21,8 @@ from outreach.cli import cli
 from tests.conftest import Invoke, outreach_command
 from tests.smtp_server import (
     PASSWORD,
+    Behaviour,
+    free_port,
     local_ca,
     silent_server,
     smtp_server,
@@ -223,6 +226,31 @@ def test_the_wait_for_a_greeting_is_a_few_seconds_by_default() -> None:
     from outreach.transport import CONNECT_TIMEOUT, connect_timeout
 
     assert connect_timeout() == CONNECT_TIMEOUT <= 10
+
+
+# --- retries say what they wait for
+
+
+def test_every_retry_says_what_it_waits_for(run: Invoke, workspace: Path) -> None:
+    configure(workspace, free_port())  # nobody listens there
+    approve_requests(run, "ada")
+    result = run("send", "--yes", env=PASSWORD_ENV)
+    assert result.exit_code == 1
+    waits = [line for line in result.stderr.splitlines() if "trying again in" in line]
+    assert len(waits) == 3  # four tries
+    assert all(line.startswith("cannot reach 127.0.0.1:") for line in waits)
+    assert [re.search(r"\(try (\d) of 4\)", line).group(1) for line in waits] == ["2", "3", "4"]  # type: ignore[union-attr]
+
+    behaviour = Behaviour(data={"ada@example.org": ["451 4.3.0 Try again later"]})
+    with smtp_server(behaviour) as (server, port):
+        configure(workspace, port)
+        result = run("send", "--yes", env=PASSWORD_ENV)
+    assert result.exit_code == 0, result.output
+    assert (
+        "drafts/ada-lovelace--request.md: temporarily refused: 451 4.3.0 Try again later; "
+        "trying again in 0.01 s (try 2 of 4)"
+    ) in result.stderr
+    assert len(server.messages) == 1
 
 
 # --- logins

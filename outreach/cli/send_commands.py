@@ -89,11 +89,16 @@ def send(app: App, dry_run: bool, yes: bool, limit: int | None, retry_unknown: b
             if smtp.user
             else None
         )
-        session = open_session(workspace, password)
+        session = open_session(workspace, password, _notify)
         progress = _Progress(len(queue.ready), workspace.root)
         try:
             outcomes = Sender(
-                workspace, journal, session, progress.report, frozenset(queue.retrying)
+                workspace,
+                journal,
+                session,
+                progress.report,
+                frozenset(queue.retrying),
+                notify=_notify,
             ).run(queue.ready)
         finally:
             progress.close()
@@ -120,6 +125,10 @@ def send(app: App, dry_run: bool, yes: bool, limit: int | None, retry_unknown: b
         raise OutreachError(*problems)
     if queue.broken:
         raise click.exceptions.Exit(1)
+
+
+def _notify(text: str) -> None:
+    click.echo(text, err=True)
 
 
 def _waiting_note(over_day: int, over_limit: int, next_slot: datetime | None) -> str:
