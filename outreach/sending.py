@@ -191,10 +191,12 @@ class Sender:
         self._prepared: dict[str, Outgoing] = {}
         self._accepted: Draft | None = None  # sent; its `sent` entry not yet written
         self._unfiled: list[Draft] = []
+        per_minute = self.settings.limits.per_minute
+        self.interval = 60.0 / per_minute if per_minute else 0.0
 
     def run(self, drafts: Sequence[Draft]) -> list[Outcome]:
         outcomes: list[Outcome] = []
-        interval = 60.0 / self.settings.limits.per_minute if self.settings.limits.per_minute else 0
+        interval = self.interval
         last_start: float | None = None
         with _cycle_collector_paused():
             try:
@@ -228,6 +230,10 @@ class Sender:
         return prepared or outgoing(draft, self.settings.me)
 
     def _meanwhile(self, following: Draft | None) -> None:
+        # With a per_minute pause the next message is built after it, so that its Date
+        # says when it went.
+        if self.interval:
+            return
         if following is not None and following.message_id not in self._prepared:
             with contextlib.suppress(OutreachError):  # raised again when its turn comes
                 self._prepared[following.message_id] = self._message(following)
@@ -253,6 +259,7 @@ class Sender:
                 )
                 self.sleep(delay)
                 delay *= 2
+                message = outgoing(draft, me)  # its Date: when it goes
             server_down = False
             try:
                 try:

@@ -12,6 +12,7 @@ import select
 import subprocess
 import sys
 import time
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 import pytest
@@ -362,3 +363,19 @@ def test_smtp_user_for_a_server_without_a_login_says_to_remove_it(
     assert "offers no login (no AUTH), but smtp.user is set: remove smtp.user" in line
     assert server.connections == 1 and server.messages == []
     assert statuses(run) == {"ada-lovelace": "approved"}
+
+
+# --- Date
+
+
+def test_date_is_set_when_the_message_goes_after_the_per_minute_pause(
+    run: Invoke, workspace: Path
+) -> None:
+    with smtp_server() as (server, port):
+        configure(workspace, port, per_minute=20)  # 3 s between messages
+        approve_requests(run, "ada", "grace")
+        result = run("send", "--yes", env=PASSWORD_ENV)
+    assert result.exit_code == 0, result.output
+    first, second = (parsedate_to_datetime(str(m["Date"])) for m in server.messages)
+    # Dates have whole seconds: 3 s apart when they went, so at least 2 apart as written
+    assert (second - first).total_seconds() >= 2
