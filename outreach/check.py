@@ -24,7 +24,7 @@ def check_workspace(workspace: Workspace) -> list[Problem]:
     problems: list[Problem] = []
     settings = None
     try:
-        settings, found = read_settings(workspace.settings_file)
+        settings, found = read_settings(workspace.settings_file, to_send=True)
         problems.extend(found)
     except OutreachError as error:
         _caught(problems, error)

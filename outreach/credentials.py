@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from outreach.errors import CredentialsError
@@ -26,6 +26,34 @@ NO_BACKEND = (
 class Source:
     where: str  # "environment" | "keyring" | "prompt" | "none"
     detail: str
+
+
+@dataclass(frozen=True)
+class Password:
+    """A password and where it came from, so that a refused login can say what to fix."""
+
+    value: str = field(repr=False)
+    where: str  # "environment" | "keyring" | "prompt"
+
+
+def login_hint(where: str, smtp: Smtp) -> str:
+    """What to do when the server refuses the password that came from `where`."""
+    hints = {
+        "environment": (
+            f"the password came from {ENVIRONMENT} in the environment, which is used before "
+            f"the keyring: correct it, or unset {ENVIRONMENT} to use the keyring"
+        ),
+        "keyring": (
+            "the password came from the system keyring: store the right one with "
+            "'outreach auth login'"
+        ),
+        "prompt": "the password typed was refused: check it and run send again",
+    }
+    hint = hints.get(where, "check the password (outreach auth login)")
+    host = (smtp.host or "").lower()
+    if host.endswith(("gmail.com", "googlemail.com")):
+        hint += "; Gmail takes an app password, not the account's own"
+    return hint
 
 
 def _user(smtp: Smtp) -> str:
@@ -61,20 +89,20 @@ def stored_password(smtp: Smtp) -> str | None:
     return str(value) if value is not None else None
 
 
-def find_password(smtp: Smtp, prompt: Callable[[str], str] | None) -> str:
+def find_password(smtp: Smtp, prompt: Callable[[str], str] | None) -> Password:
     """The environment, then the keyring, then the prompt (only where there is a terminal)."""
     from_environment = os.environ.get(ENVIRONMENT)
     if from_environment:
-        return from_environment
+        return Password(from_environment, "environment")
     no_keyring: CredentialsError | None = None
     try:
         stored = stored_password(smtp)
     except CredentialsError as error:
         stored, no_keyring = None, error
     if stored:
-        return stored
+        return Password(stored, "keyring")
     if prompt is not None:
-        return prompt(f"SMTP password for {_user(smtp)} at {smtp.host}")
+        return Password(prompt(f"SMTP password for {_user(smtp)} at {smtp.host}"), "prompt")
     if no_keyring is not None:
         raise no_keyring
     raise CredentialsError(

@@ -19,12 +19,13 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from outreach import durations
+from outreach.credentials import Password, login_hint
 from outreach.drafts import Draft, list_drafts, sent_name, set_status
 from outreach.errors import Busy, OutreachError, Problem, SendError
 from outreach.files import private_folder, private_opener
 from outreach.journal import Entry, Journal, now
 from outreach.mail import Outgoing, outgoing
-from outreach.settings import Settings
+from outreach.settings import Settings, load_settings
 from outreach.transport import Dropped, Refused, Session, Unanswered
 from outreach.workspace import Workspace
 
@@ -178,8 +179,11 @@ class Sender:
         report: Callable[[Outcome], None],
         retrying: frozenset[str] = frozenset(),
         sleep: Callable[[float], None] = time.sleep,
+        *,
+        notify: Callable[[str], None],
     ) -> None:
         self.retrying = retrying  # message ids of `unknown` drafts the person chose to resend
+        self.notify = notify  # says what each retry waits for: no wait is silent
         self.workspace = workspace
         self.settings: Settings = workspace.settings
         self.journal = journal
@@ -193,10 +197,12 @@ class Sender:
         self._prepared: dict[str, Outgoing] = {}
         self._accepted: Draft | None = None  # sent; its `sent` entry not yet written
         self._unfiled: list[Draft] = []
+        per_minute = self.settings.limits.per_minute
+        self.interval = 60.0 / per_minute if per_minute else 0.0
 
     def run(self, drafts: Sequence[Draft]) -> list[Outcome]:
         outcomes: list[Outcome] = []
-        interval = 60.0 / self.settings.limits.per_minute if self.settings.limits.per_minute else 0
+        interval = self.interval
         last_start: float | None = None
         with _cycle_collector_paused():
             try:
@@ -230,6 +236,10 @@ class Sender:
         return prepared or outgoing(draft, self.settings.me)
 
     def _meanwhile(self, following: Draft | None) -> None:
+        # With a per_minute pause the next message is built after it, so that its Date
+        # says when it went.
+        if self.interval:
+            return
         if following is not None and following.message_id not in self._prepared:
             with contextlib.suppress(OutreachError):  # raised again when its turn comes
                 self._prepared[following.message_id] = self._message(following)
@@ -249,8 +259,13 @@ class Sender:
         server_down = False
         for attempt in range(TRIES):
             if attempt:
+                self.notify(
+                    f"drafts/{draft.name}: {last_problem}; trying again in {delay:g} s "
+                    f"(try {attempt + 1} of {TRIES})"
+                )
                 self.sleep(delay)
                 delay *= 2
+                message = outgoing(draft, me)  # its Date: when it goes
             server_down = False
             try:
                 try:
@@ -344,8 +359,15 @@ def _cycle_collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def open_session(workspace: Workspace, password: str | None) -> Session:
-    """Log in once for the whole run."""
+def check_sendable(workspace: Workspace) -> None:
+    """send refuses to start while outreach.toml holds what plain `init` left to fill in."""
+    load_settings(workspace.settings_file, to_send=True)
+
+
+def open_session(
+    workspace: Workspace, password: Password | None, notify: Callable[[str], None]
+) -> Session:
+    """Log in once for the whole run; `notify` says what each retry waits for."""
     smtp = workspace.settings.smtp
     if not smtp.host:
         raise OutreachError(Problem("outreach.toml", "smtp.host is not set: nowhere to send"))
@@ -357,7 +379,11 @@ def open_session(workspace: Workspace, password: str | None) -> Session:
                 "use ssl or starttls (none is allowed only for a server on this machine)",
             )
         )
-    session = Session(smtp, password)
+    session = Session(
+        smtp,
+        password.value if password else None,
+        login_hint=login_hint(password.where if password else "", smtp),
+    )
     delay = retry_delay()
     for attempt in range(TRIES):
         try:
@@ -366,6 +392,7 @@ def open_session(workspace: Workspace, password: str | None) -> Session:
         except Dropped as error:
             if attempt == TRIES - 1:
                 raise SendError(f"{error}; nothing was sent") from None
+            notify(f"{error}; trying again in {delay:g} s (try {attempt + 2} of {TRIES})")
             time.sleep(delay)
             delay *= 2
     raise AssertionError("unreachable")

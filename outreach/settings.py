@@ -15,6 +15,18 @@ from outreach.files import read_text
 SECURITY_CHOICES = ("ssl", "starttls", "none")
 DEFAULT_PORTS = {"ssl": 465, "starttls": 587, "none": 25}
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+# What plain `init` writes for the person to replace (outreach/data/outreach.toml), and what
+# to put instead. Left in, they would sign a message "Your Name": `check` and `send` refuse them.
+PLACEHOLDERS = {
+    ("me", "name"): ("Your Name", "put your own name"),
+    ("me", "email"): ("you@example.org", "put the address you send from"),
+    ("me", "reply_to"): ("you@example.com", "put where replies should go, or remove the line"),
+    ("smtp", "user"): (
+        "you@example.org",
+        "put your login at the server (usually your address), or remove the line for a "
+        "server without a login",
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -102,16 +114,19 @@ def _assigns(line: str, key: str) -> bool:
     return re.match(rf"""(?:{name}|"{name}"|'{name}')\s*[=.]""", line) is not None
 
 
-def load_settings(path: Path) -> Settings:
+def load_settings(path: Path, *, to_send: bool = False) -> Settings:
     """Read and check outreach.toml; every problem at once, each with its line."""
-    settings, problems = read_settings(path)
+    settings, problems = read_settings(path, to_send=to_send)
     raise_if_errors(problems)
     assert settings is not None
     return settings
 
 
-def read_settings(path: Path) -> tuple[Settings | None, list[Problem]]:
-    """Settings and the problems found; the settings are None where an error stops them."""
+def read_settings(path: Path, *, to_send: bool = False) -> tuple[Settings | None, list[Problem]]:
+    """Settings and the problems found; the settings are None where an error stops them.
+
+    `to_send` (check and send) also makes an error of every placeholder that plain `init`
+    wrote and that is still there; the other commands work with them."""
     text = read_text(path)
     try:
         data = tomllib.loads(text)
@@ -197,6 +212,17 @@ def read_settings(path: Path) -> tuple[Settings | None, list[Problem]]:
         security=security,
         user=text_value("smtp", "user", required=False),
     )
+
+    if to_send:
+        for (table, key), (placeholder, instead) in PLACEHOLDERS.items():
+            value = section(table).get(key)
+            if isinstance(value, str) and value.strip().casefold() == placeholder.casefold():
+                problem(
+                    table,
+                    key,
+                    f'{table}.{key} is still "{placeholder}", the placeholder that init wrote: '
+                    f"{instead}",
+                )
 
     follow_up_text = section("limits").get("follow_up_after", "7d")
     follow_up_days = (

@@ -1,19 +1,27 @@
-"""A real SMTP server on 127.0.0.1 (aiosmtpd) whose answers a test can choose."""
+"""A real SMTP server on 127.0.0.1 (aiosmtpd) whose answers a test can choose.
+
+With `tls`, it speaks TLS from the start ("ssl") or after STARTTLS ("starttls"), with a
+certificate from a test CA made by trustme; `silent_server` takes connections and says nothing.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import socket
+import ssl
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email import message_from_bytes, message_from_string, policy
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
+import trustme
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, LoginPassword
+from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
 USER = "sam@example.org"
 PASSWORD = "correct horse battery staple"
@@ -57,7 +65,10 @@ class Recorder:
         self.envelopes: list[tuple[str, list[str]]] = []
         self.mail_options: list[list[str]] = []
         self.logins = 0
+        self.login_attempts = 0  # every AUTH the server answered, right or wrong
+        self.connections = 0  # every connection accepted (a TLS one before its handshake)
         self.mails = 0
+        self.arrived: list[float] = []  # time.time() as each message arrived
         self.lock = threading.Lock()
 
     async def handle_MAIL(
@@ -93,6 +104,7 @@ class Recorder:
                 await _close_with(server, reply)
             return reply
         with self.lock:
+            self.arrived.append(time.time())
             self.messages.append(_parse(envelope.original_content, envelope.mail_options))
             self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
             self.mail_options.append(list(envelope.mail_options))
@@ -113,8 +125,9 @@ class Recorder:
             and data.login.decode() == USER
             and data.password.decode() == PASSWORD
         )
-        if ok:
-            with self.lock:
+        with self.lock:
+            self.login_attempts += 1
+            if ok:
                 self.logins += 1
         return AuthResult(success=ok, handled=False)
 
@@ -122,10 +135,51 @@ class Recorder:
         return [rcpt for _, rcpts in self.envelopes for rcpt in rcpts]
 
 
+class _Counting(Controller):
+    """aiosmtpd's controller, counting the connections it accepts."""
+
+    def __init__(self, recorder: Recorder, **options: Any) -> None:
+        self.recorder = recorder
+        super().__init__(recorder, **options)
+
+    def factory(self) -> SMTP:
+        with self.recorder.lock:
+            self.recorder.connections += 1
+        return super().factory()  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True)
+class LocalCA:
+    """A certificate authority made for one test, and a certificate it signed for 127.0.0.1."""
+
+    authority: trustme.CA
+    server: trustme.LeafCert
+    bundle: Path  # the CA's certificate, for SSL_CERT_FILE
+
+    def server_context(self) -> ssl.SSLContext:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        self.server.configure_cert(context)
+        return context
+
+
+def local_ca(folder: Path, names: tuple[str, ...] = ("127.0.0.1", "localhost")) -> LocalCA:
+    """A CA in `folder`, and a server certificate it signed for `names`."""
+    authority = trustme.CA()
+    bundle = folder / "test-ca.pem"
+    authority.cert_pem.write_to_path(str(bundle))
+    return LocalCA(authority, authority.issue_cert(*names), bundle)
+
+
 @contextmanager
 def smtp_server(
-    behaviour: Behaviour | None = None, *, login: bool = True, smtputf8: bool = True
+    behaviour: Behaviour | None = None,
+    *,
+    login: bool = True,
+    smtputf8: bool = True,
+    tls: str | None = None,
+    ca: LocalCA | None = None,
 ) -> Iterator[tuple[Recorder, int]]:
+    """tls: "ssl" (TLS from the start) or "starttls", with a certificate signed by `ca`."""
     recorder = Recorder(behaviour or Behaviour())
     port = free_port()
     options: dict[str, Any] = {"enable_SMTPUTF8": smtputf8}
@@ -133,11 +187,49 @@ def smtp_server(
         options |= {
             "authenticator": recorder.authenticate,
             "auth_required": True,
-            "auth_require_tls": False,
+            # aiosmtpd knows TLS only when it came by STARTTLS
+            "auth_require_tls": tls == "starttls",
         }
-    controller = Controller(recorder, hostname="127.0.0.1", port=port, **options)
+    if tls is not None:
+        assert ca is not None, "a TLS server needs a test CA"
+        if tls == "ssl":
+            options["ssl_context"] = ca.server_context()
+        else:
+            options |= {"tls_context": ca.server_context(), "require_starttls": True}
+    controller = _Counting(recorder, hostname="127.0.0.1", port=port, **options)
     controller.start()
+    recorder.connections = 0  # the controller's own check that it is up
     try:
         yield recorder, port
     finally:
         controller.stop()
+
+
+@contextmanager
+def silent_server() -> Iterator[tuple[list[socket.socket], int]]:
+    """A plain socket server on 127.0.0.1 that takes connections and never says a word."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.1)
+    accepted: list[socket.socket] = []
+    stopping = threading.Event()
+
+    def accept() -> None:
+        while not stopping.is_set():
+            try:
+                connection, _ = listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            accepted.append(connection)
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield accepted, int(listener.getsockname()[1])
+    finally:
+        stopping.set()
+        thread.join()
+        listener.close()
+        for connection in accepted:
+            connection.close()

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from outreach.cli.app import App, cli, pass_app, warn
+from outreach.cli.app import App, cli, notice, pass_app, warn
 
 if TYPE_CHECKING:
     from outreach.drafts import Draft
@@ -44,9 +44,10 @@ def send(app: App, dry_run: bool, yes: bool, limit: int | None, retry_unknown: b
     from outreach.credentials import find_password
     from outreach.errors import OutreachError, Problem
     from outreach.journal import open_journal
-    from outreach.sending import Sender, open_session, prepare, send_lock
+    from outreach.sending import Sender, check_sendable, open_session, prepare, send_lock
 
     workspace = app.workspace
+    check_sendable(workspace)
     settings = workspace.settings
     with send_lock(workspace), open_journal(workspace.journal_file) as journal:
         queue = prepare(workspace, journal, limit=limit, retry_unknown=retry_unknown)
@@ -95,11 +96,16 @@ def send(app: App, dry_run: bool, yes: bool, limit: int | None, retry_unknown: b
             if smtp.user
             else None
         )
-        session = open_session(workspace, password)
+        session = open_session(workspace, password, notice)
         progress = _Progress(len(queue.ready), workspace.root)
         try:
             outcomes = Sender(
-                workspace, journal, session, progress.report, frozenset(queue.retrying)
+                workspace,
+                journal,
+                session,
+                progress.report,
+                frozenset(queue.retrying),
+                notify=notice,
             ).run(queue.ready)
         finally:
             progress.close()
