@@ -17,7 +17,7 @@ from pathlib import Path
 from outreach.errors import DraftError, Problem
 from outreach.files import atomic_write
 from outreach.frontmatter_split import split
-from outreach.text import CONTROL_OR_SEPARATOR, KINDS
+from outreach.text import CONTROL_OR_SEPARATOR, KINDS, printable
 
 STATUSES = ("draft", "approved", "failed", "unknown")
 REQUIRED = ("to", "subject", "template", "kind", "contact", "status", "message_id")
@@ -121,7 +121,7 @@ def parse_draft(path: Path, text: str) -> Draft:
             reason = reason or f"line {number}: expected 'field: value', got {line!r}"
         elif key not in KNOWN:
             known = ", ".join(KNOWN)
-            reason = reason or f"line {number}: unknown field '{key}' (known: {known})"
+            reason = reason or f"line {number}: unknown field '{printable(key)}' (known: {known})"
         elif key in lines:
             reason = reason or f"line {number}: '{key}' is given twice (also on line {lines[key]})"
         else:

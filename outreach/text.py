@@ -13,3 +13,23 @@ LINE_BREAKS = frozenset("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")
 
 # What a template is for; it decides how outreach treats its messages.
 KINDS = ("request", "thank-you", "follow-up", "check-in")
+
+# What a terminal would act on rather than show: C0 and C1 controls (the tab too), DEL and
+# the Unicode line and paragraph separators.
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def escaped(char: str) -> str:
+    """One character as an escape a person can read: `\\x0b`, `\\x9b`, `\\u2028`."""
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def printable(text: str) -> str:
+    """text with every control character and line separator escaped, so that it shows as one
+    line and cannot move a terminal's cursor; other letters (é, ñ, 中) stay as they are.
+
+    Backslashes are left alone, so escaping twice changes nothing."""
+    if _UNPRINTABLE.search(text) is None:
+        return text
+    return _UNPRINTABLE.sub(lambda match: escaped(match.group()), text)
