@@ -16,7 +16,7 @@ from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from outreach.errors import OutreachError, PersonNotFound, Problem, at, raise_if_errors
-from outreach.text import LINE_BREAKS
+from outreach.text import LINE_BREAKS, escaped, header_unsafe
 
 CHANNELS = ("phone", "video", "coffee", "meal", "email")
 BOOLEAN_FIELDS = ("like", "can_help", "doubts")
@@ -95,6 +95,18 @@ def first_word(name: str) -> str:
 def has_line_break(text: str) -> bool:
     """True if the text, without its surrounding blanks, holds a line break of any kind."""
     return not LINE_BREAKS.isdisjoint(text.strip())
+
+
+def _header_problem(text: str) -> str | None:
+    """Why a field that can reach a mail header cannot hold text, or None: a line break or a
+    control character inside it (the set the draft reader refuses, so what this accepts
+    drafts). Blanks around it are fine: they are stripped."""
+    char = header_unsafe(text.strip())
+    if char is None:
+        return None
+    if char in LINE_BREAKS:
+        return "must be one line: it can reach mail headers"
+    return f"holds the control character {escaped(char)}: it can reach mail headers"
 
 
 # --- loading -----------------------------------------------------------------
@@ -225,10 +237,12 @@ def _parse_person(node: Any, filename: str, problems: list[Problem], seen: _Seen
 
     for key, value in list(values.items()):
         if isinstance(value, str):
-            if key != "notes" and has_line_break(value):  # notes may run over lines
-                problem(lines[key], f"'{key}' must be one line: it can reach mail headers")
-                del values[key]  # one problem per field is enough
-                continue
+            if key != "notes":  # notes may run over lines, and reach no header
+                reason = _header_problem(value)
+                if reason is not None:
+                    problem(lines[key], f"'{key}' {reason}")
+                    del values[key]  # one problem per field is enough
+                    continue
             values[key] = value.strip()
     # Every field is checked even where the name is missing: every problem at once.
     name = values.get("name")
@@ -321,7 +335,7 @@ def _tags(node: Any) -> list[str] | None:
     if not isinstance(node, yn.SequenceNode):
         return None
     tags = [yn.scalar_text(item) for item in node.value]
-    if any(tag is None or has_line_break(tag) for tag in tags):
+    if any(tag is None or _header_problem(tag) for tag in tags):
         return None
     return [str(tag).strip() for tag in tags]
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from outreach.errors import DraftError, Problem
 from outreach.files import atomic_write
 from outreach.frontmatter_split import split
-from outreach.text import CONTROL_OR_SEPARATOR, KINDS, printable
+from outreach.text import KINDS, escaped, header_unsafe, printable
 
 STATUSES = ("draft", "approved", "failed", "unknown")
 REQUIRED = ("to", "subject", "template", "kind", "contact", "status", "message_id")
@@ -146,8 +146,9 @@ def _header_problem(headers: Mapping[str, str]) -> tuple[str, str] | None:
     if missing:
         return missing[0], f"missing {', '.join(missing)} in the front matter"
     for key, value in headers.items():
-        if CONTROL_OR_SEPARATOR.search(value):
-            return key, f"'{key}' holds a control character or line separator"
+        char = header_unsafe(value)
+        if char is not None:
+            return key, f"'{key}' holds a control character or line separator ({escaped(char)})"
     if headers["status"] not in STATUSES:
         return "status", f"status must be one of {', '.join(STATUSES)}, not '{headers['status']}'"
     if headers["kind"] not in KINDS:

@@ -6,7 +6,8 @@ import re
 
 # Unicode category Cc (C0 and C1 controls, DEL) but the tab; these include CR and LF.
 CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
-# The same, and the Unicode line and paragraph separators.
+# The same, and the Unicode line and paragraph separators: what no header may hold. One
+# definition for contacts, settings and the draft reader, so what one accepts the others do.
 CONTROL_OR_SEPARATOR = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
 # Everything str.splitlines() breaks on: any of them could end a mail header early.
 LINE_BREAKS = frozenset("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")
@@ -17,6 +18,12 @@ KINDS = ("request", "thank-you", "follow-up", "check-in")
 # What a terminal would act on rather than show: C0 and C1 controls (the tab too), DEL and
 # the Unicode line and paragraph separators.
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def header_unsafe(text: str) -> str | None:
+    """The first character of text that no mail header may carry, or None."""
+    match = CONTROL_OR_SEPARATOR.search(text)
+    return match.group() if match else None
 
 
 def escaped(char: str) -> str:
