@@ -17,7 +17,7 @@ from pathlib import Path
 from outreach.errors import DraftError, Problem
 from outreach.files import atomic_write
 from outreach.frontmatter_split import split
-from outreach.text import KINDS, escaped, header_unsafe, printable
+from outreach.text import ID_PATTERN, KINDS, MAX_NAME_LENGTH, escaped, header_unsafe, printable
 
 STATUSES = ("draft", "approved", "failed", "unknown")
 REQUIRED = ("to", "subject", "template", "kind", "contact", "status", "message_id")
@@ -141,6 +141,7 @@ def _header_problem(headers: Mapping[str, str]) -> tuple[str, str] | None:
     """The field that is wrong and why, or None."""
     from outreach import durations
     from outreach.addresses import check_address
+    from outreach.templates import valid_name
 
     missing = [key for key in REQUIRED if not headers.get(key)]
     if missing:
@@ -149,6 +150,10 @@ def _header_problem(headers: Mapping[str, str]) -> tuple[str, str] | None:
         char = header_unsafe(value)
         if char is not None:
             return key, f"'{key}' holds a control character or line separator ({escaped(char)})"
+    if len(headers["contact"]) > MAX_NAME_LENGTH or not ID_PATTERN.fullmatch(headers["contact"]):
+        return "contact", f"contact must be a person's id, not {headers['contact']!r}"
+    if not valid_name(headers["template"]):
+        return "template", f"template must be a template's name, not {headers['template']!r}"
     if headers["status"] not in STATUSES:
         return "status", f"status must be one of {', '.join(STATUSES)}, not '{headers['status']}'"
     if headers["kind"] not in KINDS:

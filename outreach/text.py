@@ -15,6 +15,13 @@ LINE_BREAKS = frozenset("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")
 # What a template is for; it decides how outreach treats its messages.
 KINDS = ("request", "thank-you", "follow-up", "check-in")
 
+# Ids and template names become parts of file names (drafts/ID--TEMPLATE.md and
+# sent/YYYY-MM-DD--ID--TEMPLATE--N.md, each with a temporary twin while it is written):
+# at 64 ASCII characters each, every such name stays far below the 255 bytes that file
+# systems allow.
+MAX_NAME_LENGTH = 64
+ID_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
 # What a terminal would act on rather than show: C0 and C1 controls (the tab too), DEL and
 # the Unicode line and paragraph separators.
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")

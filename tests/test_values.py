@@ -1,21 +1,27 @@
 """Hostile values (issue 10): whatever `check` accepts must draft. Contacts and settings refuse
-the characters the draft reader refuses in a header (one definition).
+the characters the draft reader refuses in a header (one definition), and ids and template
+names are short enough to become file names.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import re
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from outreach import __version__, contacts_cache
-from outreach.contacts import Contact, parse_contacts
-from outreach.drafts import parse_draft
-from outreach.text import header_unsafe
+from outreach.contacts import Contact, parse_contacts, slug
+from outreach.drafts import parse_draft, sent_name
+from outreach.text import MAX_NAME_LENGTH, header_unsafe
 from tests.conftest import Invoke, snapshot, write
+from tests.smtp_server import smtp_server
 from tests.test_bad_input import assert_error
+from tests.test_messages import one_error
+from tests.test_sending import PASSWORD_ENV, configure
 
 ADA = "- name: Ada Lovelace\n  email: ada@example.org\n"
 
@@ -118,3 +124,109 @@ def test_an_old_cache_does_not_skip_the_new_checks(
         contacts_cache.write_cache(workspace / ".outreach" / "contacts.json", key, [old])
     result = run("contacts")
     assert_error(result, "contacts.yaml:1", "'name' holds the control character \\x1b")
+
+
+# --- ids and template names short enough to name files ------------------------------------
+
+LONG_NAME = " ".join(["Abcdefghijklmnopqrstuvwxyz"] * 11 + ["Lovelace"])  # 300 letters and spaces
+
+
+def test_a_long_name_gets_a_short_stable_unique_id() -> None:
+    first = slug(LONG_NAME)
+    assert len(first) <= MAX_NAME_LENGTH
+    assert re.fullmatch(r"abcdefghijklmnopqrstuvwxyz-abcdefghijklmnopqrstuvwxyz-[0-9a-f]{6}", first)
+    assert slug(LONG_NAME) == first  # the same every time: the journal keys on it
+    assert slug(LONG_NAME + " Byron") != first  # the same start, another id
+    one_word = "A" * 300
+    assert len(slug(one_word)) == MAX_NAME_LENGTH
+    assert slug(one_word).startswith("a" * 57 + "-")
+    exact = "-".join(["abcd"] * 13)[:MAX_NAME_LENGTH]
+    assert slug(exact) == exact  # a slug that fits is kept as it is
+
+
+def test_a_300_letter_name_that_check_passes_drafts(run: Invoke, workspace: Path) -> None:
+    write(
+        workspace / "contacts.yaml",
+        f"- name: {LONG_NAME}\n  email: ada@example.org\n"
+        f"- name: {LONG_NAME} Byron\n  email: byron@example.org\n",
+    )
+    assert run("check").exit_code == 0
+    result = run("draft", "request", "--all")
+    assert result.exit_code == 0, result.output
+    assert "2 drafts written" in result.stdout
+    people = json.loads(run("contacts", "--json").stdout)
+    ids = [person["id"] for person in people]
+    assert len(set(ids)) == 2 and all(len(i) <= MAX_NAME_LENGTH for i in ids)
+    names = sorted(path.name for path in (workspace / "drafts").iterdir())
+    assert names == sorted(f"{i}--request.md" for i in ids)
+    statuses = {row["status"] for row in json.loads(run("drafts", "--json").stdout)}
+    assert statuses == {"draft"}
+
+
+def test_an_id_too_long_is_an_error_with_its_line(run: Invoke, workspace: Path) -> None:
+    write(workspace / "contacts.yaml", ADA + "  id: " + "a" * (MAX_NAME_LENGTH + 1) + "\n")
+    result = run("check")
+    line = one_error(result, "contacts.yaml:3", "'id' is 65 characters long", "at most 64")
+    assert len(line) < 200
+    write(workspace / "contacts.yaml", ADA + "  id: " + "a" * MAX_NAME_LENGTH + "\n")
+    assert run("check").exit_code == 0
+
+
+def test_a_template_name_too_long_is_an_error(run: Invoke, workspace: Path) -> None:
+    name = "t" * (MAX_NAME_LENGTH + 1)
+    result = run("templates", "new", name, "--no-edit")
+    one_error(result, f"'{'t' * MAX_NAME_LENGTH}…' cannot name a template", "at most 64")
+    assert not (workspace / "templates" / f"{name}.md").exists()
+    write(workspace / "templates" / f"{name}.md", "---\nkind: check-in\nsubject: Hi\n---\nHi\n")
+    result = run("check")
+    assert_error(result, f"templates/{name}.md", "at most 64 characters", "rename the file")
+    result = run("draft", name, "ada")
+    assert_error(result, f"templates/{name}.md", "at most 64 characters")
+    assert not list((workspace / "drafts").iterdir())
+
+
+def test_the_longest_names_send_and_are_filed(run: Invoke, workspace: Path) -> None:
+    # The longest id and template name there can be, through a real send into sent/.
+    template = "t" * MAX_NAME_LENGTH
+    write(workspace / "contacts.yaml", f"- name: {'A' * 300}\n  email: ada@example.org\n")
+    write(workspace / "templates" / f"{template}.md", "---\nkind: check-in\nsubject: Hi\n---\nHi\n")
+    assert run("check").exit_code == 0
+    assert run("draft", template, "--all").exit_code == 0
+    assert run("approve", "--all").exit_code == 0
+    with smtp_server() as (server, port):
+        configure(workspace, port)
+        result = run("send", "--yes", env=PASSWORD_ENV)
+    assert result.exit_code == 0, result.output
+    assert len(server.messages) == 1
+    (filed,) = (workspace / "sent").iterdir()
+    assert filed.name.endswith(f"--{'a' * 57}-{slug('A' * 300)[-6:]}--{template}.md")
+    # Even the thousandth message of the day to that person keeps a name a file system takes.
+    draft = parse_draft(filed, filed.read_text(encoding="utf-8"))
+    stem = f"2026-01-01--{draft.person}--{template}"
+    taken = {f"{stem}.md", *(f"{stem}--{n}.md" for n in range(2, 1000))}
+    assert len(sent_name(date(2026, 1, 1), draft, taken).encode()) < 200
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("contact", "../../outside"), ("contact", "a" * 300), ("template", "x/../../y")],
+)
+def test_a_draft_whose_names_cannot_name_a_file_is_broken(
+    run: Invoke, workspace: Path, field: str, value: str
+) -> None:
+    assert run("draft", "request", "ada").exit_code == 0
+    path = workspace / "drafts" / "ada-lovelace--request.md"
+    text = path.read_text(encoding="utf-8")
+    write(path, re.sub(rf"(?m)^{field}: .*$", lambda _: f"{field}: {value}", text, count=1))
+    rows = json.loads(run("drafts", "--json").stdout)
+    assert [row["status"] for row in rows] == ["broken"]
+
+
+def test_an_imported_namesake_of_a_long_name_gets_an_id_that_fits() -> None:
+    from outreach.addressbook.merge import free_id
+
+    base = slug("A" * 300)
+    taken = {base, *(f"{base[:62]}-{n}" for n in range(2, 10))}
+    new_id = free_id(base, taken)
+    assert new_id == f"{base[:61]}-10"
+    assert len(new_id) <= MAX_NAME_LENGTH and new_id not in taken
