@@ -16,13 +16,12 @@ from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from outreach.errors import OutreachError, PersonNotFound, Problem, at, raise_if_errors
-from outreach.text import LINE_BREAKS
+from outreach.text import ID_PATTERN, LINE_BREAKS, MAX_NAME_LENGTH, escaped, header_unsafe
 
 CHANNELS = ("phone", "video", "coffee", "meal", "email")
 BOOLEAN_FIELDS = ("like", "can_help", "doubts")
 TEXT_FIELDS = ("name", "email", "first_name", "id", "how_we_know", "channel", "notes")
 KNOWN_FIELDS = frozenset((*TEXT_FIELDS, *BOOLEAN_FIELDS, "keep_in_touch", "last_contact", "tags"))
-ID_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
 FIRST_YEAR, LAST_YEAR = 1900, 2999  # room for any real date, and for dates due after it
 
@@ -80,12 +79,29 @@ class Contact(NamedTuple):
 
 
 def slug(name: str) -> str:
-    """An id from a name: accents dropped, lowercase words joined by hyphens."""
+    """An id from a name: accents dropped, lowercase words joined by hyphens.
+
+    A name with no Latin letters or digits gives `person-` and a short hash of it. A slug
+    longer than MAX_NAME_LENGTH keeps the words that fit, then a short hash of the whole
+    name, so that two long names that start alike still get two ids, the same every time."""
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
     words = re.findall(r"[a-z0-9]+", ascii_name.lower())
-    if words:
-        return "-".join(words)
-    return "person-" + hashlib.sha1(name.encode()).hexdigest()[:6]
+    if not words:
+        return "person-" + _short_hash(name)
+    whole = "-".join(words)
+    if len(whole) <= MAX_NAME_LENGTH:
+        return whole
+    room = MAX_NAME_LENGTH - 7  # a hyphen and six hex digits follow
+    kept = words[0][:room]
+    for word in words[1:]:
+        if len(kept) + 1 + len(word) > room:
+            break
+        kept += "-" + word
+    return f"{kept}-{_short_hash(name)}"
+
+
+def _short_hash(name: str) -> str:
+    return hashlib.sha1(name.encode()).hexdigest()[:6]
 
 
 def first_word(name: str) -> str:
@@ -95,6 +111,18 @@ def first_word(name: str) -> str:
 def has_line_break(text: str) -> bool:
     """True if the text, without its surrounding blanks, holds a line break of any kind."""
     return not LINE_BREAKS.isdisjoint(text.strip())
+
+
+def _header_problem(text: str) -> str | None:
+    """Why a field that can reach a mail header cannot hold text, or None: a line break or a
+    control character inside it (the set the draft reader refuses, so what this accepts
+    drafts). Blanks around it are fine: they are stripped."""
+    char = header_unsafe(text.strip())
+    if char is None:
+        return None
+    if char in LINE_BREAKS:
+        return "must be one line: it can reach mail headers"
+    return f"holds the control character {escaped(char)}: it can reach mail headers"
 
 
 # --- loading -----------------------------------------------------------------
@@ -225,10 +253,12 @@ def _parse_person(node: Any, filename: str, problems: list[Problem], seen: _Seen
 
     for key, value in list(values.items()):
         if isinstance(value, str):
-            if key != "notes" and has_line_break(value):  # notes may run over lines
-                problem(lines[key], f"'{key}' must be one line: it can reach mail headers")
-                del values[key]  # one problem per field is enough
-                continue
+            if key != "notes":  # notes may run over lines, and reach no header
+                reason = _header_problem(value)
+                if reason is not None:
+                    problem(lines[key], f"'{key}' {reason}")
+                    del values[key]  # one problem per field is enough
+                    continue
             values[key] = value.strip()
     # Every field is checked even where the name is missing: every problem at once.
     name = values.get("name")
@@ -241,7 +271,13 @@ def _parse_person(node: Any, filename: str, problems: list[Problem], seen: _Seen
         if reason:
             problem(lines["email"], reason)
         values["email"] = normalized
-    if "id" in values and not ID_PATTERN.fullmatch(values["id"]):
+    if "id" in values and len(values["id"]) > MAX_NAME_LENGTH:
+        problem(
+            lines["id"],
+            f"'id' is {len(values['id'])} characters long: an id is at most "
+            f"{MAX_NAME_LENGTH}, since it names the person's draft files",
+        )
+    elif "id" in values and not ID_PATTERN.fullmatch(values["id"]):
         problem(
             lines["id"],
             f"id '{values['id']}' must be lowercase letters and digits in words joined "
@@ -321,7 +357,7 @@ def _tags(node: Any) -> list[str] | None:
     if not isinstance(node, yn.SequenceNode):
         return None
     tags = [yn.scalar_text(item) for item in node.value]
-    if any(tag is None or has_line_break(tag) for tag in tags):
+    if any(tag is None or _header_problem(tag) for tag in tags):
         return None
     return [str(tag).strip() for tag in tags]
 

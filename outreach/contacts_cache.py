@@ -23,7 +23,9 @@ from outreach import __version__
 from outreach.contacts import Contact
 from outreach.files import atomic_write
 
-_CACHE_FORMAT = f"contacts-cache-3-{__version__}"
+# The number changes whenever the checks in contacts.py do (4: control characters and the
+# bound on ids), so that a file cached under the old rules is checked again under the new.
+_CACHE_FORMAT = f"contacts-cache-4-{__version__}"
 
 _FIELDS = Contact._fields
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from outreach.errors import DraftError, Problem
 from outreach.files import atomic_write
 from outreach.frontmatter_split import split
-from outreach.text import CONTROL_OR_SEPARATOR, KINDS
+from outreach.text import ID_PATTERN, KINDS, MAX_NAME_LENGTH, escaped, header_unsafe, printable
 
 STATUSES = ("draft", "approved", "failed", "unknown")
 REQUIRED = ("to", "subject", "template", "kind", "contact", "status", "message_id")
@@ -121,7 +121,7 @@ def parse_draft(path: Path, text: str) -> Draft:
             reason = reason or f"line {number}: expected 'field: value', got {line!r}"
         elif key not in KNOWN:
             known = ", ".join(KNOWN)
-            reason = reason or f"line {number}: unknown field '{key}' (known: {known})"
+            reason = reason or f"line {number}: unknown field '{printable(key)}' (known: {known})"
         elif key in lines:
             reason = reason or f"line {number}: '{key}' is given twice (also on line {lines[key]})"
         else:
@@ -141,13 +141,19 @@ def _header_problem(headers: Mapping[str, str]) -> tuple[str, str] | None:
     """The field that is wrong and why, or None."""
     from outreach import durations
     from outreach.addresses import check_address
+    from outreach.templates import valid_name
 
     missing = [key for key in REQUIRED if not headers.get(key)]
     if missing:
         return missing[0], f"missing {', '.join(missing)} in the front matter"
     for key, value in headers.items():
-        if CONTROL_OR_SEPARATOR.search(value):
-            return key, f"'{key}' holds a control character or line separator"
+        char = header_unsafe(value)
+        if char is not None:
+            return key, f"'{key}' holds a control character or line separator ({escaped(char)})"
+    if len(headers["contact"]) > MAX_NAME_LENGTH or not ID_PATTERN.fullmatch(headers["contact"]):
+        return "contact", f"contact must be a person's id, not {headers['contact']!r}"
+    if not valid_name(headers["template"]):
+        return "template", f"template must be a template's name, not {headers['template']!r}"
     if headers["status"] not in STATUSES:
         return "status", f"status must be one of {', '.join(STATUSES)}, not '{headers['status']}'"
     if headers["kind"] not in KINDS:

@@ -6,6 +6,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import NamedTuple
 
+from outreach.text import printable
+
 
 class Problem(NamedTuple):
     """One finding about the person's files: where it is, what is wrong, how bad."""
@@ -19,7 +21,11 @@ class Problem(NamedTuple):
         return self.severity == "error"
 
     def __str__(self) -> str:
-        return f"{self.where}: {self.message}" if self.where else self.message
+        """The problem as one printable line: control characters in a value it quotes (a
+        vertical tab in a setting, an escape code in a name) are shown escaped, never acted on.
+        """
+        text = f"{self.where}: {self.message}" if self.where else self.message
+        return printable(text)
 
 
 def at(path: Path | str, line: int | None = None) -> str:

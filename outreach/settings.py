@@ -11,6 +11,7 @@ from outreach import durations
 from outreach.addresses import check_address
 from outreach.errors import OutreachError, Problem, at, raise_if_errors
 from outreach.files import read_text
+from outreach.text import LINE_BREAKS, escaped, header_unsafe
 
 SECURITY_CHOICES = ("ssl", "starttls", "none")
 DEFAULT_PORTS = {"ssl": 465, "starttls": 587, "none": 25}
@@ -176,8 +177,18 @@ def read_settings(path: Path, *, to_send: bool = False) -> tuple[Settings | None
         if not isinstance(value, str) or not value.strip():
             problem(table, key, f"{table}.{key} must be non-empty text in quotes")
             return None
-        if "\n" in value or "\r" in value:
-            problem(table, key, f"{table}.{key} must be one line: it goes into mail headers")
+        char = header_unsafe(value.strip())
+        if char is not None:
+            where = "mail headers" if table == "me" else "the conversation with the server"
+            if char in LINE_BREAKS:
+                problem(table, key, f"{table}.{key} must be one line: it goes into {where}")
+            else:
+                problem(
+                    table,
+                    key,
+                    f"{table}.{key} holds the control character {escaped(char)}: "
+                    f"it goes into {where}",
+                )
             return None
         return value.strip()
 

@@ -14,7 +14,7 @@ from outreach import durations
 from outreach.errors import Problem, TemplateError, at
 from outreach.files import read_text
 from outreach.frontmatter_split import split
-from outreach.text import KINDS
+from outreach.text import KINDS, MAX_NAME_LENGTH
 
 _FRONT_KEYS = frozenset({"kind", "subject", "follow_up_after", "reply_to", "html"})
 _NAME = re.compile(r"[a-z0-9]+(?:[-_][a-z0-9]+)*")
@@ -39,7 +39,19 @@ class Template:
 
 
 def valid_name(name: str) -> bool:
-    return bool(_NAME.fullmatch(name))
+    return len(name) <= MAX_NAME_LENGTH and bool(_NAME.fullmatch(name))
+
+
+def name_problem(name: str) -> str | None:
+    """Why NAME cannot name a template (it becomes part of draft file names), or None."""
+    if len(name) > MAX_NAME_LENGTH:
+        return (
+            f"a template's name is at most {MAX_NAME_LENGTH} characters (this one has "
+            f"{len(name)}): it becomes part of the draft files' names"
+        )
+    if not _NAME.fullmatch(name):
+        return "a template's name is lowercase letters and digits, joined by - or _"
+    return None
 
 
 def template_path(templates_dir: Path, name: str) -> Path:
@@ -54,7 +66,11 @@ def load_template(templates_dir: Path, name: str, default_follow_up: int) -> Tem
     """Read one template by name; every problem in its front matter at once."""
     path = template_path(templates_dir, name)
     if not valid_name(name) or not path.is_file():
-        known = ", ".join(list_templates(templates_dir)) or "none"
+        names = list_templates(templates_dir)
+        reason = name_problem(name)
+        if reason is not None and name in names:  # a file of templates/ with a bad name
+            raise TemplateError(Problem(f"templates/{path.name}", f"{reason}; rename the file"))
+        known = ", ".join(names) or "none"
         raise TemplateError(f"no template '{name}' in templates/ (there are: {known})")
     return parse_template(read_text(path), path, default_follow_up)
 

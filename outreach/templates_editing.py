@@ -7,15 +7,16 @@ from pathlib import Path
 from outreach.editor import open_in_editor
 from outreach.errors import OutreachError, Problem, TemplateError
 from outreach.files import atomic_write
-from outreach.templates import template_path, valid_name
+from outreach.templates import name_problem, template_path, valid_name
+from outreach.text import MAX_NAME_LENGTH
 from outreach.workspace import Workspace, shipped_template
 
 
 def create_template(workspace: Workspace, name: str, kind: str) -> Path:
-    if not valid_name(name):
-        raise OutreachError(
-            f"'{name}' cannot name a template: use lowercase letters, digits and hyphens"
-        )
+    reason = name_problem(name)
+    if reason is not None:
+        shown = name if len(name) <= MAX_NAME_LENGTH else name[:MAX_NAME_LENGTH] + "…"
+        raise OutreachError(f"'{shown}' cannot name a template: {reason}")
     path = template_path(workspace.templates_dir, name)
     if path.exists():
         raise OutreachError(Problem(f"templates/{path.name}", "exists already; edit it instead"))

@@ -15,6 +15,7 @@ import re
 import yaml
 
 from outreach.errors import OutreachError, Problem, at
+from outreach.text import escaped, printable
 
 try:
     from yaml import CSafeLoader as Loader
@@ -56,8 +57,11 @@ def compose(text: str, filename: str, first_line: int = 1) -> yaml.Node | None:
         root = yaml.compose(text, Loader=Loader)
     except yaml.MarkedYAMLError as error:
         raise OutreachError(Problem(*_yaml_problem(error, filename, first_line))) from None
+    except yaml.reader.ReaderError as error:
+        raise OutreachError(Problem(*_reader_problem(error, text, filename, first_line))) from None
     except yaml.YAMLError as error:
-        raise OutreachError(Problem(at(filename), f"invalid YAML: {error}")) from None
+        reason = " ".join(str(error).split())  # one line, whatever the library wrote
+        raise OutreachError(Problem(at(filename), f"invalid YAML: {reason}")) from None
     if root is not None and "&" in text:  # no anchor, no alias: the walk can be skipped
         _refuse_aliases(root, filename, first_line)
     return root
@@ -74,6 +78,26 @@ def _yaml_problem(error: yaml.MarkedYAMLError, filename: str, first_line: int) -
         if started != line:
             reason += f" ({error.context} that starts on line {started})"
     return at(filename, line), f"invalid YAML: {reason}"
+
+
+def _reader_problem(
+    error: yaml.reader.ReaderError, text: str, filename: str, first_line: int
+) -> tuple[str, str]:
+    """A character YAML does not allow (a raw control byte), with its line.
+
+    The error's position counts characters in PyYAML's reader and UTF-8 bytes in libyaml's,
+    so the line is found from the character itself: the reader stops at the first character
+    it refuses, so no earlier copy of that character is in the text."""
+    char = chr(error.character) if isinstance(error.character, int) else None
+    found = text.find(char) if char else -1
+    line = text.count("\n", 0, found) + first_line if found >= 0 else None
+    if char is None:
+        what = "a character"
+    elif printable(char) != char:
+        what = f"the control character {escaped(char)}"
+    else:
+        what = f"the character U+{ord(char):04X}"
+    return at(filename, line), f"invalid YAML: {what} is not allowed in a YAML file; delete it"
 
 
 def _may_nest_deeply(text: str) -> bool:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from outreach.addressbook.people import Person, Skipped
 from outreach.contacts import Contact, slug
 from outreach.errors import at
+from outreach.text import MAX_NAME_LENGTH
 
 OTHER_EMAILS = "other_emails"
 OTHER_NAMES = "other_names"  # a card's other FN lines
@@ -62,11 +63,13 @@ def plan_import(
 
 
 def free_id(base: str, taken: Container[str]) -> str:
-    """BASE, or the first of BASE-2, BASE-3, ... that is not taken."""
+    """BASE, or the first of BASE-2, BASE-3, ... that is not taken (BASE cut short where the
+    number would make the id too long)."""
     new_id, number = base, 1
     while new_id in taken:
         number += 1
-        new_id = f"{base}-{number}"
+        suffix = f"-{number}"
+        new_id = base[: MAX_NAME_LENGTH - len(suffix)].rstrip("-") + suffix
     return new_id
 
 

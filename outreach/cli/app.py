@@ -17,6 +17,7 @@ import click
 from outreach import __version__
 from outreach.dates import FORMS, Weekday, typed_day
 from outreach.errors import OutreachError, Problem
+from outreach.text import printable
 
 if TYPE_CHECKING:
     from click.shell_completion import CompletionItem
@@ -63,7 +64,7 @@ class OutreachGroup(click.Group):
             return super().invoke(ctx)
         except OutreachError as error:
             for problem in error.problems:
-                click.echo(f"Error: {problem}", err=True)
+                say_error(problem)
             ctx.exit(error.exit_code)
         except BrokenPipeError:
             # The reader went away (`outreach log | head`): stop quietly, as Unix tools do.
@@ -72,17 +73,16 @@ class OutreachGroup(click.Group):
             ctx.exit(1)
         except OSError as error:
             where = f"{error.filename}: " if error.filename else ""
-            click.echo(f"Error: {where}{error.strerror or error}", err=True)
+            say_error(f"{where}{error.strerror or error}")
             ctx.exit(1)
         except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt):
             raise
         except Exception as error:
             if os.environ.get("OUTREACH_DEBUG"):
                 raise
-            click.echo(
-                f"Error: unexpected {type(error).__name__}: {error} "
-                "(a bug in outreach; OUTREACH_DEBUG=1 shows where)",
-                err=True,
+            say_error(
+                f"unexpected {type(error).__name__}: {error} "
+                "(a bug in outreach; OUTREACH_DEBUG=1 shows where)"
             )
             ctx.exit(1)
 
@@ -177,8 +177,16 @@ def print_json(rows: Sequence[dict[str, Any]]) -> None:
     click.echo(orjson.dumps(list(rows), option=indent))
 
 
+# Every line of errors, warnings and notices is printed by one of the three functions below,
+# made printable first: a value it quotes never starts a new line or moves the cursor.
+
+
+def say_error(problem: Problem | str) -> None:
+    click.echo(f"Error: {printable(str(problem))}", err=True)
+
+
 def warn(problem: Problem | str) -> None:
-    click.echo(f"Warning: {problem}", err=True)
+    click.echo(f"Warning: {printable(str(problem))}", err=True)
 
 
 def warn_and_keep_errors(problems: Sequence[Problem]) -> list[Problem]:
@@ -190,7 +198,7 @@ def warn_and_keep_errors(problems: Sequence[Problem]) -> list[Problem]:
 
 
 def notice(message: str) -> None:
-    click.echo(message, err=True)
+    click.echo(printable(message), err=True)
 
 
 def print_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> None:

@@ -14,6 +14,7 @@ from outreach.cli.app import (
     pass_app,
     print_json,
     print_table,
+    say_error,
     warn_and_keep_errors,
 )
 
@@ -109,7 +110,7 @@ def _edit_until_clean(app: App, name: str) -> None:
             click.echo(f"templates/{name}.md is fine.")
             return
         for problem in errors:
-            click.echo(f"Error: {problem}", err=True)
+            say_error(problem)
         if not is_interactive() or not click.confirm("Edit again?", default=True):
             raise OutreachError(f"templates/{name}.md was saved with the problems above")
 
