@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from outreach.contacts import find_person, load_contacts, parse_contacts, slug
-from outreach.errors import PersonNotFound
+from outreach.people.reading import find_person, load_contacts, parse_contacts, slug
+from outreach.support.errors import PersonNotFound
 from tests.conftest import Invoke, write
 from tests.test_bad_input import Installed
 

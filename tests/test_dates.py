@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from outreach.cli.app import TypedDay
-from outreach.dates import WEEKDAYS, typed_day
+from outreach.support.dates import WEEKDAYS, typed_day
 from tests.conftest import Invoke
 from tests.readme_help import commands
 

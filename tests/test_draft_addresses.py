@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from outreach.drafts import Draft, format_address
+from outreach.drafts.draft import Draft, format_address
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
-from outreach.goal import load_goal, parse_goal
+from outreach.workspace.goal import load_goal, parse_goal
 from tests.conftest import Invoke, write
 from tests.test_bad_input import Installed, assert_error, errors, run_unchanged
 

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from outreach.cli import cli
-from outreach.contacts import Contact, parse_contacts
+from outreach.people.reading import Contact, parse_contacts
 from tests.conftest import FIXTURES, Invoke, write
 
 EXAMPLE_IDS = [

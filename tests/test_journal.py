@@ -7,9 +7,9 @@ import sqlite3
 from datetime import date, timedelta
 from pathlib import Path
 
-import outreach.journal as journal_module
-from outreach.journal import Entry, Journal, now, sent_requests, summaries
-from outreach.migrations import MIGRATIONS
+import outreach.journal.database as journal_module
+from outreach.journal.database import Entry, Journal, now, sent_requests, summaries
+from outreach.journal.migrations import MIGRATIONS
 
 
 def _random_journal(path: Path, entries: int, seed: int) -> Journal:

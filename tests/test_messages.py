@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from outreach.text import printable
+from outreach.support.text import printable
 from tests.conftest import Invoke, snapshot, write
 from tests.test_bad_input import Installed, assert_error, errors
 

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from outreach import files
-from outreach.files import atomic_write, write_all_or_nothing
+from outreach.support import files
+from outreach.support.files import atomic_write, write_all_or_nothing
 from tests.conftest import FIXTURES, outreach_command
 from tests.smtp_server import PASSWORD, smtp_server
 from tests.test_sending import configure

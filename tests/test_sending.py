@@ -462,9 +462,9 @@ def test_tls_settings_reach_the_connection(run: Invoke, workspace: Path, securit
 
 
 def test_a_draft_sent_but_not_filed_is_filed_not_sent_again(run: Invoke, workspace: Path) -> None:
-    from outreach.drafts import read_draft
-    from outreach.journal import Journal
-    from outreach.sending import sent_entry
+    from outreach.delivery.sending import sent_entry
+    from outreach.drafts.draft import read_draft
+    from outreach.journal.database import Journal
 
     with smtp_server() as (server, port):
         configure(workspace, port)
@@ -664,7 +664,7 @@ def test_a_sender_beyond_ascii_stops_the_run_where_the_server_cannot_take_it(
 def test_yagmail_is_imported_without_keyring_and_keyring_still_imports_after() -> None:
     script = (
         "import sys\n"
-        "from outreach.transport import _import_yagmail\n"
+        "from outreach.delivery.transport import _import_yagmail\n"
         "_import_yagmail()\n"
         "assert 'keyring' not in sys.modules\n"
         "import keyring, keyring.errors\n"
@@ -678,9 +678,9 @@ def test_yagmail_is_imported_without_keyring_and_keyring_still_imports_after() -
 
 
 def test_filing_skips_a_sent_draft_deleted_by_hand_meanwhile(run: Invoke, workspace: Path) -> None:
-    from outreach.drafts import read_draft
-    from outreach.sending import file_as_sent
-    from outreach.workspace import Workspace
+    from outreach.delivery.sending import file_as_sent
+    from outreach.drafts.draft import read_draft
+    from outreach.workspace.folder import Workspace
 
     approve_requests(run, "ada-lovelace", "mei-chen")
     ada, mei = (

@@ -224,7 +224,7 @@ def test_the_installed_command_reports_a_silent_server_without_a_traceback(
 
 
 def test_the_wait_for_a_greeting_is_a_few_seconds_by_default() -> None:
-    from outreach.transport import CONNECT_TIMEOUT, connect_timeout
+    from outreach.delivery.transport import CONNECT_TIMEOUT, connect_timeout
 
     assert connect_timeout() == CONNECT_TIMEOUT <= 10
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from outreach.errors import OutreachError
-from outreach.settings import Limits, load_settings
+from outreach.support.errors import OutreachError
+from outreach.workspace.settings import Limits, load_settings
 from tests.conftest import Invoke, write
 from tests.test_bad_input import assert_error, errors, run_unchanged
 

@@ -874,9 +874,9 @@ def test_templates_check_warns_that_requests_wait_for_a_clear_goal(
 def test_a_template_that_loops_too_long_is_stopped(
     run: Invoke, workspace: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import outreach.renderer
+    import outreach.composing.renderer
 
-    monkeypatch.setattr(outreach.renderer, "RENDER_SECONDS", 0.3)
+    monkeypatch.setattr(outreach.composing.renderer, "RENDER_SECONDS", 0.3)
     write(
         workspace / "templates" / "slow.md",
         "---\nkind: check-in\nsubject: Hello\n---\n"

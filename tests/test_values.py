@@ -13,10 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from outreach import __version__, contacts_cache
-from outreach.contacts import Contact, parse_contacts, slug
-from outreach.drafts import parse_draft, sent_name
-from outreach.text import MAX_NAME_LENGTH, header_unsafe
+from outreach import __version__
+from outreach.drafts.draft import parse_draft, sent_name
+from outreach.people import cache as contacts_cache
+from outreach.people.reading import Contact, parse_contacts, slug
+from outreach.support.text import MAX_NAME_LENGTH, header_unsafe
 from tests.conftest import Invoke, snapshot, write
 from tests.smtp_server import smtp_server
 from tests.test_bad_input import assert_error
@@ -223,7 +224,7 @@ def test_a_draft_whose_names_cannot_name_a_file_is_broken(
 
 
 def test_an_imported_namesake_of_a_long_name_gets_an_id_that_fits() -> None:
-    from outreach.addressbook.merge import free_id
+    from outreach.people.addressbook.merge import free_id
 
     base = slug("A" * 300)
     taken = {base, *(f"{base[:62]}-{n}" for n in range(2, 10))}

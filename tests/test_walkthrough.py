@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
-from outreach.dates import WEEKDAYS
+from outreach.support.dates import WEEKDAYS
 from tests.conftest import outreach_command
 from tests.smtp_server import smtp_server
 from tests.test_sending import configure

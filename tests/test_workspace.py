@@ -9,9 +9,9 @@ import pytest
 from click.testing import CliRunner, Result
 
 from outreach.cli import cli
-from outreach.contacts import parse_contacts
-from outreach.goal import load_goal
-from outreach.settings import load_settings
+from outreach.people.reading import parse_contacts
+from outreach.workspace.goal import load_goal
+from outreach.workspace.settings import load_settings
 from tests.conftest import snapshot, write
 from tests.test_bad_input import Installed, assert_error
 

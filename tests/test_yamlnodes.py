@@ -7,8 +7,8 @@ import random
 import pytest
 import yaml
 
-from outreach import yamlnodes
-from outreach.errors import OutreachError
+from outreach.support import yamlnodes
+from outreach.support.errors import OutreachError
 
 DEEP = "nested more than 64 levels deep"
 

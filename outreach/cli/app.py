@@ -15,14 +15,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from outreach import __version__
-from outreach.dates import FORMS, Weekday, typed_day
-from outreach.errors import OutreachError, Problem
-from outreach.text import printable
+from outreach.support.dates import FORMS, Weekday, typed_day
+from outreach.support.errors import OutreachError, Problem
+from outreach.support.text import printable
 
 if TYPE_CHECKING:
     from click.shell_completion import CompletionItem
 
-    from outreach.workspace import Workspace
+    from outreach.workspace.folder import Workspace
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -35,8 +35,8 @@ class App:
 
     @cached_property
     def workspace(self) -> Workspace:
-        from outreach.addresses import recall
-        from outreach.workspace import find_workspace
+        from outreach.people.addresses import recall
+        from outreach.workspace.folder import find_workspace
 
         workspace = find_workspace(self.workspace_option)
         for problem in workspace.make_private():  # one made by an older version, or cloned
@@ -47,7 +47,7 @@ class App:
     def close(self) -> None:
         """Keep what this command learned that the next one can use."""
         if "workspace" in self.__dict__:  # found, so a workspace it may write in
-            from outreach.addresses import remember
+            from outreach.people.addresses import remember
 
             with contextlib.suppress(OSError):  # a read-only workspace: the next run asks again
                 remember(self.workspace.address_verdicts_file)
@@ -215,7 +215,7 @@ def print_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> Non
 def _completer(
     kind: str,
 ) -> Callable[[click.Context, click.Parameter, str], list[CompletionItem]]:
-    """A shell_complete function for a parameter: outreach.completion's `kind`, in the workspace
+    """A shell_complete function for a parameter: outreach.cli.completion's `kind`, in the workspace
     the command line names (or the one found from here). It never fails: no answers instead."""
 
     def complete(
@@ -223,8 +223,8 @@ def _completer(
     ) -> list[CompletionItem]:
         from click.shell_completion import CompletionItem as Item
 
-        from outreach import completion
-        from outreach.workspace import find_workspace
+        from outreach.cli import completion
+        from outreach.workspace.folder import find_workspace
 
         try:
             workspace = find_workspace(ctx.find_root().params.get("workspace"))

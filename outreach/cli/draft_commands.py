@@ -52,7 +52,7 @@ def draft(
       outreach draft check-in --due
       outreach draft thank-you grace --note "the tip about portfolio reviews"
     """
-    from outreach.drafting import draft_messages
+    from outreach.composing.drafting import draft_messages
 
     if not (people or tags or everyone or use_plan or use_due):
         raise click.UsageError("name people, or use --all, --tag, --plan or --due")
@@ -93,7 +93,7 @@ def drafts(app: App, as_json: bool) -> None:
     Example:
       outreach drafts --json
     """
-    from outreach.outbox import deleted_names, waiting
+    from outreach.drafts.outbox import deleted_names, waiting
 
     items = waiting(app.workspace)
     root = app.workspace.root
@@ -148,9 +148,9 @@ def approve(app: App, names: tuple[str, ...], everything: bool) -> None:
       outreach approve jose-nunez
       outreach approve --all
     """
-    from outreach.drafts import list_drafts
-    from outreach.outbox import approve as approve_drafts
-    from outreach.outbox import cut_off_ids, find_drafts
+    from outreach.drafts.draft import list_drafts
+    from outreach.drafts.outbox import approve as approve_drafts
+    from outreach.drafts.outbox import cut_off_ids, find_drafts
 
     if not names and not everything:
         raise click.UsageError("name drafts or people, or use --all")
@@ -182,9 +182,9 @@ def unapprove(app: App, names: tuple[str, ...], everything: bool) -> None:
       outreach unapprove ada-lovelace--request.md
       outreach unapprove --all
     """
-    from outreach.drafts import list_drafts
-    from outreach.outbox import cut_off_ids, find_drafts
-    from outreach.outbox import unapprove as unapprove_drafts
+    from outreach.drafts.draft import list_drafts
+    from outreach.drafts.outbox import cut_off_ids, find_drafts
+    from outreach.drafts.outbox import unapprove as unapprove_drafts
 
     if not names and not everything:
         raise click.UsageError("name drafts or people, or use --all")
@@ -223,11 +223,11 @@ def review(app: App, everything: bool) -> None:
       outreach review
       outreach review --all
     """
-    from outreach.drafts import format_address, read_draft
-    from outreach.editor import open_in_editor
-    from outreach.outbox import approve as approve_drafts
-    from outreach.outbox import delete, waiting
-    from outreach.reviewing import CHOICES, PROMPT, YES_NO, ask, next_step
+    from outreach.drafts.draft import format_address, read_draft
+    from outreach.drafts.outbox import approve as approve_drafts
+    from outreach.drafts.outbox import delete, waiting
+    from outreach.drafts.reviewing import CHOICES, PROMPT, YES_NO, ask, next_step
+    from outreach.support.editor import open_in_editor
 
     workspace = app.workspace
     me = workspace.settings.me
@@ -271,7 +271,7 @@ def review(app: App, everything: bool) -> None:
 
 
 def _show(current: object, me: str, place: str) -> None:
-    from outreach.drafts import Draft
+    from outreach.drafts.draft import Draft
 
     assert isinstance(current, Draft)
     status = "" if current.status == "draft" else f" ({current.status})"

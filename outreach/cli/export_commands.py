@@ -27,8 +27,8 @@ def eml(app: App, directory: Path | None) -> None:
     Example:
       outreach export eml ~/Desktop/outreach-drafts
     """
-    from outreach.drafts import list_drafts
-    from outreach.export import export_eml
+    from outreach.delivery.export import export_eml
+    from outreach.drafts.draft import list_drafts
 
     workspace = app.workspace
     written = export_eml(
@@ -56,9 +56,14 @@ def ics(app: App, file: Path | None, as_of: date) -> None:
     Example:
       outreach export ics outreach.ics
     """
-    from outreach.export import calendar_events, calendar_memory, due_calendar, read_calendar_memory
-    from outreach.files import atomic_write, write_all_or_nothing
-    from outreach.keeping import due_for
+    from outreach.delivery.export import (
+        calendar_events,
+        calendar_memory,
+        due_calendar,
+        read_calendar_memory,
+    )
+    from outreach.keeping.rules import due_for
+    from outreach.support.files import atomic_write, write_all_or_nothing
 
     workspace = app.workspace
     now = datetime.now(UTC)
@@ -86,9 +91,9 @@ def csv_command(app: App, file: Path | None) -> None:
     Example:
       outreach export csv journal.csv
     """
-    from outreach.export import journal_csv
-    from outreach.files import atomic_write
-    from outreach.journal import open_journal
+    from outreach.delivery.export import journal_csv
+    from outreach.journal.database import open_journal
+    from outreach.support.files import atomic_write
 
     with open_journal(app.workspace.journal_file) as journal:
         text = journal_csv(journal.entries())

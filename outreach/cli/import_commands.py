@@ -10,7 +10,7 @@ from outreach.cli.app import App, cli, notice, pass_app, warn
 
 
 def _encoding(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    from outreach.addressbook.encodings import known_encoding
+    from outreach.people.addressbook.encodings import known_encoding
 
     if value is None:
         return None
@@ -46,7 +46,7 @@ def import_(app: App, file: Path, dry_run: bool, encoding: str | None) -> None:
       outreach import google-contacts.csv --dry-run
       outreach import outlook.csv --encoding cp1251
     """
-    from outreach.addressbook import import_people
+    from outreach.people.addressbook import import_people
 
     workspace = app.workspace
     report = import_people(workspace.contacts_file, file, dry_run=dry_run, encoding=encoding)

@@ -11,8 +11,8 @@ import click
 from outreach.cli.app import App, cli, notice, pass_app, warn
 
 if TYPE_CHECKING:
-    from outreach.drafts import Draft
-    from outreach.sending import Outcome
+    from outreach.delivery.sending import Outcome
+    from outreach.drafts.draft import Draft
 
 
 def _has_terminal() -> bool:
@@ -41,10 +41,10 @@ def send(app: App, dry_run: bool, yes: bool, limit: int | None, retry_unknown: b
       outreach send --limit 5
       outreach send --yes
     """
-    from outreach.credentials import find_password
-    from outreach.errors import OutreachError, Problem
-    from outreach.journal import open_journal
-    from outreach.sending import Sender, check_sendable, open_session, prepare, send_lock
+    from outreach.delivery.credentials import find_password
+    from outreach.delivery.sending import Sender, check_sendable, open_session, prepare, send_lock
+    from outreach.journal.database import open_journal
+    from outreach.support.errors import OutreachError, Problem
 
     workspace = app.workspace
     check_sendable(workspace)
@@ -155,8 +155,8 @@ def _waiting_note(over_day: int, over_limit: int, next_slot: datetime | None) ->
 
 
 def _show_dry_run(drafts: list[Draft], workspace: object) -> None:
-    from outreach.mail import as_shown, build_message
-    from outreach.workspace import Workspace
+    from outreach.delivery.mail import as_shown, build_message
+    from outreach.workspace.folder import Workspace
 
     assert isinstance(workspace, Workspace)
     for draft in drafts:
@@ -212,7 +212,7 @@ def login(app: App) -> None:
       outreach auth login
       pass show mail/app-password | outreach auth login
     """
-    from outreach.credentials import store_password
+    from outreach.delivery.credentials import store_password
 
     smtp = app.workspace.settings.smtp
     if not smtp.user:
@@ -234,7 +234,7 @@ def status(app: App) -> None:
     Example:
       outreach auth status
     """
-    from outreach.credentials import password_source
+    from outreach.delivery.credentials import password_source
 
     source = password_source(app.workspace.settings.smtp, _has_terminal())
     click.echo(f"Password: {source.detail}")
@@ -249,7 +249,7 @@ def logout(app: App) -> None:
     Example:
       outreach auth logout
     """
-    from outreach.credentials import forget_password
+    from outreach.delivery.credentials import forget_password
 
     smtp = app.workspace.settings.smtp
     if forget_password(smtp):

@@ -32,7 +32,7 @@ def init(directory: Path, example: bool) -> None:
       outreach init ~/networking
       outreach init --example demo
     """
-    from outreach.workspace import init_workspace
+    from outreach.workspace.folder import init_workspace
 
     report = init_workspace(directory, example=example)
     for name in report.created:
@@ -69,8 +69,8 @@ def check(app: App) -> None:
     Example:
       outreach check
     """
-    from outreach.check import check_workspace
-    from outreach.errors import OutreachError
+    from outreach.composing.check import check_workspace
+    from outreach.support.errors import OutreachError
 
     problems = check_workspace(app.workspace)
     errors = warn_and_keep_errors(problems)
@@ -95,8 +95,8 @@ def goal(app: App) -> None:
     Example:
       outreach goal
     """
-    from outreach.errors import OutreachError
-    from outreach.goal import load_goal
+    from outreach.support.errors import OutreachError
+    from outreach.workspace.goal import load_goal
 
     loaded, problems = load_goal(app.workspace.goal_file)
     for label, value in (
@@ -128,7 +128,7 @@ def contacts(app: App, as_json: bool) -> None:
       outreach contacts
       outreach contacts --json | jq '.[] | select(.next_due != null)'
     """
-    from outreach.people import people_overview
+    from outreach.keeping.overview import people_overview
 
     rows = people_overview(app.workspace)
     if not rows and not as_json:

@@ -34,8 +34,8 @@ def list_command(app: App, as_json: bool) -> None:
     Example:
       outreach templates list
     """
-    from outreach.errors import OutreachError, Problem, TemplateError
-    from outreach.templates import Template, list_templates, load_template
+    from outreach.support.errors import OutreachError, Problem, TemplateError
+    from outreach.workspace.templates import Template, list_templates, load_template
 
     days = app.workspace.settings.limits.follow_up_after
     loaded: list[Template] = []
@@ -78,7 +78,7 @@ def new(app: App, name: str, kind: str, no_edit: bool) -> None:
     Example:
       outreach templates new intro-request --kind request
     """
-    from outreach.templates_editing import create_template
+    from outreach.composing.template_editing import create_template
 
     path = create_template(app.workspace, name, kind)
     click.echo(f"created {path}")
@@ -100,8 +100,8 @@ def edit(app: App, name: str) -> None:
 
 
 def _edit_until_clean(app: App, name: str) -> None:
-    from outreach.errors import OutreachError
-    from outreach.templates_editing import edit_template
+    from outreach.composing.template_editing import edit_template
+    from outreach.support.errors import OutreachError
 
     while True:
         problems = edit_template(app.workspace, name)
@@ -133,7 +133,7 @@ def preview(app: App, name: str, person: str, note: str | None) -> None:
     Example:
       outreach templates preview request --to ada
     """
-    from outreach.drafting import preview as render_preview
+    from outreach.composing.drafting import preview as render_preview
 
     _, contact, subject, body = render_preview(app.workspace, name, person, note)
     click.echo(f"To: {contact.name} <{contact.email or 'no email'}>")
@@ -152,9 +152,9 @@ def check_command(app: App, names: tuple[str, ...]) -> None:
     Example:
       outreach templates check
     """
-    from outreach.drafting import lint_templates
-    from outreach.errors import OutreachError
-    from outreach.goal import load_goal
+    from outreach.composing.drafting import lint_templates
+    from outreach.support.errors import OutreachError
+    from outreach.workspace.goal import load_goal
 
     workspace = app.workspace
     goal, goal_problems = load_goal(workspace.goal_file)

@@ -1,0 +1,398 @@
+"""A send run: the approved drafts, each sent at most once, every outcome in the journal.
+
+The journal records an attempt once the server has accepted sender and
+recipient, right before the message goes, and the outcome after. A run that
+dies between the two leaves the attempt open: that draft is `unknown` and is
+never resent unless the person asks (`--retry-unknown`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import gc
+import os
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from outreach.delivery.credentials import Password, login_hint
+from outreach.delivery.mail import Outgoing, outgoing
+from outreach.delivery.transport import Dropped, Refused, Session, Unanswered
+from outreach.drafts.draft import Draft, list_drafts, sent_name, set_status
+from outreach.journal.database import Entry, Journal, now
+from outreach.support import durations
+from outreach.support.errors import Busy, OutreachError, Problem, SendError
+from outreach.support.files import private_folder, private_opener
+from outreach.workspace.folder import Workspace
+from outreach.workspace.settings import Settings, load_settings
+
+TRIES = 4
+
+
+def retry_delay() -> float:
+    """The first back-off delay in seconds; it doubles with each try."""
+    return float(os.environ.get("OUTREACH_RETRY_DELAY", "2"))
+
+
+@contextlib.contextmanager
+def send_lock(workspace: Workspace) -> Iterator[None]:
+    """One send per workspace at a time; the kernel drops the lock when a process dies."""
+    private_folder(workspace.state_dir)
+    with open(workspace.lock_file, "a", opener=private_opener) as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise Busy(
+                "another 'outreach send' is running in this workspace; wait for it to finish"
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@dataclass
+class Outcome:
+    draft: Draft
+    result: str  # sent | failed | unknown | left
+    detail: str = ""
+    server_down: bool = False  # left because the server could not be reached: stop the run
+
+
+@dataclass
+class Queue:
+    """What a run will send, and what it holds back and why."""
+
+    ready: list[Draft]
+    retrying: set[str] = field(default_factory=set)  # ids of `unknown` drafts sent again
+    unknown: list[Draft] = field(default_factory=list)
+    broken: list[Draft] = field(default_factory=list)  # no longer parse; may have been approved
+    broken_unapproved: list[Draft] = field(default_factory=list)  # no longer parse; not approved
+    filed: list[Path] = field(default_factory=list)  # sent earlier, filed now
+    over_day: int = 0  # approved drafts left for the rolling per_day limit
+    over_limit: int = 0  # approved drafts left by --limit
+    next_slot: datetime | None = None
+
+
+def prepare(
+    workspace: Workspace, journal: Journal, *, limit: int | None, retry_unknown: bool
+) -> Queue:
+    """Settle what earlier runs left, then choose the approved drafts this run may send."""
+    settings = workspace.settings
+    cut_off = journal.unfinished()
+    sent_ids = journal.sent_ids()
+    ready: list[Draft] = []
+    left_behind: list[Draft] = []
+    queue = Queue(ready)
+    for draft in list_drafts(workspace.drafts_dir):
+        if draft.broken:
+            # Only a status line that says the draft was not approved clears it: one that says
+            # approved, or unknown, or is missing or wrong, may belong to a message meant to go.
+            if draft.get("status") in ("draft", "failed"):
+                queue.broken_unapproved.append(draft)
+            else:
+                queue.broken.append(draft)
+            continue
+        if draft.message_id in sent_ids:  # sent, but the run died before filing it
+            left_behind.append(draft)
+            continue
+        if draft.message_id in cut_off:
+            if retry_unknown:
+                ready.append(draft)
+                queue.retrying.add(draft.message_id)
+            else:
+                if draft.status != "unknown":
+                    draft = set_status(draft, "unknown")
+                queue.unknown.append(draft)
+            continue
+        if draft.status == "approved":
+            ready.append(draft)
+    if left_behind:
+        queue.filed = file_as_sent(workspace, left_behind, date.today())
+    allowed = len(ready)
+    if settings.limits.per_day:
+        day_ago = now() - timedelta(days=1)
+        room = max(0, settings.limits.per_day - journal.sent_since(day_ago))
+        if room < allowed:
+            queue.over_day = allowed - room
+            oldest = journal.oldest_sent_since(day_ago)
+            queue.next_slot = (oldest + timedelta(days=1)) if oldest else None
+            allowed = room
+    if limit is not None and limit < allowed:
+        queue.over_limit = allowed - limit
+        allowed = limit
+    queue.ready = ready[:allowed]
+    return queue
+
+
+def file_as_sent(workspace: Workspace, drafts: Sequence[Draft], day: date) -> list[Path]:
+    """Move sent drafts to sent/YYYY-MM-DD--PERSON--TEMPLATE.md, each file as it went out.
+
+    A rename: the file is never rewritten, so it cannot be half-written, and a move costs no
+    new file (creating hundreds of files is what made filing slow). The journal has recorded
+    each as sent already: one left behind by a crash is filed by the next run, never sent again.
+    """
+    private_folder(workspace.sent_dir)
+    taken = {entry.name for entry in os.scandir(workspace.sent_dir)}
+    filed = []
+    for draft in drafts:
+        if draft.get("status") == "unknown":  # resent by --retry-unknown: it went, as approved
+            draft = set_status(draft, "approved")
+        name = sent_name(day, draft, taken)
+        taken.add(name)
+        target = workspace.sent_dir / name
+        try:
+            os.rename(draft.path, target)
+        except FileNotFoundError:  # deleted by hand meanwhile: the journal keeps the send
+            continue
+        filed.append(target)
+    return filed
+
+
+def sent_entry(draft: Draft) -> Entry:
+    moment = now()
+    follow_up = draft.get("follow_up_after")
+    return Entry(
+        person=draft.person,
+        kind="sent",
+        at=moment,
+        day=moment.astimezone().date(),
+        subject=draft.get("subject"),
+        message_id=draft.message_id,
+        template=draft.template,
+        template_kind=draft.get("kind"),
+        follow_up_after=durations.parse_days(follow_up) if follow_up else None,
+    )
+
+
+class Sender:
+    """Sends a queue over one logged-in session, keeping per_minute and retrying what is safe."""
+
+    def __init__(
+        self,
+        workspace: Workspace,
+        journal: Journal,
+        session: Session,
+        report: Callable[[Outcome], None],
+        retrying: frozenset[str] = frozenset(),
+        sleep: Callable[[float], None] = time.sleep,
+        *,
+        notify: Callable[[str], None],
+    ) -> None:
+        self.retrying = retrying  # message ids of `unknown` drafts the person chose to resend
+        self.notify = notify  # says what each retry waits for: no wait is silent
+        self.workspace = workspace
+        self.settings: Settings = workspace.settings
+        self.journal = journal
+        self.session = session
+        self.report = report
+        self.sleep = sleep
+        # Work that need not wait is done while the server weighs a command: the next
+        # message is built while it weighs the last one, and the last one's `sent` entry
+        # is written while it checks the next one's sender. Sent drafts are filed under
+        # sent/ once the run is over (measured: faster than filing as they go).
+        self._prepared: dict[str, Outgoing] = {}
+        self._accepted: Draft | None = None  # sent; its `sent` entry not yet written
+        self._unfiled: list[Draft] = []
+        per_minute = self.settings.limits.per_minute
+        self.interval = 60.0 / per_minute if per_minute else 0.0
+
+    def run(self, drafts: Sequence[Draft]) -> list[Outcome]:
+        outcomes: list[Outcome] = []
+        interval = self.interval
+        last_start: float | None = None
+        with _cycle_collector_paused():
+            try:
+                for number, draft in enumerate(drafts):
+                    if interval and last_start is not None:
+                        self.sleep(max(0.0, last_start + interval - time.monotonic()))
+                    last_start = time.monotonic()
+                    following = drafts[number + 1] if number + 1 < len(drafts) else None
+                    outcome = self._send_one(draft, following)
+                    outcomes.append(outcome)
+                    self.report(outcome)
+                    if outcome.server_down:
+                        break
+                    if interval:
+                        self._record_accepted()
+            finally:
+                self._record_accepted()
+                self.session.close()
+                self._file_sent()
+        return outcomes
+
+    def _record_accepted(self) -> None:
+        """Write the `sent` entry of the message the server accepted last, if not yet done."""
+        draft, self._accepted = self._accepted, None
+        if draft is not None:
+            self.journal.record_sent(sent_entry(draft))
+            self._unfiled.append(draft)
+
+    def _message(self, draft: Draft) -> Outgoing:
+        prepared = self._prepared.pop(draft.message_id, None)
+        return prepared or outgoing(draft, self.settings.me)
+
+    def _meanwhile(self, following: Draft | None) -> None:
+        # With a per_minute pause the next message is built after it, so that its Date
+        # says when it went.
+        if self.interval:
+            return
+        if following is not None and following.message_id not in self._prepared:
+            with contextlib.suppress(OutreachError):  # raised again when its turn comes
+                self._prepared[following.message_id] = self._message(following)
+
+    def _file_sent(self) -> None:
+        unfiled, self._unfiled = self._unfiled, []
+        if unfiled:
+            file_as_sent(self.workspace, unfiled, date.today())
+
+    def _send_one(self, draft: Draft, following: Draft | None) -> Outcome:
+        me = self.settings.me
+        message = self._message(draft)
+        if message.smtputf8 and not self._offers_smtputf8():
+            return self._not_offered(draft, message)
+        delay = retry_delay()
+        last_problem = ""
+        server_down = False
+        for attempt in range(TRIES):
+            if attempt:
+                self.notify(
+                    f"drafts/{draft.name}: {last_problem}; trying again in {delay:g} s "
+                    f"(try {attempt + 1} of {TRIES})"
+                )
+                self.sleep(delay)
+                delay *= 2
+                message = outgoing(draft, me)  # its Date: when it goes
+            server_down = False
+            try:
+                try:
+                    self.session.send(
+                        message.sender,
+                        message.recipient,
+                        message.data,
+                        while_checking_sender=self._record_accepted,
+                        before_data=lambda: self.journal.begin_attempt(
+                            draft.message_id, draft.person, draft.name
+                        ),
+                        while_waiting=lambda: self._meanwhile(following),
+                        smtputf8=message.smtputf8,
+                    )
+                finally:
+                    self._record_accepted()  # where the sender never went
+            except Refused as refusal:
+                if refusal.stage == "message":
+                    self._known_not_sent(draft)
+                if refusal.stage == "sender" and not refusal.temporary:
+                    raise SendError(
+                        f"{self.settings.smtp.host} refused the sender {me.email}: {refusal}; "
+                        "nothing more was sent"
+                    ) from None
+                if refusal.temporary:
+                    last_problem = f"temporarily refused: {refusal}"
+                    continue
+                self.journal.record_failed(draft.message_id, str(refusal))
+                failed = set_status(draft, "failed", error=f"{refusal.stage} refused: {refusal}")
+                return Outcome(failed, "failed", f"{refusal.stage} refused: {refusal}")
+            except Dropped as drop:
+                self._known_not_sent(draft)
+                last_problem = f"connection lost before the message went: {drop}"
+                server_down = True
+                continue
+            except Unanswered as silence:
+                unknown = set_status(draft, "unknown")
+                return Outcome(
+                    unknown,
+                    "unknown",
+                    f"the connection dropped after the message was sent ({silence}); "
+                    "it may or may not have arrived",
+                )
+            self._accepted = draft
+            return Outcome(draft, "sent")
+        return Outcome(
+            draft,
+            "left",
+            f"{last_problem}; still approved for the next run",
+            server_down=server_down,
+        )
+
+    def _offers_smtputf8(self) -> bool:
+        try:
+            return self.session.offers_smtputf8()
+        except Dropped:
+            return True  # unknown until the server is back; sending finds out and retries
+
+    def _not_offered(self, draft: Draft, message: Outgoing) -> Outcome:
+        """An address beyond ASCII and a server without SMTPUTF8: this message cannot go."""
+        me = self.settings.me
+        if not message.sender.isascii():
+            raise SendError(
+                f"{self.settings.smtp.host} does not take addresses with letters beyond ASCII "
+                f"(it offers no SMTPUTF8), and {me.email} is one; nothing was sent"
+            )
+        detail = (
+            f"{self.settings.smtp.host} does not take addresses with letters beyond ASCII "
+            "(it offers no SMTPUTF8), which this message needs"
+        )
+        failed = set_status(draft, "failed", error=detail)
+        return Outcome(failed, "failed", detail)
+
+    def _known_not_sent(self, draft: Draft) -> None:
+        # A resent `unknown` draft stays unknown: its first attempt may still have arrived.
+        if draft.message_id not in self.retrying:
+            self.journal.forget_attempt(draft.message_id)
+
+
+@contextlib.contextmanager
+def _cycle_collector_paused() -> Iterator[None]:
+    """No cycle collection while messages go: a send run makes no reference cycles (none
+    were found after 500 messages), so the collector would only walk each message's
+    young objects again and again, a few percent of the run."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def check_sendable(workspace: Workspace) -> None:
+    """send refuses to start while outreach.toml holds what plain `init` left to fill in."""
+    load_settings(workspace.settings_file, to_send=True)
+
+
+def open_session(
+    workspace: Workspace, password: Password | None, notify: Callable[[str], None]
+) -> Session:
+    """Log in once for the whole run; `notify` says what each retry waits for."""
+    smtp = workspace.settings.smtp
+    if not smtp.host:
+        raise OutreachError(Problem("outreach.toml", "smtp.host is not set: nowhere to send"))
+    if smtp.security == "none" and smtp.user and not smtp.is_loopback:
+        raise SendError(
+            Problem(
+                "outreach.toml",
+                "smtp.security is none: the password would cross the network in clear text; "
+                "use ssl or starttls (none is allowed only for a server on this machine)",
+            )
+        )
+    session = Session(
+        smtp,
+        password.value if password else None,
+        login_hint=login_hint(password.where if password else "", smtp),
+    )
+    delay = retry_delay()
+    for attempt in range(TRIES):
+        try:
+            session.connect()
+            return session
+        except Dropped as error:
+            if attempt == TRIES - 1:
+                raise SendError(f"{error}; nothing was sent") from None
+            notify(f"{error}; trying again in {delay:g} s (try {attempt + 2} of {TRIES})")
+            time.sleep(delay)
+            delay *= 2
+    raise AssertionError("unreachable")

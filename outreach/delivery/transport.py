@@ -1,0 +1,431 @@
+"""The SMTP session: logged in once through yagmail's client, one message at a time.
+
+Each message goes in stages (sender, recipient, data) so the caller can record
+its attempt between the server accepting the recipient and the message going
+out, and so a failure is known to be before or after the end of the message.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import re
+import smtplib
+import socket
+import ssl
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from outreach.support.errors import SendError
+from outreach.workspace.settings import Smtp
+
+TIMEOUT = 60.0  # for each command once the server has greeted
+CONNECT_TIMEOUT = 10.0  # to connect, finish the TLS handshake and hear the greeting
+# One login method is tried, the first of these that the server offers (smtplib's own login
+# tries each offered method in turn, so a wrong password cost a failed login per method).
+# PLAIN is the standard over TLS and works whatever way the server stores passwords.
+LOGIN_METHODS = ("PLAIN", "LOGIN", "CRAM-MD5")
+# OpenSSL's verify codes that call for another hint than a trust store
+_NAME_MISMATCH = frozenset({62, 64})  # X509_V_ERR_HOSTNAME_MISMATCH, _IP_ADDRESS_MISMATCH
+_CERT_HAS_EXPIRED = 10
+
+
+def connect_timeout() -> float:
+    """Seconds a server has to accept the connection and greet (OUTREACH_CONNECT_TIMEOUT)."""
+    return float(os.environ.get("OUTREACH_CONNECT_TIMEOUT", str(CONNECT_TIMEOUT)))
+
+
+class Refused(Exception):
+    """The server answered with a refusal at one stage."""
+
+    def __init__(self, stage: str, code: int, text: str) -> None:
+        self.stage = stage  # "sender" | "recipient" | "message"
+        self.code = code
+        self.text = text
+        super().__init__(f"{code} {text}")
+
+    @property
+    def temporary(self) -> bool:
+        return 400 <= self.code < 500
+
+
+class Dropped(Exception):
+    """The connection failed before the end of the message was sent: it did not arrive."""
+
+
+class Unanswered(Exception):
+    """The end of the message was sent and no answer came: nobody knows whether it arrived."""
+
+
+def _words(reply: bytes | str) -> str:
+    text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else reply
+    return " ".join(text.split())
+
+
+def _stuffed(data: bytes) -> bytes:
+    data = re.sub(rb"(?m)^\.", b"..", data)
+    if not data.endswith(b"\r\n"):
+        data += b"\r\n"
+    return data + b".\r\n"
+
+
+class _Silent(Exception):
+    """The server took the connection and said nothing (no greeting, no TLS handshake)."""
+
+
+class _NoLogin(Exception):
+    """The server offers no AUTH at all."""
+
+
+class _NoLoginMethod(Exception):
+    """The server offers AUTH, but none of LOGIN_METHODS."""
+
+
+class _Opening(smtplib.SMTP):
+    """smtplib's client with a short wait for the server's first words, and one login try.
+
+    The connection, the TLS handshake and the greeting get `opening_timeout`; every later
+    command the ordinary timeout.
+    """
+
+    def __init__(self, *args: Any, opening_timeout: float, **kwargs: Any) -> None:
+        self.opening_timeout = opening_timeout
+        self._reached = False
+        super().__init__(*args, **kwargs)
+
+    def connect(
+        self, host: str = "localhost", port: int = 0, source_address: Any = None
+    ) -> tuple[int, bytes]:
+        self.server_name = host  # the name the certificate must be for
+        steady, self.timeout = self.timeout, self.opening_timeout  # smtplib passes it on
+        try:
+            reply = super().connect(host, port, source_address)
+        except (smtplib.SMTPServerDisconnected, TimeoutError) as error:
+            # smtplib turns a timeout while reading the greeting into SMTPServerDisconnected
+            timed_out = isinstance(error, TimeoutError) or isinstance(
+                error.__context__, TimeoutError
+            )
+            if self._reached and timed_out:
+                self.close()
+                raise _Silent() from None
+            raise
+        finally:
+            self.timeout = steady
+        if self.sock is not None:
+            self.sock.settimeout(steady)
+        return reply
+
+    def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
+        sock = socket.create_connection((host, port), timeout, self.source_address)
+        self._reached = True
+        return self._secured(sock)
+
+    def _secured(self, sock: socket.socket) -> socket.socket:
+        return sock
+
+    def login(
+        self, user: str, password: str, *, initial_response_ok: bool = True
+    ) -> tuple[int, bytes]:
+        self.ehlo_or_helo_if_needed()
+        if not self.has_extn("auth"):
+            raise _NoLogin()
+        offered = self.esmtp_features["auth"].upper().split()
+        method = next((name for name in LOGIN_METHODS if name in offered), None)
+        if method is None:
+            raise _NoLoginMethod(", ".join(offered))
+        self.user, self.password = user, password
+        answer = getattr(self, "auth_" + method.lower().replace("-", "_"))
+        return self.auth(method, answer, initial_response_ok=initial_response_ok)
+
+
+class _OpeningSSL(_Opening, smtplib.SMTP_SSL):
+    """The same, with TLS from the start (security = "ssl")."""
+
+    def _secured(self, sock: socket.socket) -> socket.socket:
+        return self.context.wrap_socket(sock, server_hostname=self.server_name)
+
+
+@functools.cache
+def _client_class() -> Any:
+    """yagmail's client, opening its connection with the classes above."""
+
+    class Client(_import_yagmail().SMTP):  # type: ignore[misc]
+        opener: Callable[..., smtplib.SMTP]
+
+        @property
+        def connection(self) -> Callable[..., smtplib.SMTP]:
+            return self.opener
+
+    return Client
+
+
+def _import_yagmail() -> Any:
+    """yagmail, imported without the keyring library unless that is loaded already.
+
+    yagmail imports keyring only to look a password up itself when it is given none, and it
+    is always given one here (credentials.py finds it). The import costs 30 ms, a tenth of a
+    send run's start-up, so where nothing else needs keyring it is kept out: `import
+    keyring` then raises ImportError, which yagmail expects and handles.
+    """
+    if "keyring" in sys.modules or "yagmail" in sys.modules:
+        import yagmail
+
+        return yagmail
+    sys.modules["keyring"] = None  # type: ignore[assignment]
+    try:
+        import yagmail
+    finally:
+        del sys.modules["keyring"]
+    return yagmail
+
+
+class Session:
+    """A connection to the person's mail server, made through yagmail's client."""
+
+    def __init__(
+        self,
+        smtp: Smtp,
+        password: str | None,
+        *,
+        login_hint: str = "check the password (outreach auth login)",
+        timeout: float = TIMEOUT,
+        opening_timeout: float | None = None,
+    ) -> None:
+        self.settings = smtp
+        self.password = password
+        self.login_hint = login_hint  # what to do about a refused login
+        self.timeout = timeout
+        self.opening_timeout = connect_timeout() if opening_timeout is None else opening_timeout
+        self._client: Any = None
+
+    @property
+    def connected(self) -> bool:
+        return self._client is not None and getattr(self._client.smtp, "sock", None) is not None
+
+    def connect(self) -> None:
+        """Connect and log in. A refused login, a refused certificate, a server that says
+        nothing and settings that cannot work are a SendError that stops the run; a lost
+        connection is Dropped, which the caller may retry."""
+        self.close()
+        smtp = self.settings
+        security = smtp.security
+        context = ssl.create_default_context() if security != "none" else None
+        extra: dict[str, Any] = {"timeout": self.timeout}
+        if security == "ssl":
+            extra["context"] = context
+        client = _client_class()(
+            user=smtp.user or "",
+            password=self.password or "",
+            host=smtp.host,
+            port=smtp.port,
+            smtp_ssl=security == "ssl",
+            smtp_starttls={"context": context} if security == "starttls" else False,
+            smtp_skip_login=not smtp.user,
+            soft_email_validation=False,
+            **extra,
+        )
+        client.opener = functools.partial(
+            _OpeningSSL if security == "ssl" else _Opening, opening_timeout=self.opening_timeout
+        )
+        try:
+            client.login()
+            client.smtp.ehlo_or_helo_if_needed()
+        except Exception as error:
+            _abandon(client)
+            raise _connect_error(smtp, error, self.opening_timeout, self.login_hint) from None
+        self._client = client
+
+    def close(self) -> None:
+        if self._client is not None:
+            with contextlib.suppress(smtplib.SMTPException, OSError):
+                self._client.smtp.quit()
+            self._client.is_closed = True
+            self._client = None
+
+    def _command(self, call: Callable[[], tuple[int, bytes]]) -> tuple[int, str]:
+        try:
+            code, reply = call()
+        except (smtplib.SMTPServerDisconnected, OSError) as error:
+            self._client = None
+            raise Dropped(str(error)) from None
+        return code, _words(reply)
+
+    def _reset(self) -> None:
+        try:
+            self._client.smtp.rset()
+        except (smtplib.SMTPException, OSError):
+            self._client = None
+
+    def offers_smtputf8(self) -> bool:
+        """Whether the server takes addresses and headers in UTF-8 (RFC 6531).
+
+        Connects first if the connection was lost."""
+        if not self.connected:
+            self.connect()
+        return bool(self._client.smtp.has_extn("smtputf8"))
+
+    def send(
+        self,
+        sender: str,
+        recipient: str,
+        data: bytes,
+        before_data: Callable[[], None],
+        while_checking_sender: Callable[[], None] = lambda: None,
+        while_waiting: Callable[[], None] = lambda: None,
+        smtputf8: bool = False,
+    ) -> str:
+        """Send one message, in stages, doing the caller's work while the server thinks.
+
+        `while_checking_sender` runs once the sender is on its way, while the server checks
+        it. `before_data` runs once the server has accepted sender and recipient and the
+        DATA command is on its way, while its answer is awaited: before the message itself
+        goes. `while_waiting` runs once the end of the message is sent, while the server's
+        verdict is awaited; it must not fail. `smtputf8` asks for the SMTPUTF8 extension, which the
+        caller has checked the server offers. Returns the server's words on acceptance.
+        Raises Refused, Dropped (before the end of the message: it did not arrive) or
+        Unanswered (after it: nobody knows).
+        """
+        if not self.connected:
+            self.connect()
+        smtp = self._client.smtp
+        code, text = self._command(lambda: _mail(smtp, sender, smtputf8, while_checking_sender))
+        if code != 250:
+            self._reset()
+            raise Refused("sender", code, text)
+        code, text = self._command(lambda: _rcpt(smtp, recipient))
+        if code not in (250, 251):
+            self._reset()
+            raise Refused("recipient", code, text)
+
+        def data_command() -> tuple[int, bytes]:
+            smtp.putcmd("data")
+            before_data()
+            code, reply = smtp.getreply()
+            return int(code), bytes(reply)
+
+        code, text = self._command(data_command)
+        if code != 354:
+            self._reset()
+            raise Refused("message", code, text)
+        try:
+            smtp.send(_stuffed(data))
+        except (smtplib.SMTPServerDisconnected, OSError) as error:
+            self._client = None
+            raise Dropped(str(error)) from None
+        while_waiting()
+        try:
+            code, reply = smtp.getreply()
+        except (smtplib.SMTPServerDisconnected, OSError) as error:
+            self._client = None
+            raise Unanswered(str(error)) from None
+        if code != 250:
+            raise Refused("message", code, _words(reply))
+        return _words(reply)
+
+
+def _abandon(client: Any) -> None:
+    """Close a connection that failed while opening, without a word to the server."""
+    if client.smtp is not None:
+        client.smtp.close()
+    client.is_closed = True
+
+
+def _connect_error(smtp: Smtp, error: Exception, seconds: float, login_hint: str) -> Exception:
+    """What went wrong while connecting and logging in, in the person's terms."""
+    where = f"{smtp.host}:{smtp.port}"
+    if isinstance(error, smtplib.SMTPAuthenticationError):
+        return SendError(
+            f"{smtp.host} refused the login for {smtp.user}: "
+            f"{error.smtp_code} {_words(error.smtp_error)}; {login_hint}"
+        )
+    if isinstance(error, _NoLogin):
+        over_tls = (
+            ', or, if it offers a login only over TLS, set security = "starttls"'
+            if smtp.security == "none"
+            else ""
+        )
+        return SendError(
+            f"{where} offers no login (no AUTH), but smtp.user is set: remove smtp.user from "
+            f"outreach.toml to send without a login{over_tls}; nothing was sent"
+        )
+    if isinstance(error, _NoLoginMethod):
+        return SendError(
+            f"{where} offers no login method that outreach speaks (it offers {error}; "
+            f"outreach speaks {', '.join(LOGIN_METHODS)}); nothing was sent"
+        )
+    if isinstance(error, _Silent):
+        return SendError(_silence(smtp, seconds))
+    if isinstance(error, ssl.SSLCertVerificationError):
+        return SendError(_certificate_refused(where, error))
+    if (
+        isinstance(error, ssl.SSLError)
+        and smtp.security == "ssl"
+        and error.reason == "WRONG_VERSION_NUMBER"
+    ):
+        return SendError(
+            f"{where} does not speak TLS from the start (it answered in plain text), as "
+            'security = "ssl" expects: for a port that starts plain and then upgrades '
+            '(usually 587), set security = "starttls"; nothing was sent'
+        )
+    if isinstance(error, smtplib.SMTPNotSupportedError):
+        return SendError(f"{smtp.host}: {error}")
+    if isinstance(error, smtplib.SMTPException | OSError):
+        return Dropped(f"cannot reach {where}: {error}")
+    return error
+
+
+def _silence(smtp: Smtp, seconds: float) -> str:
+    where = f"{smtp.host}:{smtp.port}"
+    if smtp.security == "ssl":
+        return (
+            f"{where} took the connection but did not answer the TLS handshake within "
+            f"{seconds:g} s: check smtp.host and smtp.port; nothing was sent"
+        )
+    if smtp.port == 465:
+        cause = 'port 465 expects TLS from the start: set security = "ssl"'
+    else:
+        cause = (
+            "a port that expects TLS from the start (usually 465) waits like this for a "
+            'handshake: if this is one, set security = "ssl"'
+        )
+    return f"{where} took the connection but said nothing within {seconds:g} s; {cause}"
+
+
+def _certificate_refused(where: str, error: ssl.SSLCertVerificationError) -> str:
+    why = error.verify_message or error.reason or str(error)
+    if error.verify_code in _NAME_MISMATCH:
+        hint = "check smtp.host: it must be a name the certificate is for"
+    elif error.verify_code == _CERT_HAS_EXPIRED:
+        hint = "the server's certificate has expired: its administrators must renew it"
+    else:
+        hint = (
+            "if the server's certificate comes from a company or test CA, name that CA's "
+            "certificate file in SSL_CERT_FILE, or a folder of CA certificates in SSL_CERT_DIR"
+        )
+    return (
+        f"{where}: the server's certificate was refused ({why}); {hint}. Certificates are "
+        "always checked; nothing was sent"
+    )
+
+
+# MAIL and RCPT are written here rather than through smtplib's mail() and rcpt(), which parse
+# every address again (a tenth of the time between two messages); these addresses are checked
+# and normalized already, so `<address>` is exactly what smtplib would write.
+
+
+def _mail(
+    smtp: smtplib.SMTP, sender: str, smtputf8: bool, meanwhile: Callable[[], None]
+) -> tuple[int, bytes]:
+    if smtputf8:  # smtplib switches the commands to UTF-8 for this
+        meanwhile()
+        return smtp.mail(sender, ["SMTPUTF8", "BODY=8BITMIME"])
+    smtp.putcmd("mail", f"FROM:<{sender}>")
+    meanwhile()
+    return smtp.getreply()
+
+
+def _rcpt(smtp: smtplib.SMTP, recipient: str) -> tuple[int, bytes]:
+    smtp.putcmd("rcpt", f"TO:<{recipient}>")
+    return smtp.getreply()

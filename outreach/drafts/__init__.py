@@ -1,0 +1,1 @@
+"""Drafts: the draft file format, and the outbox (statuses, approving, deleting, reviewing)."""

@@ -1,0 +1,1 @@
+"""The journal: the SQLite database, its migrations, and each person's summary."""

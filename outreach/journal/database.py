@@ -1,0 +1,328 @@
+"""The journal: every send, reply, meeting, gift and note, in SQLite.
+
+Write-ahead logging, one transaction per change, small append-only migrations.
+Sending records an *attempt* before a message goes and its outcome after; an
+attempt with no outcome is a message nobody knows arrived.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from itertools import groupby
+from pathlib import Path
+
+from outreach.journal.migrations import MIGRATIONS, statements
+from outreach.journal.summary import Summary, summarise
+from outreach.support.errors import OutreachError, Problem
+from outreach.support.files import create_private_file
+
+KINDS = ("sent", "replied", "met", "call", "gave", "received", "note")
+
+
+@dataclass(frozen=True)
+class Entry:
+    person: str
+    kind: str
+    at: datetime
+    day: date
+    note: str | None = None
+    subject: str | None = None
+    message_id: str | None = None
+    template: str | None = None
+    template_kind: str | None = None
+    follow_up_after: int | None = None
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "person": self.person,
+            "kind": self.kind,
+            "at": self.at.astimezone().isoformat(timespec="seconds"),
+            "note": self.note,
+            "subject": self.subject,
+            "message_id": self.message_id,
+        }
+
+    def template_fields(self) -> dict[str, object]:
+        """What templates reach as `last`."""
+        return {
+            "kind": self.kind,
+            "at": self.at.astimezone(),
+            "on": self.day.isoformat(),
+            "note": self.note,
+            "subject": self.subject,
+            "template": self.template,
+        }
+
+
+@dataclass(frozen=True)
+class Attempt:
+    message_id: str
+    person: str
+    draft: str
+    outcome: str | None
+    detail: str | None
+
+
+def now() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def moment_on(day: date) -> datetime:
+    """The time an entry logged `--on DAY` carries: noon, local time."""
+    return datetime.combine(day, time(12)).astimezone().astimezone(UTC)
+
+
+_COLUMNS = (
+    "person, kind, at, day, note, subject, message_id, template, template_kind, follow_up_after"
+)
+
+
+def _values(entry: Entry) -> tuple[object, ...]:
+    """An entry's values in the order of _COLUMNS."""
+    return (
+        entry.person,
+        entry.kind,
+        entry.at.astimezone(UTC).isoformat(),
+        entry.day.isoformat(),
+        entry.note,
+        entry.subject,
+        entry.message_id,
+        entry.template,
+        entry.template_kind,
+        entry.follow_up_after,
+    )
+
+
+def _entry(row: tuple[object, ...]) -> Entry:
+    person, kind, at, day, note, subject, message_id, template, template_kind, follow_up = row
+    return Entry(
+        person=str(person),
+        kind=str(kind),
+        at=datetime.fromisoformat(str(at)),
+        day=date.fromisoformat(str(day)),
+        note=note if isinstance(note, str) else None,
+        subject=subject if isinstance(subject, str) else None,
+        message_id=message_id if isinstance(message_id, str) else None,
+        template=template if isinstance(template, str) else None,
+        template_kind=template_kind if isinstance(template_kind, str) else None,
+        follow_up_after=follow_up if isinstance(follow_up, int) else None,
+    )
+
+
+class Journal:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        create_private_file(path)  # SQLite gives its -wal and -shm files the journal's mode
+        try:
+            self.db = sqlite3.connect(path, isolation_level=None, timeout=30)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self._migrate()
+        except sqlite3.DatabaseError as error:
+            raise OutreachError(
+                Problem(f".outreach/{path.name}", f"the journal cannot be opened: {error}")
+            ) from None
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Journal:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    def _migrate(self) -> None:
+        self.db.execute(
+            "CREATE TABLE IF NOT EXISTS migrations (id INTEGER PRIMARY KEY, applied_at TEXT)"
+        )
+        applied = {row[0] for row in self.db.execute("SELECT id FROM migrations")}
+        for number, script in enumerate(MIGRATIONS, start=1):
+            if number in applied:
+                continue
+            with self.transaction() as db:
+                if db.execute("SELECT 1 FROM migrations WHERE id = ?", (number,)).fetchone():
+                    continue  # another process applied it first
+                for statement in statements(script):
+                    db.execute(statement)
+                db.execute(
+                    "INSERT INTO migrations (id, applied_at) VALUES (?, ?)",
+                    (number, now().isoformat()),
+                )
+
+    # --- entries ---------------------------------------------------------------
+
+    def add(self, entry: Entry) -> None:
+        with self.transaction() as db:
+            self._insert(db, entry)
+
+    @staticmethod
+    def _insert(db: sqlite3.Connection, entry: Entry) -> None:
+        db.execute(
+            f"INSERT INTO entries ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            _values(entry),
+        )
+
+    def entries(self, person: str | None = None) -> list[Entry]:
+        if person is None:
+            rows = self.db.execute(f"SELECT {_COLUMNS} FROM entries ORDER BY at, id")
+        else:
+            rows = self.db.execute(
+                f"SELECT {_COLUMNS} FROM entries WHERE person = ? ORDER BY at, id", (person,)
+            )
+        return [_entry(row) for row in rows]
+
+    def latest(self) -> dict[str, Entry]:
+        """Each person's latest entry."""
+        rows = self.db.execute(
+            f"""SELECT {_COLUMNS} FROM entries WHERE id IN (
+                    SELECT id FROM entries AS e WHERE e.person = entries.person
+                    ORDER BY e.at DESC, e.id DESC LIMIT 1)"""
+        )
+        return {entry.person: entry for entry in map(_entry, rows)}
+
+    def sent_since(self, moment: datetime) -> int:
+        row = self.db.execute(
+            "SELECT COUNT(*) FROM attempts WHERE outcome = 'sent' AND finished_at >= ?",
+            (moment.astimezone(UTC).isoformat(),),
+        ).fetchone()
+        return int(row[0])
+
+    def oldest_sent_since(self, moment: datetime) -> datetime | None:
+        row = self.db.execute(
+            "SELECT MIN(finished_at) FROM attempts WHERE outcome = 'sent' AND finished_at >= ?",
+            (moment.astimezone(UTC).isoformat(),),
+        ).fetchone()
+        return datetime.fromisoformat(row[0]) if row and row[0] else None
+
+    # --- attempts: at most once ------------------------------------------------
+
+    def attempt(self, message_id: str) -> Attempt | None:
+        row = self.db.execute(
+            "SELECT message_id, person, draft, outcome, detail FROM attempts WHERE message_id = ?",
+            (message_id,),
+        ).fetchone()
+        return Attempt(*row) if row else None
+
+    def unfinished(self) -> set[str]:
+        """Message ids whose send was cut off: nobody knows whether they arrived."""
+        rows = self.db.execute("SELECT message_id FROM attempts WHERE outcome IS NULL")
+        return {row[0] for row in rows}
+
+    def sent_ids(self) -> set[str]:
+        rows = self.db.execute("SELECT message_id FROM attempts WHERE outcome = 'sent'")
+        return {row[0] for row in rows}
+
+    def begin_attempt(self, message_id: str, person: str, draft: str) -> None:
+        """Recorded once the server accepted sender and recipient, right before the message.
+
+        One statement, so it commits on its own (the connection is in autocommit mode).
+        """
+        self.db.execute(
+            """INSERT INTO attempts (message_id, person, draft, started_at)
+               VALUES (?, ?, ?, ?)
+               ON CONFLICT (message_id) DO UPDATE SET
+                   started_at = excluded.started_at, outcome = NULL,
+                   detail = NULL, finished_at = NULL""",
+            (message_id, person, draft, now().isoformat()),
+        )
+
+    def record_sent(self, entry: Entry) -> None:
+        """The server accepted the message: its `sent` entry, which settles the attempt too.
+
+        One statement (its trigger marks the attempt sent), so both are written or neither.
+        """
+        cursor = self.db.execute(
+            f"INSERT OR IGNORE INTO entries ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            _values(entry),
+        )
+        if cursor.rowcount == 0:  # logged already: only the attempt is left to settle
+            self.db.execute(
+                "UPDATE attempts SET outcome = 'sent', finished_at = ? WHERE message_id = ?",
+                (entry.at.astimezone(UTC).isoformat(), entry.message_id),
+            )
+
+    def record_failed(self, message_id: str, detail: str) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE attempts SET outcome = 'failed', detail = ?, finished_at = ? "
+                "WHERE message_id = ?",
+                (detail, now().isoformat(), message_id),
+            )
+
+    def forget_attempt(self, message_id: str) -> None:
+        """The message is known not to have arrived (refused for now): it may go again."""
+        with self.transaction() as db:
+            db.execute(
+                "DELETE FROM attempts WHERE message_id = ? AND outcome IS NULL", (message_id,)
+            )
+
+
+def summaries(journal: Journal, as_of: date | None = None) -> dict[str, Summary]:
+    """Each person's summary, as the `summaries` table keeps it; with `as_of`, of the entries
+    dated on or before that day only (someone with none is left out)."""
+    cutoff = (as_of or date.max).isoformat()
+    rows = journal.db.execute(
+        "SELECT person, last_day, asks, gives, last_answer, last_sent, last_sent_follow_up, "
+        "last_sent_kind, last_meeting, last_meeting_kind, last_thanks FROM summaries"
+    )
+    found = {row[0]: Summary._make(row) for row in rows}
+    later = [person for person, summary in found.items() if (summary.last_day or "") > cutoff]
+    if not later:
+        return found
+    # The few with entries after the day: summed up again from their entries up to it.
+    for person in later:
+        del found[person]
+    earlier = journal.db.execute(
+        "SELECT person, id, kind, day, template_kind, follow_up_after FROM entries "
+        "WHERE day <= ?1 AND person IN (SELECT person FROM summaries WHERE last_day > ?1) "
+        "ORDER BY person, day, id",
+        (cutoff,),
+    )
+    for person, entries in groupby(earlier, key=lambda row: str(row[0])):
+        found[person] = summarise(person, (row[1:] for row in entries))
+    return found
+
+
+def sent_requests(
+    journal: Journal, as_of: date | None = None
+) -> dict[str, list[tuple[str, int | None]]]:
+    """Every request sent (on or before `as_of`), by person: its key and its follow_up_after
+    in days."""
+    found: dict[str, list[tuple[str, int | None]]] = {}
+    for person, key, follow_up in journal.db.execute(
+        "SELECT person, day || '#' || printf('%012d', id), follow_up_after FROM entries "
+        "WHERE kind = 'sent' AND template_kind = 'request' AND day <= ?",
+        ((as_of or date.max).isoformat(),),
+    ):
+        found.setdefault(person, []).append((key, follow_up))
+    return found
+
+
+def exchanges(journal: Journal, person: str) -> list[Entry]:
+    """One person's messages sent, replies, meetings and calls, in the order the due rules
+    use: the day, then the order of logging (a reply logged for the day of a send is after it)."""
+    rows = journal.db.execute(
+        f"SELECT {_COLUMNS} FROM entries WHERE person = ? "
+        "AND kind IN ('sent', 'replied', 'met', 'call') ORDER BY day, id",
+        (person,),
+    )
+    return [_entry(row) for row in rows]
+
+
+def open_journal(path: Path) -> Journal:
+    return Journal(path)

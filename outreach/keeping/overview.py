@@ -1,0 +1,39 @@
+"""The people at a glance: their lists, what was asked and given, when next to reach out."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import NamedTuple
+
+from outreach.journal.summary import NOTHING
+from outreach.keeping.rules import journal_summaries, last_contact, person_dues
+from outreach.people.reading import Contact
+from outreach.workspace.folder import Workspace
+
+
+class PersonRow(NamedTuple):
+    contact: Contact
+    asks: int
+    gives: int
+    last_contact: date | None
+    next_due: date | None
+
+
+def people_overview(workspace: Workspace, as_of: date | None = None) -> list[PersonRow]:
+    """Every person with asks, gives, last contact and the earliest due date (past or future)."""
+    today = as_of or date.today()
+    summaries = journal_summaries(workspace)
+    rows = []
+    for contact in workspace.load_contacts():
+        summary = summaries.get(contact.id, NOTHING)
+        dues = person_dues(contact, summary, today)
+        rows.append(
+            PersonRow(
+                contact,
+                summary.asks,
+                summary.gives,
+                last_contact(contact, summary),
+                min(due for _, due in dues) if dues else None,
+            )
+        )
+    return rows

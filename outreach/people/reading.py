@@ -1,0 +1,461 @@
+"""contacts.yaml: the people you know, loaded into checked, typed values.
+
+Every command reads the contacts, so the validated list is cached in
+`.outreach/` keyed on the file's bytes: only a changed file is parsed again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from datetime import date
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, NamedTuple
+
+from outreach.support.errors import OutreachError, PersonNotFound, Problem, at, raise_if_errors
+from outreach.support.text import ID_PATTERN, LINE_BREAKS, MAX_NAME_LENGTH, escaped, header_unsafe
+
+CHANNELS = ("phone", "video", "coffee", "meal", "email")
+BOOLEAN_FIELDS = ("like", "can_help", "doubts")
+TEXT_FIELDS = ("name", "email", "first_name", "id", "how_we_know", "channel", "notes")
+KNOWN_FIELDS = frozenset((*TEXT_FIELDS, *BOOLEAN_FIELDS, "keep_in_touch", "last_contact", "tags"))
+DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
+FIRST_YEAR, LAST_YEAR = 1900, 2999  # room for any real date, and for dates due after it
+
+
+class Contact(NamedTuple):
+    """One person of contacts.yaml, checked. A NamedTuple: cheap to build from the cache."""
+
+    name: str
+    id: str
+    first_name: str
+    email: str | None = None
+    how_we_know: str | None = None
+    like: bool = False
+    can_help: bool = False
+    doubts: bool = False
+    channel: str | None = None
+    keep_in_touch: str | None = None  # as written, e.g. "60d"
+    keep_in_touch_days: int | None = None
+    last_contact: date | None = None
+    tags: tuple[str, ...] = ()
+    notes: str | None = None
+    custom: Mapping[str, Any] = MappingProxyType({})
+    line: int = 0  # where the person starts in contacts.yaml
+    written: frozenset[str] = frozenset()  # the keys the person wrote
+
+    @property
+    def label(self) -> str:
+        """How messages name the person: 'Ada Lovelace (ada)'."""
+        return f"{self.name} ({self.id})"
+
+    @property
+    def lists(self) -> str:
+        """The person's lists in a word or two: 'like, can help'."""
+        marks = [word for word, on in (("like", self.like), ("can help", self.can_help)) if on]
+        if self.doubts:
+            marks.append("doubts")
+        return ", ".join(marks)
+
+    def template_fields(self) -> dict[str, Any]:
+        """What templates reach as `contact`: written fields, defaults and custom fields.
+
+        Fields the person left out stay undefined, so `is defined` and `default()` work.
+        """
+        fields: dict[str, Any] = {"name": self.name, "id": self.id, "first_name": self.first_name}
+        for key in ("email", "how_we_know", "channel", "keep_in_touch", "notes", "last_contact"):
+            value = getattr(self, key)
+            if value is not None:
+                fields[key] = value
+        for key in BOOLEAN_FIELDS:
+            fields[key] = getattr(self, key)
+        if "tags" in self.written:
+            fields["tags"] = list(self.tags)
+        fields.update(self.custom)
+        return fields
+
+
+def slug(name: str) -> str:
+    """An id from a name: accents dropped, lowercase words joined by hyphens.
+
+    A name with no Latin letters or digits gives `person-` and a short hash of it. A slug
+    longer than MAX_NAME_LENGTH keeps the words that fit, then a short hash of the whole
+    name, so that two long names that start alike still get two ids, the same every time."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    words = re.findall(r"[a-z0-9]+", ascii_name.lower())
+    if not words:
+        return "person-" + _short_hash(name)
+    whole = "-".join(words)
+    if len(whole) <= MAX_NAME_LENGTH:
+        return whole
+    room = MAX_NAME_LENGTH - 7  # a hyphen and six hex digits follow
+    kept = words[0][:room]
+    for word in words[1:]:
+        if len(kept) + 1 + len(word) > room:
+            break
+        kept += "-" + word
+    return f"{kept}-{_short_hash(name)}"
+
+
+def _short_hash(name: str) -> str:
+    return hashlib.sha1(name.encode()).hexdigest()[:6]
+
+
+def first_word(name: str) -> str:
+    return name.split()[0] if name.split() else name
+
+
+def has_line_break(text: str) -> bool:
+    """True if the text, without its surrounding blanks, holds a line break of any kind."""
+    return not LINE_BREAKS.isdisjoint(text.strip())
+
+
+def _header_problem(text: str) -> str | None:
+    """Why a field that can reach a mail header cannot hold text, or None: a line break or a
+    control character inside it (the set the draft reader refuses, so what this accepts
+    drafts). Blanks around it are fine: they are stripped."""
+    char = header_unsafe(text.strip())
+    if char is None:
+        return None
+    if char in LINE_BREAKS:
+        return "must be one line: it can reach mail headers"
+    return f"holds the control character {escaped(char)}: it can reach mail headers"
+
+
+# --- loading -----------------------------------------------------------------
+
+
+def load_contacts(path: Path, cache_dir: Path | None = None) -> list[Contact]:
+    """The people of contacts.yaml, checked; raises with every error at once."""
+    contacts, problems = read_contacts(path, cache_dir)
+    raise_if_errors(problems)
+    return contacts
+
+
+def read_contacts(path: Path, cache_dir: Path | None = None) -> tuple[list[Contact], list[Problem]]:
+    """The people and the problems found in them (nothing is cached while there are errors)."""
+    from outreach.people.cache import read_cache, write_cache
+    from outreach.support.files import read_text
+
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise OutreachError(Problem(at(path), "file not found")) from None
+    key = hashlib.blake2b(data, digest_size=16).hexdigest()
+    cache_file = cache_dir / "contacts.json" if cache_dir else None
+    if cache_file is not None:
+        cached = read_cache(cache_file, key)
+        if cached is not None:
+            return cached, []
+    contacts, problems = parse_contacts(read_text(path), path.name)
+    if cache_file is not None and not any(p.is_error for p in problems):
+        write_cache(cache_file, key, contacts)
+    return contacts, problems
+
+
+def parse_contacts(
+    text: str, filename: str = "contacts.yaml"
+) -> tuple[list[Contact], list[Problem]]:
+    """Turn the text of contacts.yaml into people, collecting every problem."""
+    from outreach.support import yamlnodes as yn
+
+    root = yn.compose(text, filename)
+    if root is None:
+        return [], []
+    if not isinstance(root, yn.SequenceNode):
+        return [], [
+            Problem(
+                at(filename, yn.line_of(root)),
+                f"contacts must be a list of people (each starting with '- name:'), "
+                f"not {yn.kind_of(root)}",
+            )
+        ]
+    problems: list[Problem] = []
+    seen = _Seen(filename)
+    contacts = [
+        contact
+        for node in root.value
+        if (contact := _parse_person(node, filename, problems, seen)) is not None
+    ]
+    return contacts, problems
+
+
+def _parse_person(node: Any, filename: str, problems: list[Problem], seen: _Seen) -> Contact | None:
+    from outreach.people.addresses import check_address
+    from outreach.support import durations
+    from outreach.support import yamlnodes as yn
+
+    start = yn.line_of(node)
+    if not isinstance(node, yn.MappingNode):
+        problems.append(
+            Problem(
+                at(filename, start),
+                f"each person must be a mapping of fields (name: ..., email: ...), "
+                f"not {yn.kind_of(node)}",
+            )
+        )
+        return None
+    errors_before = len(problems)
+    values: dict[str, Any] = {}
+    custom: dict[str, Any] = {}
+    lines: dict[str, int] = {}
+
+    name_node = next((v for k, v in node.value if k.value == "name"), None)
+    name_text = yn.scalar_text(name_node) if name_node is not None else None
+    who = f" ({name_text.strip()})" if name_text and not has_line_break(name_text) else ""
+
+    def problem(line: int, message: str) -> None:
+        problems.append(Problem(at(filename, line), message + who))
+
+    for key_node, value_node in node.value:
+        line = yn.line_of(value_node)
+        key = yn.scalar_text(key_node)
+        if key is None or key_node.tag != yn.STR:
+            problem(yn.line_of(key_node), f"field names must be text, not {yn.kind_of(key_node)}")
+            continue
+        if key in lines:
+            problem(yn.line_of(key_node), f"'{key}' is given twice (also on line {lines[key]})")
+            continue
+        lines[key] = line
+        if yn.is_null(value_node):
+            if key == "name":
+                problem(line, "'name' is empty")
+            continue  # an empty optional field is as good as a missing one
+        if key in BOOLEAN_FIELDS:
+            flag = yn.boolean(value_node)
+            if isinstance(flag, str):
+                problem(line, f"'{key}' {flag}")
+            else:
+                values[key] = flag
+        elif key == "tags":
+            tags = _tags(value_node)
+            if tags is None:
+                problem(line, "'tags' must be a list of words, such as [music, alumni]")
+            else:
+                values[key] = tags
+        elif key in KNOWN_FIELDS:
+            text = yn.scalar_text(value_node)
+            if text is None or not isinstance(value_node, yn.ScalarNode):
+                problem(line, f"'{key}' must be text, not {yn.kind_of(value_node)}")
+                continue
+            values[key] = text
+        else:
+            value = _custom_value(value_node)
+            if isinstance(value, _Bad):
+                problem(line, f"'{key}' {value.reason}")
+            else:
+                custom[key] = value
+                if _has_line_break(value):
+                    problem(line, f"'{key}' must be one line: custom fields can reach mail headers")
+
+    for key, value in list(values.items()):
+        if isinstance(value, str):
+            if key != "notes":  # notes may run over lines, and reach no header
+                reason = _header_problem(value)
+                if reason is not None:
+                    problem(lines[key], f"'{key}' {reason}")
+                    del values[key]  # one problem per field is enough
+                    continue
+            values[key] = value.strip()
+    # Every field is checked even where the name is missing: every problem at once.
+    name = values.get("name")
+    if "name" not in lines:
+        problem(start, "a person needs a 'name' (name: ...)")
+    elif name == "":
+        problem(lines["name"], "'name' is empty")
+    if "email" in values:
+        normalized, reason = check_address(values["email"])
+        if reason:
+            problem(lines["email"], reason)
+        values["email"] = normalized
+    if "id" in values and len(values["id"]) > MAX_NAME_LENGTH:
+        problem(
+            lines["id"],
+            f"'id' is {len(values['id'])} characters long: an id is at most "
+            f"{MAX_NAME_LENGTH}, since it names the person's draft files",
+        )
+    elif "id" in values and not ID_PATTERN.fullmatch(values["id"]):
+        problem(
+            lines["id"],
+            f"id '{values['id']}' must be lowercase letters and digits in words joined "
+            "by single hyphens, such as ada or jose-nunez",
+        )
+    if "channel" in values and values["channel"] not in CHANNELS:
+        problem(
+            lines["channel"],
+            f"'channel' is '{values['channel']}': it must be one of {', '.join(CHANNELS)}",
+        )
+    keep_days = None
+    if "keep_in_touch" in values:
+        keep_days = durations.parse_days(values["keep_in_touch"])
+        if keep_days is None:
+            problem(
+                lines["keep_in_touch"],
+                f"'keep_in_touch' is '{values['keep_in_touch']}': {durations.HELP}",
+            )
+        elif keep_days == 0:
+            problem(lines["keep_in_touch"], "'keep_in_touch' must be at least 1d")
+    last_contact = None
+    if "last_contact" in values:
+        try:
+            if not DATE_PATTERN.fullmatch(values["last_contact"]):
+                raise ValueError(values["last_contact"])
+            last_contact = date.fromisoformat(values["last_contact"])
+            if not FIRST_YEAR <= last_contact.year <= LAST_YEAR:
+                raise ValueError(values["last_contact"])
+        except ValueError:
+            problem(
+                lines["last_contact"],
+                f"'last_contact' is '{values['last_contact']}': it must be a real date written "
+                f"YYYY-MM-DD, from {FIRST_YEAR} to {LAST_YEAR}",
+            )
+            last_contact = None
+    person_id = values.get("id") or (slug(name) if name else None)
+    problems.extend(
+        seen.clashes(
+            name or f"the person on line {start}",
+            start,
+            person_id,
+            values.get("email"),
+            id_written="id" in values,
+        )
+    )
+    if len(problems) > errors_before or not name:
+        return None
+    return Contact(
+        name=name,
+        id=values.get("id") or slug(name),
+        first_name=values.get("first_name") or first_word(name),
+        email=values.get("email"),
+        how_we_know=values.get("how_we_know"),
+        like=values.get("like", False),
+        can_help=values.get("can_help", False),
+        doubts=values.get("doubts", False),
+        channel=values.get("channel"),
+        keep_in_touch=values.get("keep_in_touch"),
+        keep_in_touch_days=keep_days,
+        last_contact=last_contact,
+        tags=tuple(values.get("tags", ())),
+        notes=values.get("notes"),
+        custom=MappingProxyType(custom),
+        line=start,
+        written=frozenset(lines),
+    )
+
+
+class _Bad:
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+
+def _tags(node: Any) -> list[str] | None:
+    from outreach.support import yamlnodes as yn
+
+    if not isinstance(node, yn.SequenceNode):
+        return None
+    tags = [yn.scalar_text(item) for item in node.value]
+    if any(tag is None or _header_problem(tag) for tag in tags):
+        return None
+    return [str(tag).strip() for tag in tags]
+
+
+def _custom_value(node: Any) -> Any:
+    from outreach.support import yamlnodes as yn
+
+    if isinstance(node, yn.ScalarNode):
+        if node.tag == yn.BOOL:
+            flag = yn.boolean(node)
+            return _Bad(flag) if isinstance(flag, str) else flag
+        return yn.plain_value(node)
+    if isinstance(node, yn.SequenceNode):
+        items = [_custom_value(item) for item in node.value]
+        bad = next((item for item in items if isinstance(item, _Bad)), None)
+        return bad or items
+    result: dict[str, Any] = {}
+    for key_node, value_node in node.value:
+        value = _custom_value(value_node)
+        if isinstance(value, _Bad):
+            return value
+        result[str(key_node.value)] = value
+    return result
+
+
+def _has_line_break(value: Any) -> bool:
+    # Only CR and LF here: other separators in a custom field are caught when rendering,
+    # where a value that reaches a header is refused and one that stays in the body is fine.
+    if isinstance(value, str):
+        return "\n" in value.strip() or "\r" in value
+    if isinstance(value, list):
+        return any(_has_line_break(item) for item in value)
+    if isinstance(value, dict):
+        return any(_has_line_break(item) for item in value.values())
+    return False
+
+
+class _Seen:
+    """The ids and emails of the people read so far, every entry's, so that a duplicate is
+    reported with the entry's other problems."""
+
+    def __init__(self, filename: str) -> None:
+        self.filename = filename
+        self.by_id: dict[str, tuple[str, int, int]] = {}  # id -> the first to have it
+        self.by_email: dict[str, tuple[str, int, int]] = {}
+        self.count = 0  # entries seen: two may start on one line (a flow-style list)
+
+    def clashes(
+        self, name: str, line: int, person_id: str | None, email: str | None, *, id_written: bool
+    ) -> list[Problem]:
+        problems = []
+        where = at(self.filename, line)
+        self.count += 1
+        first = (name, line, self.count)
+        if person_id is not None:
+            other = self.by_id.setdefault(person_id, first)
+            if other is not first:
+                hint = "" if id_written else "; give one of them an 'id'"
+                problems.append(
+                    Problem(
+                        where,
+                        f"{name} has the id '{person_id}' that {other[0]} "
+                        f"(line {other[1]}) already has{hint}",
+                    )
+                )
+        if email:
+            other = self.by_email.setdefault(email.lower(), first)
+            if other is not first:
+                problems.append(
+                    Problem(
+                        where,
+                        f"{name} has the email {email} that {other[0]} "
+                        f"(line {other[1]}) already has",
+                    )
+                )
+        return problems
+
+
+# --- finding people ------------------------------------------------------------
+
+
+def fold_name(text: str) -> str:
+    """Lowercase without accents, so `jose` finds José Núñez."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def find_person(contacts: Sequence[Contact], query: str) -> Contact:
+    """The one person a command line names: by id, by email, or by a unique part of the name."""
+    wanted = query.strip().lower()
+    for contact in contacts:
+        if contact.id == wanted or (contact.email and contact.email.lower() == wanted):
+            return contact
+    folded = fold_name(wanted)
+    matches = [c for c in contacts if folded and folded in fold_name(c.name)]
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        raise PersonNotFound(f"nobody in contacts.yaml is called '{query}' (by id, email or name)")
+    listed = ", ".join(c.label for c in matches)
+    raise PersonNotFound(f"'{query}' matches {len(matches)} people: {listed}; use an id")

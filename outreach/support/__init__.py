@@ -1,0 +1,1 @@
+"""Support: text, errors, files, durations, dates, YAML nodes, front matter, the editor."""

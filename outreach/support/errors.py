@@ -1,0 +1,81 @@
+"""One exception tree. The CLI turns it into `Error: ...` lines and exit 1, once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import NamedTuple
+
+from outreach.support.text import printable
+
+
+class Problem(NamedTuple):
+    """One finding about the person's files: where it is, what is wrong, how bad."""
+
+    where: str  # "contacts.yaml:12", "goal.md", "Ada Lovelace (ada)", ...
+    message: str
+    severity: str = "error"  # "error" | "warning"
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == "error"
+
+    def __str__(self) -> str:
+        """The problem as one printable line: control characters in a value it quotes (a
+        vertical tab in a setting, an escape code in a name) are shown escaped, never acted on.
+        """
+        text = f"{self.where}: {self.message}" if self.where else self.message
+        return printable(text)
+
+
+def at(path: Path | str, line: int | None = None) -> str:
+    """The `where` of a problem: a file's name, with its line when known."""
+    name = path.name if isinstance(path, Path) else path
+    return f"{name}:{line}" if line else name
+
+
+class OutreachError(Exception):
+    """Something about the data or the world is wrong; exit 1 with one line per problem."""
+
+    exit_code = 1
+
+    def __init__(self, *problems: Problem | str) -> None:
+        self.problems: tuple[Problem, ...] = tuple(
+            p if isinstance(p, Problem) else Problem("", p) for p in problems
+        )
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class WorkspaceNotFound(OutreachError):
+    """No outreach.toml here or above, and none named."""
+
+
+class PersonNotFound(OutreachError):
+    """A name on the command line matched nobody, or more than one person."""
+
+
+class TemplateError(OutreachError):
+    """A template cannot be read or rendered."""
+
+
+class DraftError(OutreachError):
+    """A draft file cannot be read back, or cannot be made."""
+
+
+class SendError(OutreachError):
+    """The mail server or the credentials stopped a run."""
+
+
+class CredentialsError(SendError):
+    """No password could be found, or the keyring cannot be used."""
+
+
+class Busy(OutreachError):
+    """Another run holds the workspace's lock."""
+
+
+def raise_if_errors(problems: Iterable[Problem]) -> None:
+    """Raise one OutreachError carrying every error found, if there is any."""
+    errors = [p for p in problems if p.is_error]
+    if errors:
+        raise OutreachError(*errors)

@@ -1,0 +1,202 @@
+"""Reading the person's files as text, and writing files atomically and privately.
+
+Every folder and file the tool makes in a workspace is its owner's alone: folders 0700, files
+0600, made with that mode from the start (never made wider and narrowed after). A file that is
+replaced keeps the mode it had. Only a file the person names for another program to read (an
+`export ics FILE`) is made with the mode their umask gives, as their other programs make files.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+from collections.abc import Collection, Iterable, Sequence
+from pathlib import Path
+
+from outreach.support.errors import OutreachError, Problem, at
+
+PRIVATE_FOLDER = 0o700
+PRIVATE_FILE = 0o600
+_UMASK_FILE = 0o666  # what the umask then narrows, as for any program's new file
+_OTHERS = 0o077  # the group's and everyone else's permissions
+
+
+def read_bytes(path: Path) -> bytes:
+    """The file's bytes; a clear error where it cannot be read."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise OutreachError(Problem(at(path), "file not found")) from None
+    except OSError as error:
+        raise OutreachError(Problem(at(path), error.strerror or str(error))) from None
+
+
+def read_text(path: Path) -> str:
+    """The file's text as UTF-8 (a byte-order mark is dropped); a clear error otherwise."""
+    data = read_bytes(path)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        byte = data[error.start]
+        raise OutreachError(
+            Problem(at(path, line), f"not UTF-8 text (byte 0x{byte:02x}); save the file as UTF-8")
+        ) from None
+
+
+def private_folder(path: Path) -> None:
+    """Make the folder (and any missing above it) its owner's alone, 0700; one that exists is
+    left as it is."""
+    try:
+        os.mkdir(path, PRIVATE_FOLDER)
+    except FileNotFoundError:
+        private_folder(path.parent)
+        with contextlib.suppress(FileExistsError):
+            os.mkdir(path, PRIVATE_FOLDER)
+    except OSError:  # it exists (or a read-only file system holds it): fine if it is a folder
+        if not path.is_dir():
+            raise
+
+
+def private_opener(path: str, flags: int) -> int:
+    """For open(..., opener=private_opener): a file it creates is its owner's alone."""
+    return os.open(path, flags, PRIVATE_FILE)
+
+
+def create_private_file(path: Path) -> None:
+    """An empty file, its owner's alone, unless one exists (SQLite then gives its -wal and
+    -shm files the same mode as the database)."""
+    if path.exists():
+        return
+    private_folder(path.parent)
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE))
+
+
+def atomic_write(path: Path, data: str | bytes, *, private: bool = True) -> None:
+    """Write the whole file or nothing: a temporary file beside it, then a rename.
+
+    A new file is private (0600) unless `private` is False (a file the person named on the
+    command line), which gets the mode the umask gives; a replaced file keeps its own mode.
+    """
+    write_all_or_nothing([(path, data)], not_private=() if private else (path,))
+
+
+def write_all_or_nothing(
+    files: Sequence[tuple[Path, str | bytes]], *, not_private: Collection[Path] = ()
+) -> None:
+    """Write every file, or leave every file as it was.
+
+    Each file's text goes to a temporary file beside it first; only when all are written
+    are they renamed into place (a rename replaces a file whole). A new file is private
+    (0600, in private folders where they had to be made) except those in `not_private`,
+    which get the mode the umask gives; a replaced file keeps its own.
+    """
+    for folder in {path.parent for path, _ in files if path not in not_private}:
+        private_folder(folder)
+    for folder in {path.parent for path in not_private}:
+        folder.mkdir(parents=True, exist_ok=True)
+    suffix = f".{os.getpid()}.tmp"
+    temporaries: list[tuple[str, str]] = []
+    try:
+        for path, data in files:
+            # Plain strings, not Path objects: for thousands of drafts, pathlib's parsing shows.
+            target = str(path)
+            directory, name = os.path.split(target)
+            temporary = os.path.join(directory, f".{name}{suffix}")
+            new_mode = _UMASK_FILE if path in not_private else PRIVATE_FILE
+            fd = _create(temporary, target, new_mode)
+            temporaries.append((temporary, target))
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data.encode("utf-8") if isinstance(data, str) else data)
+        for temporary, target in temporaries:
+            os.replace(temporary, target)
+        temporaries.clear()
+    finally:
+        for temporary, _ in temporaries:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temporary)
+
+
+def _create(temporary: str, target: str, new_mode: int) -> int:
+    """A new temporary file for `target`, open for writing: with the mode `target` has where it
+    exists (the umask does not narrow it), else `new_mode` (which the umask narrows)."""
+    try:
+        kept: int | None = os.stat(target).st_mode & 0o777
+    except FileNotFoundError:
+        kept = None
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
+    mode = new_mode if kept is None else kept
+    try:
+        fd = os.open(temporary, flags, mode)
+    except FileExistsError:  # left by a killed run: never write into a file made before
+        os.unlink(temporary)
+        fd = os.open(temporary, flags, mode)
+    if kept is not None:
+        os.fchmod(fd, kept)
+    return fd
+
+
+def create_exclusive(path: Path, text: str) -> bool:
+    """Write a new private file atomically unless one exists; True if it was written.
+
+    The finished file is hard-linked into place, which fails if the name was taken in the
+    meantime: a file that appears while this one is written is kept, never replaced.
+    """
+    if path.exists():
+        return False
+    private_folder(path.parent)
+    temporary = str(path.parent / f".{path.name}.{os.getpid()}.tmp")
+    fd = _create(temporary, str(path), PRIVATE_FILE)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(text.encode("utf-8"))
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            return False
+        except OSError:  # a file system without hard links: check, then rename
+            if path.exists():
+                return False
+            os.replace(temporary, path)
+        return True
+    finally:
+        Path(temporary).unlink(missing_ok=True)
+
+
+def make_private(root: Path, folders: Iterable[str]) -> list[Problem]:
+    """Take the group's and everyone else's permissions from each folder under root that
+    grants any, and from everything in it (a workspace made by an older version, or checked
+    out from git); the problems, one per file that cannot be changed (owned by another).
+
+    One stat per folder where there is nothing to do. Links inside are not followed.
+    """
+    problems: list[Problem] = []
+    for folder in (root / name for name in folders):
+        try:
+            mode = os.stat(folder).st_mode
+        except OSError:
+            continue  # not made yet: it will be made private
+        if not stat.S_ISDIR(mode) or not mode & _OTHERS:
+            continue
+        _narrow(root, folder, mode, problems)
+        for directory, subfolders, names in os.walk(folder):
+            for name in (*subfolders, *names):
+                path = Path(directory, name)
+                try:
+                    mode = os.lstat(path).st_mode
+                except OSError:
+                    continue  # gone meanwhile
+                if not stat.S_ISLNK(mode) and mode & _OTHERS:
+                    _narrow(root, path, mode, problems)
+    return problems
+
+
+def _narrow(root: Path, path: Path, mode: int, problems: list[Problem]) -> None:
+    try:
+        os.chmod(path, stat.S_IMODE(mode) & ~_OTHERS)
+    except OSError as error:
+        where = path.relative_to(root).as_posix() + ("/" if stat.S_ISDIR(mode) else "")
+        reason = error.strerror or str(error)
+        problems.append(Problem(where, f"could not be made private ({reason})", "warning"))
