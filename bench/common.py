@@ -207,7 +207,7 @@ NOTES = (
 
 def person_id(person: dict[str, object]) -> str:
     """The id outreach gives the person: the one written, or a slug of the name."""
-    from outreach.people.reading import slug
+    from outreach.people.contact import slug
 
     return str(person.get("id") or slug(str(person["name"])))
 
@@ -235,7 +235,7 @@ def _names(rng: random.Random) -> Iterator[str]:
 def make_people(count: int, seed: int = 2026) -> list[dict[str, object]]:
     """`count` people of realistic shape, every one with a unique email and none with doubts,
     so that every one of them is drafted by `outreach draft request --all`."""
-    from outreach.people.reading import slug
+    from outreach.people.contact import slug
 
     rng = random.Random(seed)
     people: list[dict[str, object]] = []

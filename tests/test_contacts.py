@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from outreach.people.reading import find_person, load_contacts, parse_contacts, slug
+from outreach.people.contact import slug
+from outreach.people.lookup import find_person
+from outreach.people.reading import load_contacts, parse_contacts
 from outreach.support.errors import PersonNotFound
 from tests.conftest import Invoke, write
 from tests.test_bad_input import Installed

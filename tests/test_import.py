@@ -10,7 +10,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from outreach.cli import cli
-from outreach.people.reading import Contact, parse_contacts
+from outreach.people.contact import Contact
+from outreach.people.reading import parse_contacts
 from tests.conftest import FIXTURES, Invoke, write
 
 EXAMPLE_IDS = [

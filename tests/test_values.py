@@ -16,7 +16,8 @@ import pytest
 from outreach import __version__
 from outreach.drafts.draft import parse_draft, sent_name
 from outreach.people import cache as contacts_cache
-from outreach.people.reading import Contact, parse_contacts, slug
+from outreach.people.contact import Contact, slug
+from outreach.people.reading import parse_contacts
 from outreach.support.text import MAX_NAME_LENGTH, header_unsafe
 from tests.conftest import Invoke, snapshot, write
 from tests.smtp_server import smtp_server

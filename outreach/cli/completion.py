@@ -9,13 +9,14 @@ that zsh and fish show beside it.
 
 from __future__ import annotations
 
-from outreach.people.reading import fold_name
+from outreach.people.lookup import fold_name
 from outreach.workspace.folder import Workspace
 
 
 def templates(workspace: Workspace, incomplete: str) -> list[tuple[str, str]]:
+    from outreach.composing.loading import load_checked
     from outreach.support.errors import OutreachError
-    from outreach.workspace.templates import list_templates, load_template
+    from outreach.workspace.templates import list_templates
 
     found = []
     days = 7  # only the kind is shown; the follow-up default does not matter here
@@ -23,7 +24,7 @@ def templates(workspace: Workspace, incomplete: str) -> list[tuple[str, str]]:
         if not name.startswith(incomplete):
             continue
         try:
-            kind = load_template(workspace.templates_dir, name, days).kind
+            kind = load_checked(workspace.templates_dir, name, days).kind
         except OutreachError:
             kind = "does not parse"
         found.append((name, kind))

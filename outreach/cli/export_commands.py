@@ -62,7 +62,7 @@ def ics(app: App, file: Path | None, as_of: date) -> None:
         due_calendar,
         read_calendar_memory,
     )
-    from outreach.keeping.rules import due_for
+    from outreach.keeping.readers import due_for
     from outreach.support.files import atomic_write, write_all_or_nothing
 
     workspace = app.workspace

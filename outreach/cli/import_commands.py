@@ -46,7 +46,7 @@ def import_(app: App, file: Path, dry_run: bool, encoding: str | None) -> None:
       outreach import google-contacts.csv --dry-run
       outreach import outlook.csv --encoding cp1251
     """
-    from outreach.people.addressbook import import_people
+    from outreach.people.addressbook.importer import import_people
 
     workspace = app.workspace
     report = import_people(workspace.contacts_file, file, dry_run=dry_run, encoding=encoding)

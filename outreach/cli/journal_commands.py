@@ -54,7 +54,7 @@ def show(app: App, person: str, as_json: bool) -> None:
 
 def _print_entries(app: App, person: str | None, as_json: bool) -> None:
     from outreach.journal.database import open_journal
-    from outreach.people.reading import find_person
+    from outreach.people.lookup import find_person
 
     workspace = app.workspace
     person_id = find_person(workspace.load_contacts(), person).id if person else None
@@ -94,7 +94,7 @@ def add(app: App, person: str, kind: str, note: str | None, on: date | None) -> 
       outreach log add grace gave --note "sent her the research templates"
     """
     from outreach.journal.database import Entry, moment_on, now, open_journal
-    from outreach.people.reading import find_person
+    from outreach.people.lookup import find_person
 
     workspace = app.workspace
     contact = find_person(workspace.load_contacts(), person)
@@ -125,7 +125,7 @@ def due(app: App, as_of: date, as_json: bool) -> None:
       outreach due
       outreach due --as-of friday --json
     """
-    from outreach.keeping.rules import due_for
+    from outreach.keeping.readers import due_for
 
     items = due_for(app.workspace, as_of, only_due=True)
     if as_json:
@@ -165,7 +165,7 @@ def plan(app: App, as_of: date, as_json: bool) -> None:
       outreach plan
       outreach draft request --plan
     """
-    from outreach.keeping.rules import plan_for
+    from outreach.keeping.readers import plan_for
 
     result = plan_for(app.workspace, as_of)
     for line in result.warnings:
@@ -204,7 +204,7 @@ def thank(app: App, person: str, note: str | None, template: str | None, replace
       outreach thank jose --note "the intro to the Gridwise design team"
       outreach thank jose --replace --note "the portfolio advice"
     """
-    from outreach.keeping.rules import thank_you
+    from outreach.composing.thanks import thank_you
 
     result = thank_you(app.workspace, person, note=note, template=template, replace=replace)
     for line in result.warnings:

@@ -32,7 +32,7 @@ def init(directory: Path, example: bool) -> None:
       outreach init ~/networking
       outreach init --example demo
     """
-    from outreach.workspace.folder import init_workspace
+    from outreach.workspace.creating import init_workspace
 
     report = init_workspace(directory, example=example)
     for name in report.created:

@@ -34,15 +34,16 @@ def list_command(app: App, as_json: bool) -> None:
     Example:
       outreach templates list
     """
+    from outreach.composing.loading import load_checked
     from outreach.support.errors import OutreachError, Problem, TemplateError
-    from outreach.workspace.templates import Template, list_templates, load_template
+    from outreach.workspace.templates import Template, list_templates
 
     days = app.workspace.settings.limits.follow_up_after
     loaded: list[Template] = []
     problems: list[Problem] = []
     for name in list_templates(app.workspace.templates_dir):
         try:
-            loaded.append(load_template(app.workspace.templates_dir, name, days))
+            loaded.append(load_checked(app.workspace.templates_dir, name, days))
         except TemplateError as error:
             problems.extend(error.problems)
     rows = [

@@ -8,7 +8,7 @@ from outreach.support.errors import OutreachError, Problem
 from outreach.workspace.folder import Workspace
 
 if TYPE_CHECKING:
-    from outreach.people.reading import Contact
+    from outreach.people.contact import Contact
 
 
 def _caught(problems: list[Problem], error: OutreachError) -> None:

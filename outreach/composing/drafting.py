@@ -10,9 +10,18 @@ from datetime import date, datetime
 from email.utils import make_msgid
 from pathlib import Path
 
+from outreach.composing.loading import load_checked
 from outreach.composing.renderer import Fields, Renderer
 from outreach.drafts.draft import draft_file_name, format_address, render_draft
-from outreach.people.reading import Contact, find_person
+from outreach.keeping.readers import (
+    follow_up_warnings,
+    giving_warnings,
+    journal_summaries,
+    plan_for,
+)
+from outreach.keeping.rules import due_items
+from outreach.people.contact import Contact
+from outreach.people.lookup import find_person
 from outreach.support.errors import (
     DraftError,
     OutreachError,
@@ -24,7 +33,7 @@ from outreach.support.files import write_all_or_nothing
 from outreach.workspace.folder import Workspace
 from outreach.workspace.goal import Goal, load_goal, require_clear
 from outreach.workspace.settings import Settings
-from outreach.workspace.templates import Template, list_templates, load_template
+from outreach.workspace.templates import Template, list_templates
 
 
 @dataclass(frozen=True)
@@ -102,6 +111,36 @@ def _unused_tags(contacts: Sequence[Contact], tags: Sequence[str]) -> list[Probl
     ]
 
 
+def batch_for(
+    workspace: Workspace,
+    contacts: Sequence[Contact],
+    template: Template,
+    *,
+    plan: bool,
+    due: bool,
+    today: date | None = None,
+) -> list[Contact]:
+    """The people `draft --plan` or `draft --due` means for this template."""
+    as_of = today or date.today()
+    chosen: list[Contact] = []
+    if plan:
+        if template.kind != "request":
+            raise OutreachError(f"--plan drafts requests; '{template.name}' is a {template.kind}")
+        chosen.extend(p.person for p in plan_for(workspace, as_of).proposals)
+    if due:
+        if template.kind == "request":
+            raise OutreachError(
+                "a request is never due: use --plan, or a follow-up, check-in or thank-you template"
+            )
+        summaries = journal_summaries(workspace, as_of)
+        chosen.extend(
+            item.person
+            for item in due_items(contacts, summaries, as_of, until=as_of)
+            if item.reason == template.kind
+        )
+    return chosen
+
+
 def me_fields(settings: Settings) -> dict[str, str]:
     me = {"name": settings.me.name, "email": settings.me.email}
     if settings.me.reply_to:
@@ -144,23 +183,17 @@ def draft_messages(
     """Render the template for every chosen person, then write every draft, or none."""
     settings = workspace.settings
     days = settings.limits.follow_up_after
-    template = load_template(workspace.templates_dir, template_name, days)
+    template = load_checked(workspace.templates_dir, template_name, days)
     goal, goal_warnings = goal_for(workspace, template)
     contacts = workspace.load_contacts()
     batch: list[Contact] = []
     if plan or due:
-        from outreach.keeping.rules import batch_for
-
         batch = batch_for(workspace, contacts, template, plan=plan, due=due, today=today)
     selection = select_people(contacts, names=names, tags=tags, everyone=everyone, batch=batch)
     warnings = goal_warnings + selection.warnings
     if template.kind == "request":
-        from outreach.keeping.rules import giving_warnings
-
         warnings.extend(giving_warnings(workspace, selection.people, goal))
     elif template.kind == "follow-up":
-        from outreach.keeping.rules import follow_up_warnings
-
         warnings.extend(follow_up_warnings(workspace, selection.people))
     renderer = Renderer(template)
     today = today or date.today()
@@ -282,7 +315,7 @@ def preview(
 ) -> tuple[Template, Contact, str, str]:
     settings = workspace.settings
     days = settings.limits.follow_up_after
-    template = load_template(workspace.templates_dir, template_name, days)
+    template = load_checked(workspace.templates_dir, template_name, days)
     goal, _ = load_goal(workspace.goal_file)
     person = find_person(workspace.load_contacts(), person_name)
     rendered = Renderer(template).render(
@@ -314,7 +347,7 @@ def lint_templates(
     goal_fields = goal.template_fields()
     for name in names if names is not None else list_templates(workspace.templates_dir):
         try:
-            template = load_template(workspace.templates_dir, name, settings.limits.follow_up_after)
+            template = load_checked(workspace.templates_dir, name, settings.limits.follow_up_after)
         except TemplateError as error:
             problems.extend(error.problems)
             continue

@@ -8,7 +8,8 @@ from outreach.support.editor import open_in_editor
 from outreach.support.errors import OutreachError, Problem, TemplateError
 from outreach.support.files import atomic_write
 from outreach.support.text import MAX_NAME_LENGTH
-from outreach.workspace.folder import Workspace, shipped_template
+from outreach.workspace.creating import shipped_template
+from outreach.workspace.folder import Workspace
 from outreach.workspace.templates import name_problem, template_path, valid_name
 
 

@@ -39,7 +39,7 @@ def find_drafts(workspace: Workspace, names: Sequence[str]) -> list[Draft]:
 
     A person is named as everywhere else: by id, by email or by a unique part of the name.
     """
-    from outreach.people.reading import find_person
+    from outreach.people.lookup import find_person
 
     drafts = list_drafts(workspace.drafts_dir)
     people = {d.person for d in drafts}

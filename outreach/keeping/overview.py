@@ -6,8 +6,9 @@ from datetime import date
 from typing import NamedTuple
 
 from outreach.journal.summary import NOTHING
-from outreach.keeping.rules import journal_summaries, last_contact, person_dues
-from outreach.people.reading import Contact
+from outreach.keeping.readers import journal_summaries
+from outreach.keeping.rules import last_contact, person_dues
+from outreach.people.contact import Contact
 from outreach.workspace.folder import Workspace
 
 

@@ -20,7 +20,7 @@ from typing import Any
 import orjson
 
 from outreach import __version__
-from outreach.people.reading import Contact
+from outreach.people.contact import Contact
 from outreach.support.files import atomic_write
 
 # The number changes whenever the checks in reading.py do (4: control characters and the

@@ -1,7 +1,7 @@
 """Templates: a Markdown file of YAML front matter and a Jinja body, read and checked.
 
 The front matter says what the template is for (`kind`), its `subject` (a template too),
-`follow_up_after`, `reply_to` and `html`. Rendering lives in outreach.composing.renderer.
+`follow_up_after`, `reply_to` and `html`. Compiling and rendering live in outreach.composing.
 """
 
 from __future__ import annotations
@@ -167,9 +167,6 @@ def parse_template(text: str, path: Path, default_follow_up: int) -> Template:
         subject_line=lines["subject"],
         body_line=parts.body_line,
     )
-    from outreach.composing.renderer import Renderer
-
-    Renderer(template)  # compiling finds syntax errors now, not at the first person
     return template
 
 

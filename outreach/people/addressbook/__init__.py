@@ -5,9 +5,3 @@ values as exported (`vcard`, `csv_export`), then `Person` values, checked (`peop
 then a plan of who is added and who is skipped (`merge`), then the new text of
 contacts.yaml (`append`). Only `import_people` (`importer`) touches files.
 """
-
-from outreach.people.addressbook.importer import ImportReport, import_people, read_entries
-from outreach.people.addressbook.merge import Added
-from outreach.people.addressbook.people import Person, Skipped
-
-__all__ = ["Added", "ImportReport", "Person", "Skipped", "import_people", "read_entries"]

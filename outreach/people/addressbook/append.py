@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from outreach.people.addressbook.merge import OTHER_EMAILS, OTHER_NAMES, Added
-from outreach.people.reading import Contact, parse_contacts
+from outreach.people.contact import Contact
+from outreach.people.reading import parse_contacts
 from outreach.support.errors import OutreachError, Problem, at
 
 if TYPE_CHECKING:

@@ -1,0 +1,114 @@
+"""What the keeping rules need, read from the workspace: the journal's summaries, the drafts,
+the goal; and the plan, the due items and the warnings made from them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from typing import TYPE_CHECKING
+
+from outreach.journal.summary import NOTHING, Summary
+from outreach.keeping.rules import DueItem, Plan, due_items, giving_warning, make_plan
+from outreach.people.contact import Contact
+from outreach.workspace.folder import Workspace
+
+if TYPE_CHECKING:
+    from outreach.journal.database import Entry
+    from outreach.workspace.goal import Goal
+
+
+def journal_summaries(workspace: Workspace, as_of: date | None = None) -> dict[str, Summary]:
+    """Each person's journal in brief: all of it, or (as_of) the entries up to that day."""
+    if not workspace.journal_file.exists():
+        return {}
+    from outreach.journal.database import open_journal, summaries
+
+    with open_journal(workspace.journal_file) as journal:
+        return summaries(journal, as_of)
+
+
+def drafted_requests(workspace: Workspace) -> set[str]:
+    from outreach.drafts.draft import list_drafts
+
+    return {
+        d.person
+        for d in list_drafts(workspace.drafts_dir)
+        if d.get("kind") == "request" and d.status != "failed"
+    }
+
+
+def plan_for(workspace: Workspace, as_of: date) -> Plan:
+    """The plan as of a day, from the journal's entries up to that day."""
+    from outreach.workspace.goal import load_goal
+
+    goal, _ = load_goal(workspace.goal_file)
+    requests: dict[str, list[tuple[str, int | None]]] = {}
+    if workspace.journal_file.exists():
+        from outreach.journal.database import open_journal, sent_requests
+
+        with open_journal(workspace.journal_file) as journal:
+            requests = sent_requests(journal, as_of)
+    return make_plan(
+        workspace.load_contacts(),
+        journal_summaries(workspace, as_of),
+        requests,
+        drafted_requests(workspace),
+        workspace.settings.limits,
+        as_of,
+        goal,
+    )
+
+
+def due_for(workspace: Workspace, as_of: date, *, only_due: bool = False) -> list[DueItem]:
+    """The due items as of a day, from the journal's entries up to that day: all of them, or
+    (only_due) those due by that day."""
+    until = as_of if only_due else None
+    return due_items(workspace.load_contacts(), journal_summaries(workspace, as_of), as_of, until)
+
+
+def giving_warnings(workspace: Workspace, people: Iterable[Contact], goal: Goal) -> list[str]:
+    summaries = journal_summaries(workspace)
+    return [
+        line
+        for person in people
+        if (line := giving_warning(person, summaries.get(person.id, NOTHING), goal))
+    ]
+
+
+_ANSWERED = {"replied": "replied", "met": "met with you", "call": "had a call with you"}
+
+
+def follow_up_warnings(workspace: Workspace, people: Iterable[Contact]) -> list[str]:
+    """A follow-up for someone never sent a request, or who has replied, met or called since
+    the latest one, has nothing to follow. A `sent` logged by hand counts as a request: the
+    journal does not know what that message was."""
+    from outreach.journal.database import exchanges, open_journal
+
+    people = list(people)
+    found: dict[str, list[Entry]] = {}
+    if people and workspace.journal_file.exists():
+        with open_journal(workspace.journal_file) as journal:
+            found = {person.id: exchanges(journal, person.id) for person in people}
+    warnings = []
+    for person in people:
+        entries = found.get(person.id, [])
+        asked = [
+            number
+            for number, entry in enumerate(entries)
+            if entry.kind == "sent" and entry.template_kind in ("request", None)
+        ]
+        if not asked:
+            warnings.append(
+                f"{person.label} was never sent a request (the journal has none): "
+                "this follow-up has nothing to follow"
+            )
+            continue
+        request = entries[asked[-1]]
+        answers = [e for e in entries[asked[-1] + 1 :] if e.kind in _ANSWERED]
+        if answers:
+            answer = answers[-1]
+            warnings.append(
+                f"{person.label} {_ANSWERED[answer.kind]} on {answer.day}, after your request "
+                f"of {request.day}: this follow-up has nothing to follow"
+            )
+    return warnings
