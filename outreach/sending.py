@@ -24,7 +24,7 @@ from outreach import durations
 from outreach.credentials import Password, login_hint
 from outreach.drafts import Draft, draft_from_bytes, list_drafts, sent_name, set_status
 from outreach.errors import Busy, DiskFull, OutreachError, Problem, SendError
-from outreach.files import private_folder, private_opener, write_all_or_nothing
+from outreach.files import atomic_write, private_folder, private_opener
 from outreach.journal import Entry, Journal, now
 from outreach.mail import Outgoing, outgoing
 from outreach.settings import Settings, load_settings
@@ -137,24 +137,35 @@ def file_as_sent(workspace: Workspace, drafts: Sequence[Draft], day: date) -> Fi
     """File sent drafts as sent/YYYY-MM-DD--PERSON--TEMPLATE.md, each as it went.
 
     Each draft's bytes are those read right before its message went, so the file in sent/ is
-    byte for byte the text that went, whatever the drafts folder holds by now. They are
-    written whole or not at all (0600), then each draft leaves drafts/ only if its file there
-    is still those bytes: one changed after its message went is kept, and named.
+    byte for byte the text that went, whatever the drafts folder holds by now. A draft still
+    those bytes is moved into sent/ (renamed aside first and compared there, so that a draft
+    saved under its name meanwhile is never the one moved); otherwise the bytes that went are
+    written into sent/ (0600), and a draft changed after its message went stays in drafts/.
     """
     private_folder(workspace.sent_dir)
     taken = {entry.name for entry in os.scandir(workspace.sent_dir)}
-    files = []
+    filed: list[Path] = []
+    kept: list[tuple[Draft, Path]] = []
     for draft in drafts:
         name = sent_name(day, draft, taken)
         taken.add(name)
-        files.append((workspace.sent_dir / name, _as_filed(draft.data)))
-    write_all_or_nothing(files)
-    kept = [
-        (draft, path)
-        for draft, (path, _) in zip(drafts, files, strict=True)
-        if not _remove_if_unchanged(workspace, draft.path, draft.data)
-    ]
-    return Filing([path for path, _ in files], kept)
+        target = workspace.sent_dir / name
+        went = _as_filed(draft.data)
+        aside = _set_aside(draft.path)
+        now = _read(aside) if aside is not None else None
+        if aside is not None and now == went:
+            os.rename(aside, target)  # the same bytes: a move creates no file
+            if os.stat(target).st_mode & 0o077:  # a draft made by hand, readable by others
+                os.chmod(target, 0o600)
+        else:
+            atomic_write(target, went)
+            if aside is not None and now == draft.data:
+                os.unlink(aside)
+            elif aside is not None:
+                _put_back(workspace, aside, draft.path)
+                kept.append((draft, target))
+        filed.append(target)
+    return Filing(filed, kept)
 
 
 @dataclass(frozen=True)
@@ -212,21 +223,26 @@ _SET_ASIDE = ".filing"
 
 
 def _remove_if_unchanged(workspace: Workspace, path: Path, data: bytes) -> bool:
-    """Take a sent draft out of drafts/ if its file is still `data`; True if it is gone.
-
-    The file is first renamed aside (a hidden name), so that a draft written meanwhile under
-    its name is never the one removed; one that differs is put back.
-    """
-    aside = path.with_name(f".{path.name}.{os.getpid()}{_SET_ASIDE}")
-    try:
-        os.rename(path, aside)
-    except FileNotFoundError:  # deleted by hand meanwhile
+    """Take a sent draft out of drafts/ if its file is still `data`; True if it is gone."""
+    aside = _set_aside(path)
+    if aside is None:  # deleted by hand meanwhile
         return True
     if _read(aside) == data:
         os.unlink(aside)
         return True
     _put_back(workspace, aside, path)
     return False
+
+
+def _set_aside(path: Path) -> Path | None:
+    """The draft renamed to a hidden name beside it (None if it is gone): what is there now
+    is what is compared, moved or put back, never a draft saved under its name meanwhile."""
+    aside = path.with_name(f".{path.name}.{os.getpid()}{_SET_ASIDE}")
+    try:
+        os.rename(path, aside)
+    except FileNotFoundError:
+        return None
+    return aside
 
 
 def _put_back(workspace: Workspace, aside: Path, path: Path) -> None:
