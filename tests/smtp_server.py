@@ -7,11 +7,12 @@ certificate from a test CA made by trustme; `silent_server` takes connections an
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import ssl
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email import message_from_bytes, message_from_string, policy
@@ -43,6 +44,7 @@ class Behaviour:
     stall_on: str | None = None  # recipient whose DATA answer waits until released
     stall_on_mail: int | None = None  # the MAIL command (1, 2, ...) whose answer waits
     stalled: threading.Event = field(default_factory=threading.Event)
+    on_message: Callable[[int], None] | None = None  # called with the count of messages arrived
 
 
 async def _close_with(server: Any, reply: str) -> None:
@@ -59,8 +61,9 @@ def _parse(data: bytes, mail_options: list[str]) -> EmailMessage:
 
 
 class Recorder:
-    def __init__(self, behaviour: Behaviour) -> None:
+    def __init__(self, behaviour: Behaviour, password: str = PASSWORD) -> None:
         self.behaviour = behaviour
+        self.password = password
         self.messages: list[EmailMessage] = []
         self.envelopes: list[tuple[str, list[str]]] = []
         self.mail_options: list[list[str]] = []
@@ -108,6 +111,9 @@ class Recorder:
             self.messages.append(_parse(envelope.original_content, envelope.mail_options))
             self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
             self.mail_options.append(list(envelope.mail_options))
+            arrived = len(self.messages)
+        if self.behaviour.on_message is not None:
+            self.behaviour.on_message(arrived)
         if recipient in self.behaviour.drop_after_data:
             self.behaviour.drop_after_data.discard(recipient)
             server.transport.abort()
@@ -123,7 +129,7 @@ class Recorder:
         ok = (
             isinstance(data, LoginPassword)
             and data.login.decode() == USER
-            and data.password.decode() == PASSWORD
+            and data.password.decode("utf-8") == self.password
         )
         with self.lock:
             self.login_attempts += 1
@@ -178,9 +184,13 @@ def smtp_server(
     smtputf8: bool = True,
     tls: str | None = None,
     ca: LocalCA | None = None,
+    password: str = PASSWORD,
+    methods: tuple[str, ...] | None = None,
 ) -> Iterator[tuple[Recorder, int]]:
-    """tls: "ssl" (TLS from the start) or "starttls", with a certificate signed by `ca`."""
-    recorder = Recorder(behaviour or Behaviour())
+    """tls: "ssl" (TLS from the start) or "starttls", with a certificate signed by `ca`;
+    `password`: the one it takes (read as UTF-8); `methods`: the AUTH methods it offers
+    (default: aiosmtpd's, PLAIN and LOGIN)."""
+    recorder = Recorder(behaviour or Behaviour(), password)
     port = free_port()
     options: dict[str, Any] = {"enable_SMTPUTF8": smtputf8}
     if login:
@@ -190,6 +200,8 @@ def smtp_server(
             # aiosmtpd knows TLS only when it came by STARTTLS
             "auth_require_tls": tls == "starttls",
         }
+        if methods is not None:
+            options["auth_exclude_mechanism"] = [m for m in ("PLAIN", "LOGIN") if m not in methods]
     if tls is not None:
         assert ca is not None, "a TLS server needs a test CA"
         if tls == "ssl":
@@ -233,3 +245,77 @@ def silent_server() -> Iterator[tuple[list[socket.socket], int]]:
         listener.close()
         for connection in accepted:
             connection.close()
+
+
+@contextmanager
+def slow_proxy(port: int, seconds_per_byte: float) -> Iterator[int]:
+    """A proxy on 127.0.0.1 in front of the server at `port`, as a server that is slow but
+    alive: its greeting and its answer to the end of each message come back one byte every
+    `seconds_per_byte` (each reply whole, only slowly); everything else goes on at once.
+    Yields the proxy's port."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.1)
+    stopping = threading.Event()
+    threads: list[threading.Thread] = []
+    sockets: list[socket.socket] = []
+
+    def serve(client: socket.socket, server: socket.socket) -> None:
+        slow = threading.Event()
+        slow.set()  # the greeting
+
+        def upstream() -> None:  # the client's words, at once; the end of a message noted
+            tail = b""
+            with contextlib.suppress(OSError):
+                while chunk := client.recv(65536):
+                    server.sendall(chunk)
+                    if b"\r\n.\r\n" in tail + chunk:
+                        slow.set()
+                    tail = (tail + chunk)[-4:]
+            with contextlib.suppress(OSError):
+                server.shutdown(socket.SHUT_WR)
+
+        thread = threading.Thread(target=upstream, daemon=True)
+        thread.start()
+        threads.append(thread)
+        with contextlib.suppress(OSError):
+            while chunk := server.recv(65536):
+                for number, byte in enumerate(chunk):
+                    if not slow.is_set():
+                        client.sendall(chunk[number:])
+                        break
+                    if stopping.wait(seconds_per_byte):
+                        return
+                    client.sendall(bytes([byte]))
+                    if byte == ord("\n"):
+                        slow.clear()
+        with contextlib.suppress(OSError):
+            client.shutdown(socket.SHUT_WR)
+
+    def accept() -> None:
+        while not stopping.is_set():
+            try:
+                client, _ = listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            server = socket.create_connection(("127.0.0.1", port))
+            sockets.extend((client, server))
+            thread = threading.Thread(target=serve, args=(client, server), daemon=True)
+            thread.start()
+            threads.append(thread)
+
+    acceptor = threading.Thread(target=accept, daemon=True)
+    acceptor.start()
+    try:
+        yield int(listener.getsockname()[1])
+    finally:
+        stopping.set()
+        acceptor.join()
+        listener.close()
+        for connection in sockets:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
+            connection.close()
+        for thread in threads:
+            thread.join()

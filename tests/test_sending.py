@@ -677,7 +677,9 @@ def test_yagmail_is_imported_without_keyring_and_keyring_still_imports_after() -
     assert result.stdout == "NoKeyringError\n"
 
 
-def test_filing_skips_a_sent_draft_deleted_by_hand_meanwhile(run: Invoke, workspace: Path) -> None:
+def test_filing_writes_what_went_even_where_the_draft_was_deleted_meanwhile(
+    run: Invoke, workspace: Path
+) -> None:
     from outreach.delivery.sending import file_as_sent
     from outreach.drafts.draft import read_draft
     from outreach.workspace.folder import Workspace
@@ -687,7 +689,12 @@ def test_filing_skips_a_sent_draft_deleted_by_hand_meanwhile(run: Invoke, worksp
         read_draft(workspace / "drafts" / f"{person}--request.md")
         for person in ("ada-lovelace", "mei-chen")
     )
-    ada.path.unlink()
-    filed = file_as_sent(Workspace(workspace), [ada, mei], date(2026, 11, 22))
-    assert [path.name for path in filed] == ["2026-11-22--mei-chen--request.md"]
-    assert sorted(p.name for p in (workspace / "sent").iterdir()) == [filed[0].name]
+    ada.path.unlink()  # after its message went: sent/ still holds what went
+    filing = file_as_sent(Workspace(workspace), [ada, mei], date(2026, 11, 22))
+    assert [path.name for path in filing.filed] == [
+        "2026-11-22--ada-lovelace--request.md",
+        "2026-11-22--mei-chen--request.md",
+    ]
+    assert [path.read_bytes() for path in filing.filed] == [ada.data, mei.data]
+    assert all(path.stat().st_mode & 0o777 == 0o600 for path in filing.filed)
+    assert filing.kept == [] and not list((workspace / "drafts").glob("*.md"))

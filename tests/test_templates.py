@@ -891,3 +891,267 @@ def test_a_template_that_loops_too_long_is_stopped(
         in (result.stderr)
     )
     assert snapshot(workspace) == before
+
+
+# --- what a template may make: no value, message or render past its limits ------------------
+
+BOMBS = [
+    pytest.param("{{ 'a'|center(10**8) }}", "center", id="center-filter"),
+    pytest.param("{{ 'a'|center(10**9) }}", "center", id="center-billion"),
+    pytest.param("{{ 'a'|center(100000000) }}", "center", id="center-folded-when-compiled"),
+    pytest.param("{{ 'a\\nb'|indent(10**8) }}", "indent", id="indent"),
+    pytest.param("{{ 'a\\nb'|indent('x' * 100000) }}", "indent", id="indent-text"),
+    pytest.param("{{ '%0100000000d' % 1 }}", "'%'", id="printf-width"),
+    pytest.param("{{ '%*d' % (10**8, 1) }}", "'%'", id="printf-star-width"),
+    pytest.param("{{ '%.100000000f' % 1.5 }}", "'%'", id="printf-precision"),
+    pytest.param("{{ '%0100000000d'|format(1) }}", "format", id="format-filter"),
+    pytest.param("{{ '%*d'|format(10**8, 1) }}", "format", id="format-filter-star"),
+    pytest.param("{{ '{:>100000000}'.format(1) }}", "format()", id="str-format-width"),
+    pytest.param("{{ '{:{}}'.format(1, 10**8) }}", "format()", id="str-format-nested-width"),
+    pytest.param("{{ '{x:>100000000}'.format_map({'x': 1}) }}", "format()", id="format-map"),
+    pytest.param(
+        "{{ '{0}{0}{0}{0}{0}{0}{0}{0}{0}{0}{0}'.format('x' * 100000) }}",
+        "format()",
+        id="format-repeats-a-field",
+    ),
+    pytest.param("{{ lipsum(3*10**4) }}", "lipsum()", id="lipsum"),
+    pytest.param(
+        "{{ 'a'|replace('a', 'a' * 100000)|replace('a', 'a' * 100000) }}",
+        "replace",
+        id="replace-twice",
+    ),
+    pytest.param(
+        "{{ ('a' * 100000).replace('a', 'b' * 100000) }}", "replace()", id="replace-method"
+    ),
+    pytest.param("{{ range(100000)|join('x' * 100000) }}", "join", id="join-separator"),
+    pytest.param("{{ ('x' * 100000).join(range(100000)) }}", "join()", id="join-method"),
+    pytest.param("{{ 'a'.ljust(10**8) }}", "ljust()", id="ljust"),
+    pytest.param("{{ 'a'.rjust(10**8) }}", "rjust()", id="rjust"),
+    pytest.param("{{ 'a'.center(10**8) }}", "center()", id="center-method"),
+    pytest.param("{{ '1'.zfill(10**8) }}", "zfill()", id="zfill"),
+    pytest.param("{{ ('\\t' * 100000).expandtabs(100000) }}", "expandtabs()", id="expandtabs"),
+    pytest.param(
+        "{{ ('a' * 100000).translate({97: 'x' * 100000}) }}", "translate()", id="translate"
+    ),
+    pytest.param(
+        "{{ ('a ' * 50000)|wordwrap(1, wrapstring='x' * 100000) }}", "wordwrap", id="wordwrap"
+    ),
+    pytest.param("{{ ('x.org ' * 10000)|urlize(rel='r' * 100000) }}", "urlize", id="urlize-rel"),
+    pytest.param("{{ [1]|batch(10**9, 0)|list|length }}", "batch", id="batch-fill"),
+    pytest.param("{{ [1]|slice(10**9)|list|length }}", "slice", id="slice"),
+    pytest.param("{{ range(10**9)|length }}", "range()", id="range"),
+    pytest.param("{{ 'x'.encode() * 10**9 }}", "'*'", id="bytes-times"),
+    pytest.param("{{ (['x' * 100000] * 100000)|length }}", "'*'", id="list-of-big-texts"),
+    pytest.param("{{ (5).to_bytes(10**9, 'big') }}", "to_bytes()", id="to-bytes"),
+    pytest.param(
+        "{{ range(100000)|map('center', 100000)|list|length }}",
+        "in all",
+        id="many-allowed-values",
+    ),
+    pytest.param(
+        "{% for i in range(100000) %}{{ 'x' * 100000 }}{% endfor %}",
+        "in all",
+        id="loop-of-allowed-products",
+    ),
+    pytest.param(
+        "{% set big = 'x' * 50000 %}{% for i in range(100000) %}{{ big }}{% endfor %}",
+        "the message is longer than 100,000 characters",
+        id="loop-printing-one-value",
+    ),
+    pytest.param(
+        "{% set x %}{% for i in range(100000) %}{{ 'x' * 100000 }}{% endfor %}{% endset %}",
+        "in all",
+        id="block-of-allowed-products",
+    ),
+    pytest.param(
+        "{% set big = 'x' * 99999 %}"
+        "{% set x %}{% for i in range(100000) %}{{ big }}{% endfor %}{% endset %}",
+        "a block or a macro",
+        id="block-of-one-value-many-times",
+    ),
+    pytest.param(
+        "{% set ns = namespace(s='ab') %}"
+        "{% for i in range(100) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}{{ ns.s|length }}",
+        "'~'",
+        id="concatenation-in-a-loop",
+    ),
+    pytest.param(
+        "{% set ns = namespace(s=['ab']) %}"
+        "{% for i in range(100) %}{% set ns.s = ns.s + ns.s %}{% endfor %}{{ ns.s|length }}",
+        "'+'",
+        id="list-sum-in-a-loop",
+    ),
+    pytest.param(
+        "{% set ns = namespace(s=[1]) %}"
+        "{% for i in range(100) %}{% set ns.s = [ns.s, ns.s] %}{% endfor %}{{ ns.s|length }}",
+        "namespace",
+        id="nested-lists-in-a-loop",
+    ),
+    pytest.param(
+        "{% set ns = namespace(n=10) %}"
+        "{% for i in range(100) %}{% set ns.n = ns.n * ns.n %}{% endfor %}{{ ns.n }}",
+        "digits",
+        id="number-squared-in-a-loop",
+    ),
+    pytest.param(
+        "{% macro twice(s, n) %}{{ twice(s ~ s, n - 1) if n else s|length }}{% endmacro %}"
+        "{{ twice('ab', 100) }}",
+        "'~'",
+        id="macro-doubling",
+    ),
+]
+
+
+@pytest.mark.parametrize(("expression", "what"), BOMBS)
+def test_a_template_cannot_make_a_huge_value(
+    run: Invoke, workspace: Path, expression: str, what: str
+) -> None:
+    bad_template_workspace(
+        workspace, FRONT + "Hi {{ contact.first_name }},\n\n" + expression + "\n"
+    )
+    before = snapshot(workspace)
+    result = run("draft", "bad", "grace")
+    assert result.exit_code == 1, result.output
+    assert result.stderr.startswith("Error: templates/bad.md:7: "), result.stderr
+    assert what in result.stderr
+    assert "for Grace Hopper (grace-hopper)" in result.stderr
+    assert len(result.stderr.splitlines()) == 1, result.stderr
+    assert "bug" not in result.stderr and "MemoryError" not in result.stderr
+    assert snapshot(workspace) == before
+
+
+def test_a_loop_that_fills_a_block_is_stopped_by_its_memory(
+    run: Invoke, workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Millions of small pieces, each allowed, kept in a block: the render's memory is watched."""
+    import outreach.composing.renderer
+
+    monkeypatch.setattr(outreach.composing.renderer, "MAX_MEMORY", 8 * 2**20)  # to stop it sooner
+    bad_template_workspace(
+        workspace,
+        FRONT + "Hi {{ contact.first_name }},\n\n"
+        "{% set x %}{% for a in range(100000) %}{% for b in range(100000) %}{{ a }}"
+        "{% endfor %}{% endfor %}{% endset %}\n",
+    )
+    before = snapshot(workspace)
+    result = run("draft", "bad", "grace")
+    assert result.exit_code == 1, result.output
+    assert result.stderr.startswith("Error: templates/bad.md:7: rendering for Grace Hopper"), (
+        result.stderr
+    )
+    assert "took more than 8 MB of memory and was stopped" in result.stderr
+    assert snapshot(workspace) == before
+
+
+def test_the_time_limit_bounds_a_whole_batch(
+    run: Invoke, workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A template that runs into the limit costs it once, not once a person: the others share
+    what is left of the batch's time, and once it is spent they are not rendered at all."""
+    import outreach.composing.renderer
+
+    monkeypatch.setattr(outreach.composing.renderer, "RENDER_SECONDS", 0.3)
+    write(
+        workspace / "templates" / "slow.md",
+        "---\nkind: check-in\nsubject: Hello\n---\n"
+        "{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}\n"
+        "Hi {{ contact.first_name }}\n",
+    )
+    before = snapshot(workspace)
+    result = run("draft", "slow", "--all")
+    assert result.exit_code == 1
+    errors = result.stderr.splitlines()
+    assert len(errors) == 4, result.stderr  # Ada, Grace, José and Mei, in contacts.yaml's order
+    assert errors[0] == (
+        "Error: templates/slow.md:5: rendering for Ada Lovelace (ada-lovelace) took more than "
+        "0.3 s and was stopped: does a loop run for too long?"
+    )
+    for error in errors[1:]:
+        assert error.startswith("Error: templates/slow.md:5: rendering for "), error
+        assert "was stopped: this template's renders took more than 0.3 s and 10 ms a person" in (
+            error
+        )
+    assert snapshot(workspace) == before
+
+
+NOT_TEXT = [
+    pytest.param(
+        "{{ contact.first_name.upper }}",
+        "contact.first_name.upper is a method, not text, for Grace Hopper (grace-hopper): "
+        "call it with ()",
+        id="method",
+    ),
+    pytest.param("{{ cycler }}", "cycler is a Python class, not text, for Grace", id="class"),
+    pytest.param("{{ range }}", "range is a function, not text, for Grace", id="function"),
+    pytest.param("{{ lipsum }}", "lipsum is a function, not text", id="lipsum"),
+    pytest.param("{% macro m() %}x{% endmacro %}{{ m }}", "is a macro, not text", id="macro"),
+    pytest.param(
+        "{{ goal.options }}",
+        "goal.options is a list, not text, for Grace Hopper (grace-hopper): "
+        "print its items with join(', ') or join_or",
+        id="list",
+    ),
+    pytest.param("{{ contact }}", "contact is a set of fields, not text", id="fields"),
+    pytest.param("{{ 1 < 2 }}", "is true or false, not text", id="boolean"),
+    pytest.param(
+        "{{ goal.options|map('upper') }}", "is a sequence of values, not text", id="generator"
+    ),
+    pytest.param("{{ namespace() }}", "is a namespace, not text", id="namespace"),
+    pytest.param("{{ 'x'.encode() }}", "is bytes, not text", id="bytes"),
+    pytest.param(
+        "{{ 'Hi ' ~ contact.first_name.upper }}", "'~' is given a method, not text", id="tilde"
+    ),
+    pytest.param(
+        "{{ contact.first_name.upper|string }}", "string is given a method", id="string-filter"
+    ),
+    pytest.param(
+        "{{ [contact.first_name.upper]|join }}", "join is given a method", id="join-filter"
+    ),
+    pytest.param("{{ '%s' % contact.first_name.upper }}", "'%' is given a method", id="percent"),
+    pytest.param(
+        "{{ '{}'.format(contact.first_name.upper) }}", "format() is given a method", id="format"
+    ),
+]
+
+
+@pytest.mark.parametrize(("expression", "message"), NOT_TEXT)
+def test_printing_a_value_with_no_text_is_an_error(
+    run: Invoke, workspace: Path, expression: str, message: str
+) -> None:
+    bad_template_workspace(
+        workspace, FRONT + "Hi {{ contact.first_name }},\n\n" + expression + "\n"
+    )
+    before = snapshot(workspace)
+    result = run("draft", "bad", "grace")
+    assert result.exit_code == 1, result.output
+    assert result.stderr.startswith("Error: templates/bad.md:7: "), result.stderr
+    assert message in result.stderr
+    assert len(result.stderr.splitlines()) == 1, result.stderr
+    for leak in ("<built-in", "<function", "<class", "object at 0x", "<generator"):
+        assert leak not in result.output
+    assert snapshot(workspace) == before
+
+
+def test_text_numbers_and_dates_print(run: Invoke, workspace: Path) -> None:
+    write(
+        workspace / "templates" / "values.md",
+        "---\nkind: check-in\nsubject: Hello\n---\n"
+        "{{ contact.first_name.upper() }} {{ 3 }} {{ 2.5 }} {{ today.year > 2000 }}\n"
+        "{{ goal.options|join(', ') }}; {{ goal.options|string }}; {{ goal.options|length }}\n",
+    )
+    result = run("templates", "preview", "values", "--to", "ada")
+    assert result.exit_code == 1  # true or false has no text: test it with {% if %}
+    assert "today.year > 2000 is true or false, not text" in result.stderr
+    write(
+        workspace / "templates" / "values.md",
+        "---\nkind: check-in\nsubject: Hello\n---\n"
+        "{{ contact.first_name.upper() }} {{ 3 }} {{ 2.5 }} {{ today.year }}\n"
+        "{{ goal.options|join(', ') }}; {{ goal.options|string }}; {{ goal.options|length }}\n",
+    )
+    result = run("templates", "preview", "values", "--to", "ada")
+    assert result.exit_code == 0, result.output
+    year = str(__import__("datetime").date.today().year)
+    assert result.stdout.endswith(
+        f"\n\nADA 3 2.5 {year}\n"
+        "a phone call, a video call, coffee; ['a phone call', 'a video call', 'coffee']; 3\n"
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -53,6 +54,8 @@ def send(app: App, dry_run: bool, yes: bool, limit: int | None, retry_unknown: b
         queue = prepare(workspace, journal, limit=limit, retry_unknown=retry_unknown)
         for path in queue.filed:
             click.echo(f"filed {path.relative_to(workspace.root)} (sent by an earlier run)")
+        for draft, filed in queue.kept:
+            warn(_kept_note(draft, filed, workspace.root))
         for draft in queue.unknown:
             warn(
                 f"drafts/{draft.name}: a send was cut off and nobody knows whether it arrived; "
@@ -98,17 +101,19 @@ def send(app: App, dry_run: bool, yes: bool, limit: int | None, retry_unknown: b
         )
         session = open_session(workspace, password, notice)
         progress = _Progress(len(queue.ready), workspace.root)
+        sender = Sender(
+            workspace, journal, session, progress.report, frozenset(queue.retrying), notify=notice
+        )
+        stopped: OutreachError | None = None
         try:
-            outcomes = Sender(
-                workspace,
-                journal,
-                session,
-                progress.report,
-                frozenset(queue.retrying),
-                notify=notice,
-            ).run(queue.ready)
+            sender.run(queue.ready)
+        except OutreachError as error:  # the summary still says what the run did
+            stopped = error
         finally:
             progress.close()
+        outcomes = sender.outcomes
+        for draft, filed in sender.kept:
+            warn(_kept_note(draft, filed, workspace.root))
     counts = {
         key: sum(o.result == key for o in outcomes) for key in ("sent", "failed", "unknown", "left")
     }
@@ -123,8 +128,10 @@ def send(app: App, dry_run: bool, yes: bool, limit: int | None, retry_unknown: b
     problems = [
         Problem(f"drafts/{o.draft.name}", o.detail)
         for o in outcomes
-        if o.result in ("failed", "left")
+        if o.result in ("failed", "left") and not o.notice
     ]
+    if stopped is not None:
+        problems[:0] = stopped.problems
     if untried:
         problems.append(
             Problem("", f"{untried} approved draft(s) were not tried; run send again later")
@@ -133,6 +140,14 @@ def send(app: App, dry_run: bool, yes: bool, limit: int | None, retry_unknown: b
         raise OutreachError(*problems)
     if queue.broken:
         raise click.exceptions.Exit(1)
+
+
+def _kept_note(draft: Draft, filed: Path, root: Path) -> str:
+    return (
+        f"drafts/{draft.name} changed after its message went; the message as it went is "
+        f"{filed.relative_to(root)}. The changed text stays in drafts/ and is not sent "
+        "(its message id is used): delete it, or draft again to write a new message"
+    )
 
 
 def _broken_note(count: int) -> str:
@@ -180,15 +195,18 @@ class _Progress:
             self.bar.__enter__()
 
     def report(self, outcome: Outcome) -> None:
+        from outreach.support.text import printable
+
         if self.bar is not None:
             self.bar.update(1)
         if outcome.result == "sent":
             if self.bar is None:
                 click.echo(f"sent    {outcome.draft.get('to')}: {outcome.draft.get('subject')}")
+        elif outcome.notice:
+            warn(f"drafts/{outcome.draft.name}: {outcome.detail}")
         else:
-            click.echo(
-                f"{outcome.result:7} drafts/{outcome.draft.name}: {outcome.detail}", err=True
-            )
+            line = f"{outcome.result:7} drafts/{outcome.draft.name}: {outcome.detail}"
+            click.echo(printable(line), err=True)
 
     def close(self) -> None:
         if self.bar is not None:

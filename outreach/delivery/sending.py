@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import gc
 import os
+import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -20,12 +22,12 @@ from pathlib import Path
 
 from outreach.delivery.credentials import Password, login_hint
 from outreach.delivery.mail import Outgoing, outgoing
-from outreach.delivery.transport import Dropped, Refused, Session, Unanswered
-from outreach.drafts.draft import Draft, list_drafts, sent_name, set_status
+from outreach.delivery.transport import Dropped, Refused, Session, Stalled, Unanswered
+from outreach.drafts.draft import Draft, draft_from_bytes, list_drafts, sent_name, set_status
 from outreach.journal.database import Entry, Journal, now
 from outreach.support import durations
-from outreach.support.errors import Busy, OutreachError, Problem, SendError
-from outreach.support.files import private_folder, private_opener
+from outreach.support.errors import Busy, DiskFull, OutreachError, Problem, SendError
+from outreach.support.files import atomic_write, private_folder, private_opener
 from outreach.workspace.folder import Workspace
 from outreach.workspace.settings import Settings, load_settings
 
@@ -60,6 +62,7 @@ class Outcome:
     result: str  # sent | failed | unknown | left
     detail: str = ""
     server_down: bool = False  # left because the server could not be reached: stop the run
+    notice: bool = False  # left because the person changed it meanwhile: a warning, no error
 
 
 @dataclass
@@ -72,6 +75,7 @@ class Queue:
     broken: list[Draft] = field(default_factory=list)  # no longer parse; may have been approved
     broken_unapproved: list[Draft] = field(default_factory=list)  # no longer parse; not approved
     filed: list[Path] = field(default_factory=list)  # sent earlier, filed now
+    kept: list[tuple[Draft, Path]] = field(default_factory=list)  # changed after they went
     over_day: int = 0  # approved drafts left for the rolling per_day limit
     over_limit: int = 0  # approved drafts left by --limit
     next_slot: datetime | None = None
@@ -82,6 +86,7 @@ def prepare(
 ) -> Queue:
     """Settle what earlier runs left, then choose the approved drafts this run may send."""
     settings = workspace.settings
+    _put_back_set_aside(workspace)
     cut_off = journal.unfinished()
     sent_ids = journal.sent_ids()
     ready: list[Draft] = []
@@ -111,7 +116,7 @@ def prepare(
         if draft.status == "approved":
             ready.append(draft)
     if left_behind:
-        queue.filed = file_as_sent(workspace, left_behind, date.today())
+        queue.filed, queue.kept = file_left_behind(workspace, left_behind, date.today())
     allowed = len(ready)
     if settings.limits.per_day:
         day_ago = now() - timedelta(days=1)
@@ -128,28 +133,146 @@ def prepare(
     return queue
 
 
-def file_as_sent(workspace: Workspace, drafts: Sequence[Draft], day: date) -> list[Path]:
-    """Move sent drafts to sent/YYYY-MM-DD--PERSON--TEMPLATE.md, each file as it went out.
+def file_as_sent(workspace: Workspace, drafts: Sequence[Draft], day: date) -> Filing:
+    """File sent drafts as sent/YYYY-MM-DD--PERSON--TEMPLATE.md, each as it went.
 
-    A rename: the file is never rewritten, so it cannot be half-written, and a move costs no
-    new file (creating hundreds of files is what made filing slow). The journal has recorded
-    each as sent already: one left behind by a crash is filed by the next run, never sent again.
+    Each draft's bytes are those read right before its message went, so the file in sent/ is
+    byte for byte the text that went, whatever the drafts folder holds by now. A draft still
+    those bytes is moved into sent/ (renamed aside first and compared there, so that a draft
+    saved under its name meanwhile is never the one moved); otherwise the bytes that went are
+    written into sent/ (0600), and a draft changed after its message went stays in drafts/.
     """
     private_folder(workspace.sent_dir)
     taken = {entry.name for entry in os.scandir(workspace.sent_dir)}
-    filed = []
+    filed: list[Path] = []
+    kept: list[tuple[Draft, Path]] = []
     for draft in drafts:
-        if draft.get("status") == "unknown":  # resent by --retry-unknown: it went, as approved
-            draft = set_status(draft, "approved")
         name = sent_name(day, draft, taken)
         taken.add(name)
         target = workspace.sent_dir / name
-        try:
-            os.rename(draft.path, target)
-        except FileNotFoundError:  # deleted by hand meanwhile: the journal keeps the send
-            continue
+        went = _as_filed(draft.data)
+        aside = _set_aside(draft.path)
+        now = _read(aside) if aside is not None else None
+        if aside is not None and now == went:
+            os.rename(aside, target)  # the same bytes: a move creates no file
+            if os.stat(target).st_mode & 0o077:  # a draft made by hand, readable by others
+                os.chmod(target, 0o600)
+        else:
+            atomic_write(target, went)
+            if aside is not None and now == draft.data:
+                os.unlink(aside)
+            elif aside is not None:
+                _put_back(workspace, aside, draft.path)
+                kept.append((draft, target))
         filed.append(target)
-    return filed
+    return Filing(filed, kept)
+
+
+@dataclass(frozen=True)
+class Filing:
+    filed: list[Path]  # in sent/
+    kept: list[tuple[Draft, Path]]  # drafts changed after their message went, and its file
+
+
+def file_left_behind(
+    workspace: Workspace, drafts: Sequence[Draft], day: date
+) -> tuple[list[Path], list[tuple[Draft, Path]]]:
+    """File drafts the journal says were sent by a run that died before filing them.
+
+    The text that went is not known any more: the draft is filed as it is, unless sent/ holds
+    its message already (the run died after filing it, before taking it out of drafts/):
+    then the draft leaves drafts/ if it is the same text, and is kept and named if not.
+    """
+    private_folder(workspace.sent_dir)
+    unfiled: list[Draft] = []
+    kept: list[tuple[Draft, Path]] = []
+    for draft in drafts:
+        filed = _filed_already(workspace, draft)
+        if filed is None:
+            unfiled.append(draft)
+        elif not _remove_if_unchanged(workspace, draft.path, filed.read_bytes()):
+            kept.append((draft, filed))
+    filing = file_as_sent(workspace, unfiled, day) if unfiled else Filing([], [])
+    return filing.filed, kept + filing.kept
+
+
+def _filed_already(workspace: Workspace, draft: Draft) -> Path | None:
+    """The file in sent/ that holds this draft's message, if there is one (by its id)."""
+    line = f"message_id: {draft.message_id}".encode()
+    with os.scandir(workspace.sent_dir) as entries:
+        names = [entry.path for entry in entries]
+    for path in names:
+        if f"--{draft.person}--{draft.template}" in os.path.basename(path):
+            with contextlib.suppress(OSError):
+                if re.search(rb"(?m)^" + re.escape(line) + rb"[ \t]*$", _read(path)):
+                    return Path(path)
+    return None
+
+
+def _read(path: str | Path) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read()
+
+
+def _as_filed(data: bytes) -> bytes:
+    """A draft resent by --retry-unknown went as approved: its filed copy says so."""
+    return re.sub(rb"(?m)^status:[ \t]*unknown[ \t]*$", b"status: approved", data, count=1)
+
+
+_SET_ASIDE = ".filing"
+
+
+def _remove_if_unchanged(workspace: Workspace, path: Path, data: bytes) -> bool:
+    """Take a sent draft out of drafts/ if its file is still `data`; True if it is gone."""
+    aside = _set_aside(path)
+    if aside is None:  # deleted by hand meanwhile
+        return True
+    if _read(aside) == data:
+        os.unlink(aside)
+        return True
+    _put_back(workspace, aside, path)
+    return False
+
+
+def _set_aside(path: Path) -> Path | None:
+    """The draft renamed to a hidden name beside it (None if it is gone): what is there now
+    is what is compared, moved or put back, never a draft saved under its name meanwhile."""
+    aside = path.with_name(f".{path.name}.{os.getpid()}{_SET_ASIDE}")
+    try:
+        os.rename(path, aside)
+    except FileNotFoundError:
+        return None
+    return aside
+
+
+def _put_back(workspace: Workspace, aside: Path, path: Path) -> None:
+    """Back to its name, unless a newer draft took it: then into drafts/.deleted/."""
+    try:
+        os.link(aside, path)
+    except FileExistsError:
+        from outreach.drafts.outbox import deleted_dir
+
+        folder = deleted_dir(workspace)
+        private_folder(folder)
+        target, number = folder / path.name, 2
+        while target.exists():
+            target, number = folder / f"{path.stem}--{number}.md", number + 1
+        os.rename(aside, target)
+        return
+    os.unlink(aside)
+
+
+def _put_back_set_aside(workspace: Workspace) -> None:
+    """Drafts a killed run left set aside while filing: back where they were."""
+    try:
+        with os.scandir(workspace.drafts_dir) as entries:
+            names = [entry.name for entry in entries]
+    except FileNotFoundError:
+        return
+    for name in names:
+        if name.startswith(".") and name.endswith(_SET_ASIDE):
+            original = name[1:].rsplit(".", 2)[0]
+            _put_back(workspace, workspace.drafts_dir / name, workspace.drafts_dir / original)
 
 
 def sent_entry(draft: Draft) -> Entry:
@@ -196,12 +319,17 @@ class Sender:
         # sent/ once the run is over (measured: faster than filing as they go).
         self._prepared: dict[str, Outgoing] = {}
         self._accepted: Draft | None = None  # sent; its `sent` entry not yet written
-        self._unfiled: list[Draft] = []
+        self._unfiled: list[Draft] = []  # each with the bytes that went
+        self._sent_ids: set[str] = set()  # message ids this run sent
+        self.outcomes: list[Outcome] = []
+        self.kept: list[tuple[Draft, Path]] = []  # changed after they went: left in drafts/
         per_minute = self.settings.limits.per_minute
         self.interval = 60.0 / per_minute if per_minute else 0.0
 
     def run(self, drafts: Sequence[Draft]) -> list[Outcome]:
-        outcomes: list[Outcome] = []
+        """Send the drafts in turn; every outcome so far is in `outcomes`, also when the run
+        stops with an error (a full disk, a refused sender, a silent server)."""
+        outcomes = self.outcomes
         interval = self.interval
         last_start: float | None = None
         with _cycle_collector_paused():
@@ -218,18 +346,46 @@ class Sender:
                         break
                     if interval:
                         self._record_accepted()
-            finally:
-                self._record_accepted()
-                self.session.close()
-                self._file_sent()
+            except BaseException:
+                self._finish()  # the error that stopped the run is the one to report
+                raise
+            self._finish(raising=True)
         return outcomes
+
+    def _finish(self, raising: bool = False) -> None:
+        """Record, close and file what the run did; with `raising`, a full disk here is
+        raised once everything else is done."""
+        problem: OutreachError | None = None
+        try:
+            self._record_accepted()
+        except OutreachError as error:
+            problem = error
+        self.session.close()
+        try:
+            self._file_sent()
+        except OutreachError as error:
+            problem = problem or error
+        if raising and problem is not None:
+            raise problem
 
     def _record_accepted(self) -> None:
         """Write the `sent` entry of the message the server accepted last, if not yet done."""
         draft, self._accepted = self._accepted, None
-        if draft is not None:
+        if draft is None:
+            return
+        try:
             self.journal.record_sent(sent_entry(draft))
-            self._unfiled.append(draft)
+        except DiskFull as full:
+            raise DiskFull(
+                *full.problems,
+                Problem(
+                    f"drafts/{draft.name}",
+                    "its message went (the server accepted it), but the journal could not "
+                    "record it: the next send shows it as unknown; it arrived, so delete the "
+                    "draft rather than send it again",
+                ),
+            ) from None
+        self._unfiled.append(draft)
 
     def _message(self, draft: Draft) -> Outgoing:
         prepared = self._prepared.pop(draft.message_id, None)
@@ -247,10 +403,53 @@ class Sender:
     def _file_sent(self) -> None:
         unfiled, self._unfiled = self._unfiled, []
         if unfiled:
-            file_as_sent(self.workspace, unfiled, date.today())
+            self.kept.extend(file_as_sent(self.workspace, unfiled, date.today()).kept)
+
+    def _as_it_is_now(self, draft: Draft) -> Draft | Outcome:
+        """The draft read again right before its message goes: one read, and a parse only
+        where the file changed since the run read it. A changed draft goes as it is now if it
+        is still approved and sound; otherwise it is left, with a notice."""
+        try:
+            data = draft.path.read_bytes()
+        except FileNotFoundError:
+            return Outcome(draft, "left", "deleted since this run read it; not sent", notice=True)
+        except OSError as error:
+            return Outcome(draft, "left", f"cannot be read ({error.strerror}); not sent")
+        if data == draft.data:
+            return draft
+        self._prepared.pop(draft.message_id, None)
+        now_draft = draft_from_bytes(draft.path, data)
+        changed = "changed since this run read it"
+        if now_draft.broken:
+            return Outcome(draft, "left", f"{changed}, and no longer parses: {now_draft.broken}")
+        retrying = draft.message_id in self.retrying
+        if now_draft.message_id != draft.message_id and self._used(now_draft.message_id):
+            return Outcome(
+                draft, "left", f"{changed}, and its message_id is one sent already; not sent"
+            )
+        allowed = ("approved", "unknown") if retrying else ("approved",)
+        if now_draft.status not in allowed:
+            return Outcome(
+                now_draft,
+                "left",
+                f"{changed} and is no longer approved (status: {now_draft.status}); not sent",
+                notice=True,
+            )
+        return now_draft
+
+    def _used(self, message_id: str) -> bool:
+        """Whether a message under this id went, or may have (an attempt without outcome)."""
+        if message_id in self._sent_ids:
+            return True
+        attempt = self.journal.attempt(message_id)
+        return attempt is not None and attempt.outcome in (None, "sent")
 
     def _send_one(self, draft: Draft, following: Draft | None) -> Outcome:
         me = self.settings.me
+        current = self._as_it_is_now(draft)
+        if isinstance(current, Outcome):
+            return current
+        draft = current
         message = self._message(draft)
         if message.smtputf8 and not self._offers_smtputf8():
             return self._not_offered(draft, message)
@@ -265,6 +464,10 @@ class Sender:
                 )
                 self.sleep(delay)
                 delay *= 2
+                current = self._as_it_is_now(draft)
+                if isinstance(current, Outcome):
+                    return current
+                draft = current
                 message = outgoing(draft, me)  # its Date: when it goes
             server_down = False
             try:
@@ -274,8 +477,8 @@ class Sender:
                         message.recipient,
                         message.data,
                         while_checking_sender=self._record_accepted,
-                        before_data=lambda: self.journal.begin_attempt(
-                            draft.message_id, draft.person, draft.name
+                        before_data=functools.partial(
+                            self.journal.begin_attempt, draft.message_id, draft.person, draft.name
                         ),
                         while_waiting=lambda: self._meanwhile(following),
                         smtputf8=message.smtputf8,
@@ -301,8 +504,23 @@ class Sender:
                 last_problem = f"connection lost before the message went: {drop}"
                 server_down = True
                 continue
+            except Stalled as stall:
+                self._known_not_sent(draft)
+                raise SendError(
+                    f"{stall}; the run stops (a server that stopped answering is not waited "
+                    "for again), and the rest stay approved"
+                ) from None
             except Unanswered as silence:
                 unknown = set_status(draft, "unknown")
+                if silence.silent:
+                    return Outcome(
+                        unknown,
+                        "unknown",
+                        f"{silence}, after the message was sent; it may or may not have "
+                        "arrived; the run stops (a server that stopped answering is not "
+                        "waited for again), and the rest stay approved",
+                        server_down=True,
+                    )
                 return Outcome(
                     unknown,
                     "unknown",
@@ -310,6 +528,7 @@ class Sender:
                     "it may or may not have arrived",
                 )
             self._accepted = draft
+            self._sent_ids.add(draft.message_id)
             return Outcome(draft, "sent")
         return Outcome(
             draft,

@@ -7,8 +7,10 @@ out, and so a failure is known to be before or after the end of the message.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import functools
+import hmac
 import os
 import re
 import smtplib
@@ -19,6 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from outreach.support.errors import SendError
+from outreach.support.text import printable
 from outreach.workspace.settings import Smtp
 
 TIMEOUT = 60.0  # for each command once the server has greeted
@@ -30,6 +33,14 @@ LOGIN_METHODS = ("PLAIN", "LOGIN", "CRAM-MD5")
 # OpenSSL's verify codes that call for another hint than a trust store
 _NAME_MISMATCH = frozenset({62, 64})  # X509_V_ERR_HOSTNAME_MISMATCH, _IP_ADDRESS_MISMATCH
 _CERT_HAS_EXPIRED = 10
+
+
+def command_timeout() -> float:
+    """Seconds the server has for each read once it has greeted (OUTREACH_COMMAND_TIMEOUT).
+
+    A socket timeout: it bounds each read, not a whole reply, so a slow server that keeps
+    sending is never cut off."""
+    return float(os.environ.get("OUTREACH_COMMAND_TIMEOUT", str(TIMEOUT)))
 
 
 def connect_timeout() -> float:
@@ -58,10 +69,27 @@ class Dropped(Exception):
 class Unanswered(Exception):
     """The end of the message was sent and no answer came: nobody knows whether it arrived."""
 
+    def __init__(self, text: str, *, silent: bool = False) -> None:
+        self.silent = silent  # no word within the timeout (not a closed connection)
+        super().__init__(text)
+
+
+class Stalled(Exception):
+    """The server stopped answering before the end of a message (it did not arrive): a read
+    waited the whole timeout. Not retried: a server that is silent once is not waited for
+    again in the same run."""
+
+
+def _timed_out(error: BaseException) -> bool:
+    # smtplib turns a timeout while reading a reply into SMTPServerDisconnected
+    return isinstance(error, TimeoutError) or isinstance(error.__context__, TimeoutError)
+
 
 def _words(reply: bytes | str) -> str:
+    """A server's reply as one printable line: its control characters (an ESC a hostile
+    server sends) escaped, so that it can go into a draft's header and onto a terminal."""
     text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else reply
-    return " ".join(text.split())
+    return printable(" ".join(text.split()))
 
 
 def _stuffed(data: bytes) -> bytes:
@@ -139,6 +167,49 @@ class _Opening(smtplib.SMTP):
         answer = getattr(self, "auth_" + method.lower().replace("-", "_"))
         return self.auth(method, answer, initial_response_ok=initial_response_ok)
 
+    def auth(
+        self,
+        mechanism: str,
+        authobject: Callable[..., str | None],
+        *,
+        initial_response_ok: bool = True,
+    ) -> tuple[int, bytes]:
+        """smtplib's AUTH exchange, with the answers in UTF-8 rather than ASCII only.
+
+        A password beyond ASCII (pässwörd) goes as UTF-8, as PLAIN carries it (RFC 4616) and as
+        servers read LOGIN in practice; smtplib encodes it as ASCII and fails with an error whose
+        text shows a letter of the password.
+        """
+        response = authobject() if initial_response_ok else None
+        if response is not None:
+            code, reply = self.docmd("AUTH", f"{mechanism} {_base64(response)}")
+            self._auth_challenge_count = 1  # read by smtplib's auth_login
+        else:
+            code, reply = self.docmd("AUTH", mechanism)
+            self._auth_challenge_count = 0
+        for _ in range(_MAX_CHALLENGES):
+            if code != 334:
+                break
+            self._auth_challenge_count += 1
+            answer = authobject(base64.decodebytes(reply))
+            code, reply = self.docmd(_base64(answer or ""))
+        if code in (235, 503):  # 503: logged in already
+            return code, reply
+        raise smtplib.SMTPAuthenticationError(code, reply)
+
+    def auth_cram_md5(self, challenge: bytes | None = None) -> str | None:  # type: ignore[override]
+        if challenge is None:
+            return None  # no initial response: the server sends its challenge first
+        key = (self.password or "").encode("utf-8")
+        return f"{self.user} {hmac.HMAC(key, challenge, 'md5').hexdigest()}"
+
+
+_MAX_CHALLENGES = 5  # as smtplib: a server that keeps asking is not logging anyone in
+
+
+def _base64(text: str) -> str:
+    return base64.b64encode(text.encode("utf-8")).decode("ascii")
+
 
 class _OpeningSSL(_Opening, smtplib.SMTP_SSL):
     """The same, with TLS from the start (security = "ssl")."""
@@ -190,13 +261,13 @@ class Session:
         password: str | None,
         *,
         login_hint: str = "check the password (outreach auth login)",
-        timeout: float = TIMEOUT,
+        timeout: float | None = None,
         opening_timeout: float | None = None,
     ) -> None:
         self.settings = smtp
         self.password = password
         self.login_hint = login_hint  # what to do about a refused login
-        self.timeout = timeout
+        self.timeout = command_timeout() if timeout is None else timeout
         self.opening_timeout = connect_timeout() if opening_timeout is None else opening_timeout
         self._client: Any = None
 
@@ -234,7 +305,8 @@ class Session:
             client.smtp.ehlo_or_helo_if_needed()
         except Exception as error:
             _abandon(client)
-            raise _connect_error(smtp, error, self.opening_timeout, self.login_hint) from None
+            found = _connect_error(smtp, error, self.opening_timeout, self.login_hint)
+            raise _without_secret(found, self.password) from None
         self._client = client
 
     def close(self) -> None:
@@ -244,13 +316,27 @@ class Session:
             self._client.is_closed = True
             self._client = None
 
-    def _command(self, call: Callable[[], tuple[int, bytes]]) -> tuple[int, str]:
+    def _command(self, what: str, call: Callable[[], tuple[int, bytes]]) -> tuple[int, str]:
         try:
             code, reply = call()
         except (smtplib.SMTPServerDisconnected, OSError) as error:
-            self._client = None
+            self._lost()
+            if _timed_out(error):
+                raise Stalled(self._silence(what)) from None
             raise Dropped(str(error)) from None
         return code, _words(reply)
+
+    def _silence(self, what: str) -> str:
+        smtp = self.settings
+        return (
+            f"{smtp.host}:{smtp.port} stopped answering: no reply to {what} within "
+            f"{self.timeout:g} s"
+        )
+
+    def _lost(self) -> None:
+        if self._client is not None and self._client.smtp is not None:
+            self._client.smtp.close()
+        self._client = None
 
     def _reset(self) -> None:
         try:
@@ -284,17 +370,20 @@ class Session:
         goes. `while_waiting` runs once the end of the message is sent, while the server's
         verdict is awaited; it must not fail. `smtputf8` asks for the SMTPUTF8 extension, which the
         caller has checked the server offers. Returns the server's words on acceptance.
-        Raises Refused, Dropped (before the end of the message: it did not arrive) or
+        Raises Refused, Dropped (before the end of the message: it did not arrive), Stalled
+        (a reply that never came before the end of the message: it did not arrive either) or
         Unanswered (after it: nobody knows).
         """
         if not self.connected:
             self.connect()
         smtp = self._client.smtp
-        code, text = self._command(lambda: _mail(smtp, sender, smtputf8, while_checking_sender))
+        code, text = self._command(
+            "MAIL", lambda: _mail(smtp, sender, smtputf8, while_checking_sender)
+        )
         if code != 250:
             self._reset()
             raise Refused("sender", code, text)
-        code, text = self._command(lambda: _rcpt(smtp, recipient))
+        code, text = self._command("RCPT", lambda: _rcpt(smtp, recipient))
         if code not in (250, 251):
             self._reset()
             raise Refused("recipient", code, text)
@@ -305,20 +394,24 @@ class Session:
             code, reply = smtp.getreply()
             return int(code), bytes(reply)
 
-        code, text = self._command(data_command)
+        code, text = self._command("DATA", data_command)
         if code != 354:
             self._reset()
             raise Refused("message", code, text)
         try:
             smtp.send(_stuffed(data))
         except (smtplib.SMTPServerDisconnected, OSError) as error:
-            self._client = None
+            self._lost()
+            if _timed_out(error):
+                raise Stalled(self._silence("the message (it stopped reading)")) from None
             raise Dropped(str(error)) from None
         while_waiting()
         try:
             code, reply = smtp.getreply()
         except (smtplib.SMTPServerDisconnected, OSError) as error:
-            self._client = None
+            self._lost()
+            if _timed_out(error):
+                raise Unanswered(self._silence("the end of the message"), silent=True) from None
             raise Unanswered(str(error)) from None
         if code != 250:
             raise Refused("message", code, _words(reply))
@@ -373,7 +466,22 @@ def _connect_error(smtp: Smtp, error: Exception, seconds: float, login_hint: str
         return SendError(f"{smtp.host}: {error}")
     if isinstance(error, smtplib.SMTPException | OSError):
         return Dropped(f"cannot reach {where}: {error}")
-    return error
+    if os.environ.get("OUTREACH_DEBUG"):
+        return error
+    # Anything else is the project's own words, never the exception's text: while logging
+    # in, that text could hold a part of the password.
+    return SendError(
+        f"{where}: connecting or logging in failed unexpectedly ({type(error).__name__}; "
+        "OUTREACH_DEBUG=1 shows more); nothing was sent"
+    )
+
+
+def _without_secret(error: Exception, secret: str | None) -> Exception:
+    """The error with the password cut out of its text, should a server's words hold it."""
+    if not secret or secret not in str(error) or os.environ.get("OUTREACH_DEBUG"):
+        return error
+    text = str(error).replace(secret, "[the password]")
+    return Dropped(text) if isinstance(error, Dropped) else SendError(text)
 
 
 def _silence(smtp: Smtp, seconds: float) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from email.utils import parseaddr
 from pathlib import Path
@@ -45,6 +45,9 @@ class Draft:
     headers: Mapping[str, str]
     body: str
     broken: str | None = None  # why the file no longer parses
+    # The file's bytes as they were read: send reads the file again right before a message
+    # goes and compares, so that what goes (and what is filed in sent/) is the file as it is.
+    data: bytes = field(default=b"", repr=False, compare=False)
 
     @property
     def name(self) -> str:
@@ -109,8 +112,15 @@ def render_draft(headers: Mapping[str, str], body: str) -> str:
     return "---\n" + "\n".join(lines) + "\n---\n" + body
 
 
-def parse_draft(path: Path, text: str) -> Draft:
-    """Read a draft back; a file that no longer parses comes back `broken`, with the reason."""
+def parse_draft(path: Path, text: str, data: bytes = b"") -> Draft:
+    """Read a draft back; a file that no longer parses comes back `broken`, with the reason.
+
+    `data`: the file's bytes, kept with the draft."""
+    draft = _parsed(path, text)
+    return Draft(draft.path, draft.headers, draft.body, draft.broken, data) if data else draft
+
+
+def _parsed(path: Path, text: str) -> Draft:
     parts = split(text)
     if parts.front is None:
         return Draft(path, {}, text, "the front matter between '---' lines is missing")
@@ -186,14 +196,25 @@ def _header_problem(headers: Mapping[str, str]) -> tuple[str, str] | None:
 
 
 def read_draft(path: Path) -> Draft:
-    from outreach.support.files import read_text
+    from outreach.support.files import read_bytes
 
     try:
-        return parse_draft(path, read_text(path))
-    except DraftError:
-        raise
+        data = read_bytes(path)
     except Exception as error:  # an unreadable file is a broken draft
         return Draft(path, {}, "", str(error))
+    return draft_from_bytes(path, data)
+
+
+def draft_from_bytes(path: Path, data: bytes) -> Draft:
+    """The draft a file's bytes hold; `broken` where they are not UTF-8 or do not parse."""
+    from outreach.support.files import decode_text
+
+    try:
+        return parse_draft(path, decode_text(path, data), data)
+    except DraftError:
+        raise
+    except Exception as error:
+        return Draft(path, {}, "", str(error), data)
 
 
 def list_drafts(drafts_dir: Path) -> list[Draft]:
@@ -218,14 +239,18 @@ def with_headers(draft: Draft, **changes: str | None) -> Draft:
     return Draft(draft.path, headers, draft.body, draft.broken)
 
 
-def save(draft: Draft) -> None:
-    atomic_write(draft.path, render_draft(draft.headers, draft.body))
+def save(draft: Draft) -> Draft:
+    """Write the draft; the draft as written, its bytes with it."""
+    data = render_draft(draft.headers, draft.body).encode("utf-8")
+    atomic_write(draft.path, data)
+    return Draft(draft.path, draft.headers, draft.body, draft.broken, data)
 
 
 def set_status(draft: Draft, status: str, error: str | None = None) -> Draft:
-    updated = with_headers(draft, status=status, error=error)
-    save(updated)
-    return updated
+    """The draft with a new status line (and `error`, made one printable line), written."""
+    if error is not None:
+        error = printable(error)
+    return save(with_headers(draft, status=status, error=error))
 
 
 def select_drafts(drafts: Iterable[Draft], wanted: str, person_ids: set[str]) -> list[Draft]:

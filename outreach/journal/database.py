@@ -17,7 +17,7 @@ from pathlib import Path
 
 from outreach.journal.migrations import MIGRATIONS, statements
 from outreach.journal.summary import Summary, summarise
-from outreach.support.errors import OutreachError, Problem
+from outreach.support.errors import OutreachError, Problem, disk_full, naming_a_full_disk
 from outreach.support.files import create_private_file
 
 KINDS = ("sent", "replied", "met", "call", "gave", "received", "note")
@@ -116,6 +116,7 @@ def _entry(row: tuple[object, ...]) -> Entry:
 class Journal:
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.where = f".outreach/{path.name}"  # how errors name it
         create_private_file(path)  # SQLite gives its -wal and -shm files the journal's mode
         try:
             self.db = sqlite3.connect(path, isolation_level=None, timeout=30)
@@ -123,8 +124,8 @@ class Journal:
             self.db.execute("PRAGMA synchronous=NORMAL")
             self._migrate()
         except sqlite3.DatabaseError as error:
-            raise OutreachError(
-                Problem(f".outreach/{path.name}", f"the journal cannot be opened: {error}")
+            raise disk_full(error, self.where) or OutreachError(
+                Problem(self.where, f"the journal cannot be opened: {error}")
             ) from None
 
     def close(self) -> None:
@@ -138,13 +139,16 @@ class Journal:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self.db
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        self.db.execute("COMMIT")
+        """One transaction: all of it or none; a full disk is a DiskFull naming the journal."""
+        with naming_a_full_disk(self.where):
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.db
+                self.db.execute("COMMIT")
+            except BaseException:
+                if self.db.in_transaction:  # SQLite may have rolled back on its own
+                    self.db.execute("ROLLBACK")
+                raise
 
     def _migrate(self) -> None:
         self.db.execute(
@@ -232,29 +236,31 @@ class Journal:
 
         One statement, so it commits on its own (the connection is in autocommit mode).
         """
-        self.db.execute(
-            """INSERT INTO attempts (message_id, person, draft, started_at)
+        with naming_a_full_disk(self.where):
+            self.db.execute(
+                """INSERT INTO attempts (message_id, person, draft, started_at)
                VALUES (?, ?, ?, ?)
                ON CONFLICT (message_id) DO UPDATE SET
                    started_at = excluded.started_at, outcome = NULL,
                    detail = NULL, finished_at = NULL""",
-            (message_id, person, draft, now().isoformat()),
-        )
+                (message_id, person, draft, now().isoformat()),
+            )
 
     def record_sent(self, entry: Entry) -> None:
         """The server accepted the message: its `sent` entry, which settles the attempt too.
 
         One statement (its trigger marks the attempt sent), so both are written or neither.
         """
-        cursor = self.db.execute(
-            f"INSERT OR IGNORE INTO entries ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            _values(entry),
-        )
-        if cursor.rowcount == 0:  # logged already: only the attempt is left to settle
-            self.db.execute(
-                "UPDATE attempts SET outcome = 'sent', finished_at = ? WHERE message_id = ?",
-                (entry.at.astimezone(UTC).isoformat(), entry.message_id),
+        with naming_a_full_disk(self.where):
+            cursor = self.db.execute(
+                f"INSERT OR IGNORE INTO entries ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                _values(entry),
             )
+            if cursor.rowcount == 0:  # logged already: only the attempt is left to settle
+                self.db.execute(
+                    "UPDATE attempts SET outcome = 'sent', finished_at = ? WHERE message_id = ?",
+                    (entry.at.astimezone(UTC).isoformat(), entry.message_id),
+                )
 
     def record_failed(self, message_id: str, detail: str) -> None:
         with self.transaction() as db:

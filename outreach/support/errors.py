@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import errno
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import NamedTuple
 
@@ -68,6 +70,43 @@ class SendError(OutreachError):
 
 class CredentialsError(SendError):
     """No password could be found, or the keyring cannot be used."""
+
+
+class DiskFull(OutreachError):
+    """The disk (or the owner's quota) is full where a file had to be written."""
+
+
+_SQLITE_FULL = 13  # sqlite3.SQLITE_FULL, without importing sqlite3 here
+_NO_SPACE = (errno.ENOSPC, errno.EDQUOT)
+
+
+def disk_full(error: BaseException, where: str) -> DiskFull | None:
+    """The error as a DiskFull naming `where`, if it is a full disk: an OSError ENOSPC or
+    EDQUOT from a file, or SQLite's SQLITE_FULL from the journal; else None."""
+    full = (isinstance(error, OSError) and error.errno in _NO_SPACE) or getattr(
+        error, "sqlite_errorcode", None
+    ) == _SQLITE_FULL
+    if not full:
+        return None
+    return DiskFull(
+        Problem(
+            where,
+            "the disk is full (no space left to write it); free some space and run "
+            "the command again",
+        )
+    )
+
+
+@contextmanager
+def naming_a_full_disk(where: str) -> Iterator[None]:
+    """Turn a full disk met inside into one DiskFull naming `where`; other errors pass."""
+    try:
+        yield
+    except Exception as error:
+        full = disk_full(error, where)
+        if full is None:
+            raise
+        raise full from None
 
 
 class Busy(OutreachError):

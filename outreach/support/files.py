@@ -14,7 +14,7 @@ import stat
 from collections.abc import Collection, Iterable, Sequence
 from pathlib import Path
 
-from outreach.support.errors import OutreachError, Problem, at
+from outreach.support.errors import OutreachError, Problem, at, disk_full
 
 PRIVATE_FOLDER = 0o700
 PRIVATE_FILE = 0o600
@@ -34,7 +34,11 @@ def read_bytes(path: Path) -> bytes:
 
 def read_text(path: Path) -> str:
     """The file's text as UTF-8 (a byte-order mark is dropped); a clear error otherwise."""
-    data = read_bytes(path)
+    return decode_text(path, read_bytes(path))
+
+
+def decode_text(path: Path, data: bytes) -> str:
+    """A file's bytes as UTF-8 text (a byte-order mark is dropped); a clear error otherwise."""
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -99,6 +103,7 @@ def write_all_or_nothing(
         folder.mkdir(parents=True, exist_ok=True)
     suffix = f".{os.getpid()}.tmp"
     temporaries: list[tuple[str, str]] = []
+    path = files[0][0] if files else Path()
     try:
         for path, data in files:
             # Plain strings, not Path objects: for thousands of drafts, pathlib's parsing shows.
@@ -113,6 +118,11 @@ def write_all_or_nothing(
         for temporary, target in temporaries:
             os.replace(temporary, target)
         temporaries.clear()
+    except OSError as error:
+        full = disk_full(error, f"{path.parent.name}/{path.name}")
+        if full is None:
+            raise
+        raise full from None
     finally:
         for temporary, _ in temporaries:
             with contextlib.suppress(FileNotFoundError):
