@@ -153,7 +153,7 @@ def test_ssl_against_a_port_that_starts_plain_says_use_starttls(
     (line,) = result.stderr.splitlines()
     assert line.startswith(f"Error: 127.0.0.1:{port} does not speak TLS from the start")
     assert 'set security = "starttls"' in line
-    assert server.connections == 1  # no retry
+    assert server.connections == 2  # the handshake, then one look at its greeting: no retry
     assert statuses(run) == {"ada-lovelace": "approved"}
 
 

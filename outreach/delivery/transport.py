@@ -418,6 +418,21 @@ class Session:
         return _words(reply)
 
 
+def _greets_plainly(smtp: Smtp, seconds: float) -> bool:
+    """Whether the server greets in plain text, as a port that upgrades with STARTTLS does.
+
+    Asked of the server itself rather than read from OpenSSL's reason for the failed
+    handshake, whose words differ from one OpenSSL release to the next."""
+    greeting = b""
+    try:
+        with socket.create_connection((smtp.host, smtp.port), timeout=seconds) as plain:
+            while len(greeting) < 4 and (received := plain.recv(4 - len(greeting))):
+                greeting += received
+    except OSError:
+        pass
+    return greeting[:3].isdigit()
+
+
 def _abandon(client: Any) -> None:
     """Close a connection that failed while opening, without a word to the server."""
     if client.smtp is not None:
@@ -452,11 +467,8 @@ def _connect_error(smtp: Smtp, error: Exception, seconds: float, login_hint: str
         return SendError(_silence(smtp, seconds))
     if isinstance(error, ssl.SSLCertVerificationError):
         return SendError(_certificate_refused(where, error))
-    if (
-        isinstance(error, ssl.SSLError)
-        and smtp.security == "ssl"
-        and error.reason == "WRONG_VERSION_NUMBER"
-    ):
+    plain = smtp.security == "ssl" and isinstance(error, ssl.SSLError)
+    if plain and _greets_plainly(smtp, seconds):
         return SendError(
             f"{where} does not speak TLS from the start (it answered in plain text), as "
             'security = "ssl" expects: for a port that starts plain and then upgrades '
