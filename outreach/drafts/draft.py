@@ -16,7 +16,7 @@ from pathlib import Path
 
 from outreach.support.errors import DraftError, Problem
 from outreach.support.files import atomic_write
-from outreach.support.frontmatter_split import split
+from outreach.support.front_matter import split
 from outreach.support.text import (
     ID_PATTERN,
     KINDS,

@@ -9,7 +9,7 @@ from typing import Any
 
 from outreach.support.errors import OutreachError, Problem, at
 from outreach.support.files import read_text
-from outreach.support.frontmatter_split import split
+from outreach.support.front_matter import split
 
 TEXT_FIELDS = ("looking_for", "request", "time_needed", "offer")
 MAX_REQUEST_WORDS = 60

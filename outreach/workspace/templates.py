@@ -13,7 +13,7 @@ from pathlib import Path
 from outreach.support import durations
 from outreach.support.errors import Problem, TemplateError, at
 from outreach.support.files import read_text
-from outreach.support.frontmatter_split import split
+from outreach.support.front_matter import split
 from outreach.support.text import KINDS, MAX_NAME_LENGTH
 
 _FRONT_KEYS = frozenset({"kind", "subject", "follow_up_after", "reply_to", "html"})
