@@ -51,7 +51,7 @@ def find_drafts(workspace: Workspace, names: Sequence[str]) -> list[Draft]:
             try:
                 person = find_person(workspace.load_contacts(), name)
             except PersonNotFound as error:
-                if "matches" in str(error):  # ambiguous: say who it could be
+                if error.ambiguous:  # say who it could be
                     problems.extend(error.problems)
                     continue
             else:
