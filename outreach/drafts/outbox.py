@@ -85,6 +85,20 @@ def approve(drafts: Sequence[Draft], cut_off: set[str] | None = None) -> list[Dr
     return [set_status(d, "approved") if d.status != "approved" else d for d in drafts]
 
 
+def to_approve(drafts: Sequence[Draft], cut_off: set[str]) -> list[Draft]:
+    """What `approve --all` approves: every draft in status draft whose send was not cut off.
+    A broken draft stays in, so that its error is shown and nothing is approved."""
+    return [d for d in drafts if d.broken or (d.message_id not in cut_off and d.status == "draft")]
+
+
+def to_unapprove(drafts: Sequence[Draft], cut_off: set[str]) -> list[Draft]:
+    """What `unapprove --all` takes back: every sound approved draft whose send was not cut
+    off."""
+    return [
+        d for d in drafts if not d.broken and d.status == "approved" and d.message_id not in cut_off
+    ]
+
+
 def cut_off_ids(workspace: Workspace) -> set[str]:
     if not workspace.journal_file.exists():
         return set()
