@@ -150,7 +150,7 @@ def approve(app: App, names: tuple[str, ...], everything: bool) -> None:
     """
     from outreach.drafts.draft import list_drafts
     from outreach.drafts.outbox import approve as approve_drafts
-    from outreach.drafts.outbox import cut_off_ids, find_drafts
+    from outreach.drafts.outbox import cut_off_ids, find_drafts, to_approve
 
     if not names and not everything:
         raise click.UsageError("name drafts or people, or use --all")
@@ -158,10 +158,7 @@ def approve(app: App, names: tuple[str, ...], everything: bool) -> None:
     chosen = list_drafts(workspace.drafts_dir) if everything else find_drafts(workspace, names)
     cut_off = cut_off_ids(workspace)
     if everything:
-        # A broken draft stays in, so that its error is shown and nothing is approved.
-        chosen = [
-            d for d in chosen if d.broken or (d.message_id not in cut_off and d.status == "draft")
-        ]
+        chosen = to_approve(chosen, cut_off)
     approved = approve_drafts(chosen, cut_off)
     for draft_ in approved:
         click.echo(f"approved drafts/{draft_.name}")
@@ -183,7 +180,7 @@ def unapprove(app: App, names: tuple[str, ...], everything: bool) -> None:
       outreach unapprove --all
     """
     from outreach.drafts.draft import list_drafts
-    from outreach.drafts.outbox import cut_off_ids, find_drafts
+    from outreach.drafts.outbox import cut_off_ids, find_drafts, to_unapprove
     from outreach.drafts.outbox import unapprove as unapprove_drafts
 
     if not names and not everything:
@@ -191,11 +188,7 @@ def unapprove(app: App, names: tuple[str, ...], everything: bool) -> None:
     workspace = app.workspace
     cut_off = cut_off_ids(workspace)
     if everything:
-        chosen = [
-            d
-            for d in list_drafts(workspace.drafts_dir)
-            if not d.broken and d.status == "approved" and d.message_id not in cut_off
-        ]
+        chosen = to_unapprove(list_drafts(workspace.drafts_dir), cut_off)
     else:
         chosen = find_drafts(workspace, names)
         for draft_ in chosen:

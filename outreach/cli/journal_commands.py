@@ -93,19 +93,12 @@ def add(app: App, person: str, kind: str, note: str | None, on: date | None) -> 
       outreach log add jose call --note "portfolio advice" --on yesterday
       outreach log add grace gave --note "sent her the research templates"
     """
-    from outreach.journal.database import Entry, moment_on, now, open_journal
+    from outreach.journal.database import logged_entry, open_journal
     from outreach.people.lookup import find_person
 
     workspace = app.workspace
     contact = find_person(workspace.load_contacts(), person)
-    moment = moment_on(on) if on else now()
-    entry = Entry(
-        person=contact.id,
-        kind=kind,
-        at=moment,
-        day=on or moment.astimezone().date(),
-        note=" ".join(note.split()) if note else None,
-    )
+    entry = logged_entry(contact.id, kind, on, note)
     with open_journal(workspace.journal_file) as journal:
         journal.add(entry)
     click.echo(f"logged {kind} with {contact.label} on {entry.day}")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -12,8 +11,11 @@ import click
 from outreach.cli.app import App, cli, notice, pass_app, warn
 
 if TYPE_CHECKING:
-    from outreach.delivery.sending import Outcome
+    from outreach.delivery.sending import Outcome, Queue
     from outreach.drafts.draft import Draft
+    from outreach.journal.database import Journal
+    from outreach.support.errors import OutreachError
+    from outreach.workspace.folder import Workspace
 
 
 def _has_terminal() -> bool:
@@ -42,104 +44,99 @@ def send(app: App, dry_run: bool, yes: bool, limit: int | None, retry_unknown: b
       outreach send --limit 5
       outreach send --yes
     """
-    from outreach.delivery.credentials import find_password
-    from outreach.delivery.sending import Sender, check_sendable, open_session, prepare, send_lock
+    from outreach.delivery.report import RunReport, broken_note, run_report, waiting_note
+    from outreach.delivery.sending import check_sendable, prepare, send_lock
     from outreach.journal.database import open_journal
-    from outreach.support.errors import OutreachError, Problem
+    from outreach.support.errors import OutreachError
 
     workspace = app.workspace
     check_sendable(workspace)
-    settings = workspace.settings
+    report: RunReport | None = None  # a run's; none for a dry run or nothing to send
     with send_lock(workspace), open_journal(workspace.journal_file) as journal:
         queue = prepare(workspace, journal, limit=limit, retry_unknown=retry_unknown)
-        for path in queue.filed:
-            click.echo(f"filed {path.relative_to(workspace.root)} (sent by an earlier run)")
-        for draft, filed in queue.kept:
-            warn(_kept_note(draft, filed, workspace.root))
-        for draft in queue.unknown:
-            warn(
-                f"drafts/{draft.name}: a send was cut off and nobody knows whether it arrived; "
-                "check your Sent folder, then delete the draft or use --retry-unknown"
-            )
-        for draft in queue.broken:  # reported now; the exit status says so at the end
-            click.echo(f"Error: drafts/{draft.name}: {draft.broken} (not sent)", err=True)
-        for draft in queue.broken_unapproved:
-            warn(f"drafts/{draft.name}: {draft.broken} (not approved; mend it in: outreach review)")
-        broken = _broken_note(len(queue.broken) + len(queue.broken_unapproved))
-        waiting = _waiting_note(queue.over_day, queue.over_limit, queue.next_slot)
+        _say_held_back(queue, workspace.root)
+        broken, waiting = broken_note(queue), waiting_note(queue)
         if not queue.ready:
             click.echo(
                 "Nothing to send. " + broken + (waiting or "Approve drafts with: outreach review")
             )
-            if queue.broken:
-                raise click.exceptions.Exit(1)
-            return
-        if dry_run:
+        elif dry_run:
             _show_dry_run(queue.ready, workspace)
             click.echo(
                 f"Dry run: {len(queue.ready)} message(s) shown, nothing sent. {broken}"
                 "Send them with: outreach send"
             )
-            if queue.broken:
-                raise click.exceptions.Exit(1)
-            return
-        smtp = settings.smtp
-        login = f" as {smtp.user}" if smtp.user else " without a login"
-        click.echo(
-            f"About to send {len(queue.ready)} message(s) from {settings.me.name} "
-            f"<{settings.me.email}> through {smtp.host}:{smtp.port} ({smtp.security}){login}, "
-            f"from the workspace {workspace.root}."
-        )
-        if waiting:
-            click.echo(waiting)
-        if not yes:
-            click.confirm("Send them?", abort=True)
-        password = (
-            find_password(smtp, _prompt_password if _has_terminal() else None)
-            if smtp.user
-            else None
-        )
-        session = open_session(workspace, password, notice)
-        progress = _Progress(len(queue.ready), workspace.root)
-        sender = Sender(
-            workspace, journal, session, progress.report, frozenset(queue.retrying), notify=notice
-        )
-        stopped: OutreachError | None = None
-        try:
-            sender.run(queue.ready)
-        except OutreachError as error:  # the summary still says what the run did
-            stopped = error
-        finally:
-            progress.close()
-        outcomes = sender.outcomes
-        for draft, filed in sender.kept:
-            warn(_kept_note(draft, filed, workspace.root))
-    counts = {
-        key: sum(o.result == key for o in outcomes) for key in ("sent", "failed", "unknown", "left")
-    }
-    untried = len(queue.ready) - len(outcomes)
-    counts["left"] += untried
-    click.echo(
-        ", ".join(f"{n} {key}" for key, n in counts.items())
-        + "."
-        + (f" {broken}".rstrip() if broken else "")
-        + (f" {waiting}" if waiting else "")
-    )
-    problems = [
-        Problem(f"drafts/{o.draft.name}", o.detail)
-        for o in outcomes
-        if o.result in ("failed", "left") and not o.notice
-    ]
-    if stopped is not None:
-        problems[:0] = stopped.problems
-    if untried:
-        problems.append(
-            Problem("", f"{untried} approved draft(s) were not tried; run send again later")
-        )
-    if problems:
-        raise OutreachError(*problems)
+        else:
+            _say_what_goes(workspace, len(queue.ready), waiting)
+            if not yes:
+                click.confirm("Send them?", abort=True)
+            outcomes, stopped = _run(workspace, journal, queue)
+            report = run_report(queue, outcomes, stopped)
+    if report is not None:
+        click.echo(report.summary)
+        if report.problems:
+            raise OutreachError(*report.problems)
     if queue.broken:
         raise click.exceptions.Exit(1)
+
+
+def _say_held_back(queue: Queue, root: Path) -> None:
+    """What earlier runs left, and the drafts this run holds back, each with why."""
+    for path in queue.filed:
+        click.echo(f"filed {path.relative_to(root)} (sent by an earlier run)")
+    for draft, filed in queue.kept:
+        warn(_kept_note(draft, filed, root))
+    for draft in queue.unknown:
+        warn(
+            f"drafts/{draft.name}: a send was cut off and nobody knows whether it arrived; "
+            "check your Sent folder, then delete the draft or use --retry-unknown"
+        )
+    for draft in queue.broken:  # reported now; the exit status says so at the end
+        click.echo(f"Error: drafts/{draft.name}: {draft.broken} (not sent)", err=True)
+    for draft in queue.broken_unapproved:
+        warn(f"drafts/{draft.name}: {draft.broken} (not approved; mend it in: outreach review)")
+
+
+def _say_what_goes(workspace: Workspace, count: int, waiting: str) -> None:
+    settings = workspace.settings
+    smtp = settings.smtp
+    login = f" as {smtp.user}" if smtp.user else " without a login"
+    click.echo(
+        f"About to send {count} message(s) from {settings.me.name} "
+        f"<{settings.me.email}> through {smtp.host}:{smtp.port} ({smtp.security}){login}, "
+        f"from the workspace {workspace.root}."
+    )
+    if waiting:
+        click.echo(waiting)
+
+
+def _run(
+    workspace: Workspace, journal: Journal, queue: Queue
+) -> tuple[list[Outcome], OutreachError | None]:
+    """Log in and send the queue: the outcomes, and the error that stopped the run, if one did."""
+    from outreach.delivery.credentials import find_password
+    from outreach.delivery.sending import Sender, open_session
+    from outreach.support.errors import OutreachError
+
+    smtp = workspace.settings.smtp
+    password = (
+        find_password(smtp, _prompt_password if _has_terminal() else None) if smtp.user else None
+    )
+    session = open_session(workspace, password, notice)
+    progress = _Progress(len(queue.ready), workspace.root)
+    sender = Sender(
+        workspace, journal, session, progress.report, frozenset(queue.retrying), notify=notice
+    )
+    stopped: OutreachError | None = None
+    try:
+        sender.run(queue.ready)
+    except OutreachError as error:  # the summary still says what the run did
+        stopped = error
+    finally:
+        progress.close()
+    for draft, filed in sender.kept:
+        warn(_kept_note(draft, filed, workspace.root))
+    return sender.outcomes, stopped
 
 
 def _kept_note(draft: Draft, filed: Path, root: Path) -> str:
@@ -148,25 +145,6 @@ def _kept_note(draft: Draft, filed: Path, root: Path) -> str:
         f"{filed.relative_to(root)}. The changed text stays in drafts/ and is not sent "
         "(its message id is used): delete it, or draft again to write a new message"
     )
-
-
-def _broken_note(count: int) -> str:
-    """How many drafts no longer parse, as a sentence and a space; empty when none."""
-    if not count:
-        return ""
-    if count == 1:
-        return "1 draft in drafts/ no longer parses (named above). "
-    return f"{count} drafts in drafts/ no longer parse (named above). "
-
-
-def _waiting_note(over_day: int, over_limit: int, next_slot: datetime | None) -> str:
-    parts = []
-    if over_day:
-        when = f" (from about {next_slot:%Y-%m-%d %H:%M})" if next_slot else ""
-        parts.append(f"{over_day} wait for tomorrow: per_day is reached{when}.")
-    if over_limit:
-        parts.append(f"{over_limit} left by --limit.")
-    return " ".join(parts)
 
 
 def _show_dry_run(drafts: list[Draft], workspace: object) -> None:

@@ -34,18 +34,11 @@ def list_command(app: App, as_json: bool) -> None:
     Example:
       outreach templates list
     """
-    from outreach.composing.loading import load_checked
-    from outreach.support.errors import OutreachError, Problem, TemplateError
-    from outreach.workspace.templates import Template, list_templates
+    from outreach.composing.loading import load_every
+    from outreach.support.errors import OutreachError
 
     days = app.workspace.settings.limits.follow_up_after
-    loaded: list[Template] = []
-    problems: list[Problem] = []
-    for name in list_templates(app.workspace.templates_dir):
-        try:
-            loaded.append(load_checked(app.workspace.templates_dir, name, days))
-        except TemplateError as error:
-            problems.extend(error.problems)
+    loaded, problems = load_every(app.workspace.templates_dir, days)
     rows = [
         {"name": t.name, "kind": t.kind, "subject": t.subject, "follow_up_after": t.follow_up_text}
         for t in loaded

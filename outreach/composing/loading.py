@@ -7,10 +7,23 @@ from __future__ import annotations
 from pathlib import Path
 
 from outreach.composing.renderer import Renderer
-from outreach.workspace.templates import Template, load_template
+from outreach.support.errors import Problem, TemplateError
+from outreach.workspace.templates import Template, list_templates, load_template
 
 
 def load_checked(templates_dir: Path, name: str, default_follow_up: int) -> Template:
     template = load_template(templates_dir, name, default_follow_up)
     Renderer(template)
     return template
+
+
+def load_every(templates_dir: Path, default_follow_up: int) -> tuple[list[Template], list[Problem]]:
+    """Every template of templates/ that reads and compiles, and the problems of the others."""
+    loaded: list[Template] = []
+    problems: list[Problem] = []
+    for name in list_templates(templates_dir):
+        try:
+            loaded.append(load_checked(templates_dir, name, default_follow_up))
+        except TemplateError as error:
+            problems.extend(error.problems)
+    return loaded, problems

@@ -15,8 +15,9 @@ from email.utils import parseaddr
 from pathlib import Path
 
 from outreach.support.errors import DraftError, Problem
+from outreach.support.fields import given_twice
 from outreach.support.files import atomic_write
-from outreach.support.frontmatter_split import split
+from outreach.support.front_matter import split
 from outreach.support.text import (
     ID_PATTERN,
     KINDS,
@@ -139,11 +140,10 @@ def _parsed(path: Path, text: str) -> Draft:
         elif key not in KNOWN:
             known = ", ".join(KNOWN)
             reason = reason or f"line {number}: unknown field '{printable(key)}' (known: {known})"
-        elif key in lines:
-            reason = reason or f"line {number}: '{key}' is given twice (also on line {lines[key]})"
+        elif (twice := given_twice(lines, key, number)) is not None:
+            reason = reason or f"line {number}: '{key}' {twice}"
         else:
             headers[key] = value.strip()
-            lines[key] = number
     if reason is not None:  # the status line, say, is still known: send names such a draft
         return Draft(path, headers, parts.body, reason)
     problem = _header_problem(headers)

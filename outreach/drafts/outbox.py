@@ -51,7 +51,7 @@ def find_drafts(workspace: Workspace, names: Sequence[str]) -> list[Draft]:
             try:
                 person = find_person(workspace.load_contacts(), name)
             except PersonNotFound as error:
-                if "matches" in str(error):  # ambiguous: say who it could be
+                if error.ambiguous:  # say who it could be
                     problems.extend(error.problems)
                     continue
             else:
@@ -83,6 +83,20 @@ def approve(drafts: Sequence[Draft], cut_off: set[str] | None = None) -> list[Dr
     if problems:
         raise DraftError(*problems)
     return [set_status(d, "approved") if d.status != "approved" else d for d in drafts]
+
+
+def to_approve(drafts: Sequence[Draft], cut_off: set[str]) -> list[Draft]:
+    """What `approve --all` approves: every draft in status draft whose send was not cut off.
+    A broken draft stays in, so that its error is shown and nothing is approved."""
+    return [d for d in drafts if d.broken or (d.message_id not in cut_off and d.status == "draft")]
+
+
+def to_unapprove(drafts: Sequence[Draft], cut_off: set[str]) -> list[Draft]:
+    """What `unapprove --all` takes back: every sound approved draft whose send was not cut
+    off."""
+    return [
+        d for d in drafts if not d.broken and d.status == "approved" and d.message_id not in cut_off
+    ]
 
 
 def cut_off_ids(workspace: Workspace) -> set[str]:

@@ -76,6 +76,18 @@ def moment_on(day: date) -> datetime:
     return datetime.combine(day, time(12)).astimezone().astimezone(UTC)
 
 
+def logged_entry(person: str, kind: str, on: date | None, note: str | None) -> Entry:
+    """An entry that `log add` makes: on the day `on` (at noon), else now; the note one line."""
+    moment = moment_on(on) if on else now()
+    return Entry(
+        person=person,
+        kind=kind,
+        at=moment,
+        day=on or moment.astimezone().date(),
+        note=" ".join(note.split()) if note else None,
+    )
+
+
 _COLUMNS = (
     "person, kind, at, day, note, subject, message_id, template, template_kind, follow_up_after"
 )

@@ -26,6 +26,12 @@ def find_person(contacts: Sequence[Contact], query: str) -> Contact:
     if len(matches) == 1:
         return matches[0]
     if not matches:
-        raise PersonNotFound(f"nobody in contacts.yaml is called '{query}' (by id, email or name)")
-    listed = ", ".join(c.label for c in matches)
-    raise PersonNotFound(f"'{query}' matches {len(matches)} people: {listed}; use an id")
+        raise PersonNotFound(
+            f"nobody in contacts.yaml is called '{query}' (by id, email or name)", query=query
+        )
+    labels = [c.label for c in matches]
+    raise PersonNotFound(
+        f"'{query}' matches {len(matches)} people: {', '.join(labels)}; use an id",
+        query=query,
+        matches=labels,
+    )

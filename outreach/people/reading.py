@@ -15,6 +15,7 @@ from typing import Any
 
 from outreach.people.contact import BOOLEAN_FIELDS, Contact, slug
 from outreach.support.errors import OutreachError, Problem, at, raise_if_errors
+from outreach.support.fields import given_twice
 from outreach.support.text import ID_PATTERN, LINE_BREAKS, MAX_NAME_LENGTH, escaped, header_unsafe
 
 CHANNELS = ("phone", "video", "coffee", "meal", "email")
@@ -104,8 +105,6 @@ def parse_contacts(
 
 
 def _parse_person(node: Any, filename: str, problems: list[Problem], seen: _Seen) -> Contact | None:
-    from outreach.people.addresses import check_address
-    from outreach.support import durations
     from outreach.support import yamlnodes as yn
 
     start = yn.line_of(node)
@@ -118,152 +117,204 @@ def _parse_person(node: Any, filename: str, problems: list[Problem], seen: _Seen
             )
         )
         return None
-    errors_before = len(problems)
-    values: dict[str, Any] = {}
-    custom: dict[str, Any] = {}
-    lines: dict[str, int] = {}
-
-    name_node = next((v for k, v in node.value if k.value == "name"), None)
-    name_text = yn.scalar_text(name_node) if name_node is not None else None
-    who = f" ({name_text.strip()})" if name_text and not has_line_break(name_text) else ""
-
-    def problem(line: int, message: str) -> None:
-        problems.append(Problem(at(filename, line), message + who))
-
+    person = _Person(filename, start, _who(node))
     for key_node, value_node in node.value:
-        line = yn.line_of(value_node)
-        key = yn.scalar_text(key_node)
-        if key is None or key_node.tag != yn.STR:
-            problem(yn.line_of(key_node), f"field names must be text, not {yn.kind_of(key_node)}")
-            continue
-        if key in lines:
-            problem(yn.line_of(key_node), f"'{key}' is given twice (also on line {lines[key]})")
-            continue
-        lines[key] = line
-        if yn.is_null(value_node):
-            if key == "name":
-                problem(line, "'name' is empty")
-            continue  # an empty optional field is as good as a missing one
-        if key in BOOLEAN_FIELDS:
-            flag = yn.boolean(value_node)
-            if isinstance(flag, str):
-                problem(line, f"'{key}' {flag}")
-            else:
-                values[key] = flag
-        elif key == "tags":
-            tags = _tags(value_node)
-            if tags is None:
-                problem(line, "'tags' must be a list of words, such as [music, alumni]")
-            else:
-                values[key] = tags
-        elif key in KNOWN_FIELDS:
-            text = yn.scalar_text(value_node)
-            if text is None or not isinstance(value_node, yn.ScalarNode):
-                problem(line, f"'{key}' must be text, not {yn.kind_of(value_node)}")
-                continue
-            values[key] = text
-        else:
-            value = _custom_value(value_node)
-            if isinstance(value, _Bad):
-                problem(line, f"'{key}' {value.reason}")
-            else:
-                custom[key] = value
-                if _has_line_break(value):
-                    problem(line, f"'{key}' must be one line: custom fields can reach mail headers")
-
-    for key, value in list(values.items()):
-        if isinstance(value, str):
-            if key != "notes":  # notes may run over lines, and reach no header
-                reason = _header_problem(value)
-                if reason is not None:
-                    problem(lines[key], f"'{key}' {reason}")
-                    del values[key]  # one problem per field is enough
-                    continue
-            values[key] = value.strip()
+        person.read(key_node, value_node)
     # Every field is checked even where the name is missing: every problem at once.
-    name = values.get("name")
-    if "name" not in lines:
-        problem(start, "a person needs a 'name' (name: ...)")
-    elif name == "":
-        problem(lines["name"], "'name' is empty")
-    if "email" in values:
-        normalized, reason = check_address(values["email"])
-        if reason:
-            problem(lines["email"], reason)
-        values["email"] = normalized
-    if "id" in values and len(values["id"]) > MAX_NAME_LENGTH:
-        problem(
-            lines["id"],
-            f"'id' is {len(values['id'])} characters long: an id is at most "
-            f"{MAX_NAME_LENGTH}, since it names the person's draft files",
-        )
-    elif "id" in values and not ID_PATTERN.fullmatch(values["id"]):
-        problem(
-            lines["id"],
-            f"id '{values['id']}' must be lowercase letters and digits in words joined "
-            "by single hyphens, such as ada or jose-nunez",
-        )
-    if "channel" in values and values["channel"] not in CHANNELS:
-        problem(
-            lines["channel"],
-            f"'channel' is '{values['channel']}': it must be one of {', '.join(CHANNELS)}",
-        )
-    keep_days = None
-    if "keep_in_touch" in values:
-        keep_days = durations.parse_days(values["keep_in_touch"])
-        if keep_days is None:
-            problem(
-                lines["keep_in_touch"],
-                f"'keep_in_touch' is '{values['keep_in_touch']}': {durations.HELP}",
-            )
-        elif keep_days == 0:
-            problem(lines["keep_in_touch"], "'keep_in_touch' must be at least 1d")
-    last_contact = None
-    if "last_contact" in values:
-        try:
-            if not DATE_PATTERN.fullmatch(values["last_contact"]):
-                raise ValueError(values["last_contact"])
-            last_contact = date.fromisoformat(values["last_contact"])
-            if not FIRST_YEAR <= last_contact.year <= LAST_YEAR:
-                raise ValueError(values["last_contact"])
-        except ValueError:
-            problem(
-                lines["last_contact"],
-                f"'last_contact' is '{values['last_contact']}': it must be a real date written "
-                f"YYYY-MM-DD, from {FIRST_YEAR} to {LAST_YEAR}",
-            )
-            last_contact = None
-    person_id = values.get("id") or (slug(name) if name else None)
-    problems.extend(
+    person.check_one_line()
+    person.check_fields()
+    keep_days = person.keep_in_touch_days()
+    last_contact = person.last_contact()
+    name = person.values.get("name")
+    person_id = person.values.get("id") or (slug(name) if name else None)
+    person.problems.extend(
         seen.clashes(
             name or f"the person on line {start}",
             start,
             person_id,
-            values.get("email"),
-            id_written="id" in values,
+            person.values.get("email"),
+            id_written="id" in person.values,
         )
     )
-    if len(problems) > errors_before or not name:
+    problems.extend(person.problems)
+    if person.problems or not name:
         return None
-    return Contact(
-        name=name,
-        id=values.get("id") or slug(name),
-        first_name=values.get("first_name") or first_word(name),
-        email=values.get("email"),
-        how_we_know=values.get("how_we_know"),
-        like=values.get("like", False),
-        can_help=values.get("can_help", False),
-        doubts=values.get("doubts", False),
-        channel=values.get("channel"),
-        keep_in_touch=values.get("keep_in_touch"),
-        keep_in_touch_days=keep_days,
-        last_contact=last_contact,
-        tags=tuple(values.get("tags", ())),
-        notes=values.get("notes"),
-        custom=MappingProxyType(custom),
-        line=start,
-        written=frozenset(lines),
-    )
+    return person.contact(name, keep_days, last_contact)
+
+
+def _who(node: Any) -> str:
+    """' (Ada Lovelace)', to name the person in each of their problems; empty without a name."""
+    from outreach.support import yamlnodes as yn
+
+    name_node = next((v for k, v in node.value if k.value == "name"), None)
+    name_text = yn.scalar_text(name_node) if name_node is not None else None
+    return f" ({name_text.strip()})" if name_text and not has_line_break(name_text) else ""
+
+
+class _Person:
+    """One entry of contacts.yaml as it is read: its values with their lines, and what is
+    wrong with them, each problem naming the person."""
+
+    def __init__(self, filename: str, start: int, who: str) -> None:
+        self.filename = filename
+        self.start = start
+        self.who = who
+        self.values: dict[str, Any] = {}
+        self.custom: dict[str, Any] = {}
+        self.lines: dict[str, int] = {}
+        self.problems: list[Problem] = []
+
+    def problem(self, line: int, message: str) -> None:
+        self.problems.append(Problem(at(self.filename, line), message + self.who))
+
+    def read(self, key_node: Any, value_node: Any) -> None:
+        """One field: its name checked, given once, its value read by its kind."""
+        from outreach.support import yamlnodes as yn
+
+        line = yn.line_of(value_node)
+        key = yn.scalar_text(key_node)
+        if key is None or key_node.tag != yn.STR:
+            self.problem(
+                yn.line_of(key_node), f"field names must be text, not {yn.kind_of(key_node)}"
+            )
+            return
+        twice = given_twice(self.lines, key, line)
+        if twice is not None:
+            self.problem(yn.line_of(key_node), f"'{key}' {twice}")
+        elif yn.is_null(value_node):
+            if key == "name":
+                self.problem(line, "'name' is empty")
+            # an empty optional field is as good as a missing one
+        elif key in BOOLEAN_FIELDS:
+            flag = yn.boolean(value_node)
+            if isinstance(flag, str):
+                self.problem(line, f"'{key}' {flag}")
+            else:
+                self.values[key] = flag
+        elif key == "tags":
+            tags = _tags(value_node)
+            if tags is None:
+                self.problem(line, "'tags' must be a list of words, such as [music, alumni]")
+            else:
+                self.values[key] = tags
+        elif key in KNOWN_FIELDS:
+            text = yn.scalar_text(value_node)
+            if text is None or not isinstance(value_node, yn.ScalarNode):
+                self.problem(line, f"'{key}' must be text, not {yn.kind_of(value_node)}")
+            else:
+                self.values[key] = text
+        else:
+            self.read_custom(key, value_node, line)
+
+    def read_custom(self, key: str, node: Any, line: int) -> None:
+        value = _custom_value(node)
+        if isinstance(value, _Bad):
+            self.problem(line, f"'{key}' {value.reason}")
+            return
+        self.custom[key] = value
+        if _has_line_break(value):
+            self.problem(line, f"'{key}' must be one line: custom fields can reach mail headers")
+
+    def check_one_line(self) -> None:
+        """Text that can reach a mail header is one line; every text is stripped."""
+        for key, value in list(self.values.items()):
+            if isinstance(value, str):
+                if key != "notes":  # notes may run over lines, and reach no header
+                    reason = _header_problem(value)
+                    if reason is not None:
+                        self.problem(self.lines[key], f"'{key}' {reason}")
+                        del self.values[key]  # one problem per field is enough
+                        continue
+                self.values[key] = value.strip()
+
+    def check_fields(self) -> None:
+        """The name is there, the email is an address, the id and the channel are ones
+        outreach can use."""
+        from outreach.people.addresses import check_address
+
+        values, lines = self.values, self.lines
+        if "name" not in lines:
+            self.problem(self.start, "a person needs a 'name' (name: ...)")
+        elif values.get("name") == "":
+            self.problem(lines["name"], "'name' is empty")
+        if "email" in values:
+            normalized, reason = check_address(values["email"])
+            if reason:
+                self.problem(lines["email"], reason)
+            values["email"] = normalized
+        if "id" in values and len(values["id"]) > MAX_NAME_LENGTH:
+            self.problem(
+                lines["id"],
+                f"'id' is {len(values['id'])} characters long: an id is at most "
+                f"{MAX_NAME_LENGTH}, since it names the person's draft files",
+            )
+        elif "id" in values and not ID_PATTERN.fullmatch(values["id"]):
+            self.problem(
+                lines["id"],
+                f"id '{values['id']}' must be lowercase letters and digits in words joined "
+                "by single hyphens, such as ada or jose-nunez",
+            )
+        if "channel" in values and values["channel"] not in CHANNELS:
+            self.problem(
+                lines["channel"],
+                f"'channel' is '{values['channel']}': it must be one of {', '.join(CHANNELS)}",
+            )
+
+    def keep_in_touch_days(self) -> int | None:
+        from outreach.support import durations
+
+        written = self.values.get("keep_in_touch")
+        if written is None:
+            return None
+        days = durations.parse_days(written)
+        if days is None:
+            self.problem(
+                self.lines["keep_in_touch"], f"'keep_in_touch' is '{written}': {durations.HELP}"
+            )
+        elif days == 0:
+            self.problem(self.lines["keep_in_touch"], "'keep_in_touch' must be at least 1d")
+        return days
+
+    def last_contact(self) -> date | None:
+        written = self.values.get("last_contact")
+        if written is None:
+            return None
+        try:
+            if not DATE_PATTERN.fullmatch(written):
+                raise ValueError(written)
+            day = date.fromisoformat(written)
+            if not FIRST_YEAR <= day.year <= LAST_YEAR:
+                raise ValueError(written)
+        except ValueError:
+            self.problem(
+                self.lines["last_contact"],
+                f"'last_contact' is '{written}': it must be a real date written "
+                f"YYYY-MM-DD, from {FIRST_YEAR} to {LAST_YEAR}",
+            )
+            return None
+        return day
+
+    def contact(self, name: str, keep_days: int | None, last_contact: date | None) -> Contact:
+        values = self.values
+        return Contact(
+            name=name,
+            id=values.get("id") or slug(name),
+            first_name=values.get("first_name") or first_word(name),
+            email=values.get("email"),
+            how_we_know=values.get("how_we_know"),
+            like=values.get("like", False),
+            can_help=values.get("can_help", False),
+            doubts=values.get("doubts", False),
+            channel=values.get("channel"),
+            keep_in_touch=values.get("keep_in_touch"),
+            keep_in_touch_days=keep_days,
+            last_contact=last_contact,
+            tags=tuple(values.get("tags", ())),
+            notes=values.get("notes"),
+            custom=MappingProxyType(self.custom),
+            line=self.start,
+            written=frozenset(self.lines),
+        )
 
 
 class _Bad:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import errno
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import NamedTuple
@@ -54,6 +54,15 @@ class WorkspaceNotFound(OutreachError):
 
 class PersonNotFound(OutreachError):
     """A name on the command line matched nobody, or more than one person."""
+
+    def __init__(self, *problems: Problem | str, query: str, matches: Sequence[str] = ()) -> None:
+        super().__init__(*problems)
+        self.query = query
+        self.matches = tuple(matches)  # the people it could be, by label; empty: nobody
+
+    @property
+    def ambiguous(self) -> bool:
+        return bool(self.matches)
 
 
 class TemplateError(OutreachError):

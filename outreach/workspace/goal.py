@@ -8,8 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from outreach.support.errors import OutreachError, Problem, at
+from outreach.support.fields import given_twice
 from outreach.support.files import read_text
-from outreach.support.frontmatter_split import split
+from outreach.support.front_matter import split
 
 TEXT_FIELDS = ("looking_for", "request", "time_needed", "offer")
 MAX_REQUEST_WORDS = 60
@@ -56,19 +57,9 @@ def parse_goal(text: str, filename: str = "goal.md") -> tuple[Goal, list[Problem
 
     parts = split(text)
     if parts.front is None:
-        if text.split("\n", 1)[0].rstrip() == "---":
-            message = "the front matter opened by '---' on line 1 is never closed by a '---' line"
-        else:
-            message = (
-                "goal.md must start with front matter between '---' lines "
-                "(looking_for, request, time_needed, options, offer)"
-            )
-        return Goal(story=text.strip()), [Problem(at(filename, 1), message)]
+        return Goal(story=text.strip()), [Problem(at(filename, 1), _missing_front(text))]
     root = yn.compose(parts.front, filename, first_line=parts.front_line)
     problems: list[Problem] = []
-    values: dict[str, Any] = {}
-    extra: dict[str, Any] = {}
-    lines: dict[str, int] = {"story": parts.body_line}
     if root is not None and not isinstance(root, yn.MappingNode):
         problems.append(
             Problem(
@@ -77,35 +68,10 @@ def parse_goal(text: str, filename: str = "goal.md") -> tuple[Goal, list[Problem
             )
         )
         root = None
+    fields = _Fields(filename, lines={"story": parts.body_line})
     for key_node, value_node in root.value if root is not None else ():
-        key = str(key_node.value)
-        line = yn.line_of(value_node, parts.front_line)
-        if key in lines:
-            problems.append(
-                Problem(at(filename, line), f"{key} is given twice (also on line {lines[key]})")
-            )
-            continue
-        lines[key] = line
-        if yn.is_null(value_node):
-            continue
-        if key == "options":
-            options = _options(value_node)
-            if options is None:
-                problems.append(
-                    Problem(at(filename, line), "options must be a list, such as [a call, coffee]")
-                )
-            else:
-                values["options"] = tuple(options)
-        elif key in TEXT_FIELDS:
-            value = yn.scalar_text(value_node)
-            if value is None:
-                problems.append(
-                    Problem(at(filename, line), f"{key} must be text, not {yn.kind_of(value_node)}")
-                )
-            else:
-                values[key] = " ".join(value.split())
-        elif isinstance(value_node, yn.ScalarNode):
-            extra[key] = yn.plain_value(value_node)
+        fields.read(str(key_node.value), value_node, yn.line_of(value_node, parts.front_line))
+    values = fields.values
     goal = Goal(
         looking_for=values.get("looking_for", ""),
         request=values.get("request", ""),
@@ -113,10 +79,57 @@ def parse_goal(text: str, filename: str = "goal.md") -> tuple[Goal, list[Problem
         options=values.get("options", ()),
         offer=values.get("offer"),
         story=parts.body.strip(),
-        extra=extra,
-        lines=lines,
+        extra=fields.extra,
+        lines=fields.lines,
     )
-    return goal, problems + clarity(goal, filename)
+    return goal, problems + fields.problems + clarity(goal, filename)
+
+
+def _missing_front(text: str) -> str:
+    """Why a goal.md without front matter between '---' lines cannot be read."""
+    if text.split("\n", 1)[0].rstrip() == "---":
+        return "the front matter opened by '---' on line 1 is never closed by a '---' line"
+    return (
+        "goal.md must start with front matter between '---' lines "
+        "(looking_for, request, time_needed, options, offer)"
+    )
+
+
+@dataclass
+class _Fields:
+    """The goal's fields as they are read, with their lines and what is wrong with them."""
+
+    filename: str
+    lines: dict[str, int]  # field -> line; "story" is the body's
+    values: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)  # fields of your own, for templates
+    problems: list[Problem] = field(default_factory=list)
+
+    def read(self, key: str, node: Any, line: int) -> None:
+        from outreach.support import yamlnodes as yn
+
+        twice = given_twice(self.lines, key, line)
+        if twice is not None:
+            self.problem(line, f"{key} {twice}")
+        elif yn.is_null(node):
+            pass
+        elif key == "options":
+            options = _options(node)
+            if options is None:
+                self.problem(line, "options must be a list, such as [a call, coffee]")
+            else:
+                self.values["options"] = tuple(options)
+        elif key in TEXT_FIELDS:
+            value = yn.scalar_text(node)
+            if value is None:
+                self.problem(line, f"{key} must be text, not {yn.kind_of(node)}")
+            else:
+                self.values[key] = " ".join(value.split())
+        elif isinstance(node, yn.ScalarNode):
+            self.extra[key] = yn.plain_value(node)
+
+    def problem(self, line: int, message: str) -> None:
+        self.problems.append(Problem(at(self.filename, line), message))
 
 
 def _options(node: Any) -> list[str] | None:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from outreach.people.addresses import check_address
 from outreach.support import durations
@@ -16,18 +18,6 @@ from outreach.support.text import LINE_BREAKS, escaped, header_unsafe
 SECURITY_CHOICES = ("ssl", "starttls", "none")
 DEFAULT_PORTS = {"ssl": 465, "starttls": 587, "none": 25}
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
-# What plain `init` writes for the person to replace (outreach/data/outreach.toml), and what
-# to put instead. Left in, they would sign a message "Your Name": `check` and `send` refuse them.
-PLACEHOLDERS = {
-    ("me", "name"): ("Your Name", "put your own name"),
-    ("me", "email"): ("you@example.org", "put the address you send from"),
-    ("me", "reply_to"): ("you@example.com", "put where replies should go, or remove the line"),
-    ("smtp", "user"): (
-        "you@example.org",
-        "put your login at the server (usually your address), or remove the line for a "
-        "server without a login",
-    ),
-}
 
 
 @dataclass(frozen=True)
@@ -66,10 +56,145 @@ class Settings:
     limits: Limits
 
 
-_KNOWN = {
-    "me": {"name", "email", "reply_to"},
-    "smtp": {"host", "port", "security", "user"},
-    "limits": {"per_minute", "per_day", "max_new", "follow_up_after"},
+# --- the settings: each declared once, with how it is read and its default ---------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Kind:
+    """How one setting is read. `placeholder`: what plain `init` writes for the person to
+    replace (outreach/data/outreach.toml), and what to put instead. Left in, it would sign a
+    message "Your Name": `check` and `send` refuse it."""
+
+    placeholder: tuple[str, str] | None = None
+
+    def read(self, reader: _Reader, table: str, key: str, table_so_far: dict[str, Any]) -> Any:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Text(_Kind):
+    required: bool = False
+
+    def read(
+        self, reader: _Reader, table: str, key: str, table_so_far: dict[str, Any]
+    ) -> str | None:
+        value = reader.raw(table, key)
+        if value is None:
+            if self.required and isinstance(reader.data.get(table, {}), dict):  # else: reported
+                where = f"in [{table}]" if table in reader.data else f"(add a section [{table}])"
+                reader.problem(table, None, f"{table}.{key} is missing {where}")
+            return None
+        if not isinstance(value, str) or not value.strip():
+            reader.problem(table, key, f"{table}.{key} must be non-empty text in quotes")
+            return None
+        char = header_unsafe(value.strip())
+        if char is None:
+            return value.strip()
+        where = "mail headers" if table == "me" else "the conversation with the server"
+        if char in LINE_BREAKS:
+            reader.problem(table, key, f"{table}.{key} must be one line: it goes into {where}")
+        else:
+            reader.problem(
+                table,
+                key,
+                f"{table}.{key} holds the control character {escaped(char)}: it goes into {where}",
+            )
+        return None
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Address(_Text):
+    def read(
+        self, reader: _Reader, table: str, key: str, table_so_far: dict[str, Any]
+    ) -> str | None:
+        value = super().read(reader, table, key, table_so_far)
+        if value is None:
+            return None
+        normalized, reason = check_address(value)
+        if reason:
+            reader.problem(table, key, f"{table}.{key}: {reason}")
+        return normalized
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Choice(_Kind):
+    choices: tuple[str, ...]
+    default: str
+
+    def read(self, reader: _Reader, table: str, key: str, table_so_far: dict[str, Any]) -> str:
+        value = reader.raw(table, key, self.default)
+        if value not in self.choices:
+            reader.problem(table, key, f"{table}.{key} must be one of {', '.join(self.choices)}")
+            return self.default
+        assert isinstance(value, str)
+        return value
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Number(_Kind):
+    low: int
+    high: int
+    default: int | Callable[[dict[str, Any]], int]  # or made from the table's settings before
+
+    def read(self, reader: _Reader, table: str, key: str, table_so_far: dict[str, Any]) -> int:
+        default = self.default if isinstance(self.default, int) else self.default(table_so_far)
+        value = reader.raw(table, key, default)
+        if isinstance(value, bool) or not isinstance(value, int):
+            value = None
+        if value is None or not self.low <= value <= self.high:
+            reader.problem(
+                table, key, f"{table}.{key} must be a whole number from {self.low} to {self.high}"
+            )
+            return default
+        return value
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Days(_Kind):
+    default: int
+
+    def read(self, reader: _Reader, table: str, key: str, table_so_far: dict[str, Any]) -> int:
+        written = reader.raw(table, key)
+        if written is None:
+            return self.default
+        days = durations.parse_days(written) if isinstance(written, str) else None
+        if days is None:
+            reader.problem(table, key, f"{table}.{key}: {durations.HELP}, in quotes")
+        elif days == 0:
+            reader.problem(table, key, f'{table}.{key} must be at least "1d"')
+        return days or self.default
+
+
+# In the order they are read (smtp.port's default follows smtp.security); the keys are the
+# fields of Me, Smtp and Limits.
+SETTINGS: dict[str, dict[str, _Kind]] = {
+    "me": {
+        "name": _Text(required=True, placeholder=("Your Name", "put your own name")),
+        "email": _Address(
+            required=True, placeholder=("you@example.org", "put the address you send from")
+        ),
+        "reply_to": _Address(
+            placeholder=("you@example.com", "put where replies should go, or remove the line")
+        ),
+    },
+    "smtp": {
+        "security": _Choice(choices=SECURITY_CHOICES, default="ssl"),
+        "host": _Text(),
+        "port": _Number(low=1, high=65535, default=lambda smtp: DEFAULT_PORTS[smtp["security"]]),
+        "user": _Text(
+            placeholder=(
+                "you@example.org",
+                "put your login at the server (usually your address), or remove the line for a "
+                "server without a login",
+            )
+        ),
+    },
+    "limits": {
+        "per_minute": _Number(low=0, high=10_000, default=Limits.per_minute),
+        "per_day": _Number(low=0, high=1_000_000, default=Limits.per_day),
+        "max_new": _Number(low=0, high=1_000, default=Limits.max_new),
+        "follow_up_after": _Days(default=Limits.follow_up_after),
+    },
 }
 
 
@@ -129,8 +254,24 @@ def read_settings(path: Path, *, to_send: bool = False) -> tuple[Settings | None
     `to_send` (check and send) also makes an error of every placeholder that plain `init`
     wrote and that is still there; the other commands work with them."""
     text = read_text(path)
+    reader = _Reader(_parse_toml(text, path), _Lines(text), path)
+    reader.refuse_unknown()
+    values: dict[str, dict[str, Any]] = {table: {} for table in SETTINGS}
+    for table, settings in SETTINGS.items():
+        for key, kind in settings.items():
+            values[table][key] = kind.read(reader, table, key, values[table])
+            if to_send and kind.placeholder is not None:
+                reader.refuse_placeholder(table, key, *kind.placeholder)
+    me = values["me"]
+    if me["name"] is None or me["email"] is None:
+        return None, reader.problems
+    return Settings(Me(**me), Smtp(**values["smtp"]), Limits(**values["limits"])), reader.problems
+
+
+def _parse_toml(text: str, path: Path) -> dict[str, Any]:
+    """The TOML document; an error names the line tomllib names in its words."""
     try:
-        data = tomllib.loads(text)
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         match = re.search(r"\(at line (\d+), column \d+\)", str(error))
         line = int(match.group(1)) if match else None
@@ -142,113 +283,49 @@ def read_settings(path: Path, *, to_send: bool = False) -> tuple[Settings | None
         raise OutreachError(
             Problem(at(path), "invalid TOML: arrays or tables nested too deeply")
         ) from None
-    lines = _Lines(text)
-    problems: list[Problem] = []
 
-    def problem(table: str, key: str | None, message: str) -> None:
-        problems.append(Problem(at(path, lines.of(table, key)), message))
 
-    for table, value in data.items():
-        if table not in _KNOWN:
-            problem(table, None, f"unknown section [{table}] (known: me, smtp, limits)")
-        elif not isinstance(value, dict):
-            problem(
-                table,
-                None,
-                f"'{table}' must be a section: a line [{table}] with its settings under it",
-            )
-        else:
-            for key in value:
-                if key not in _KNOWN[table]:
-                    known = ", ".join(sorted(_KNOWN[table]))
-                    problem(table, key, f"unknown setting {table}.{key} (known: {known})")
+class _Reader:
+    """The TOML document being read, and the problems found in it, each on its line."""
 
-    def section(name: str) -> dict[str, object]:
-        value = data.get(name, {})
-        return value if isinstance(value, dict) else {}
+    def __init__(self, data: dict[str, Any], lines: _Lines, path: Path) -> None:
+        self.data = data
+        self.lines = lines
+        self.path = path
+        self.problems: list[Problem] = []
 
-    def text_value(table: str, key: str, *, required: bool) -> str | None:
-        value = section(table).get(key)
-        if value is None:
-            if required and isinstance(data.get(table, {}), dict):  # else: reported above
-                where = f"in [{table}]" if table in data else f"(add a section [{table}])"
-                problem(table, None, f"{table}.{key} is missing {where}")
-            return None
-        if not isinstance(value, str) or not value.strip():
-            problem(table, key, f"{table}.{key} must be non-empty text in quotes")
-            return None
-        char = header_unsafe(value.strip())
-        if char is not None:
-            where = "mail headers" if table == "me" else "the conversation with the server"
-            if char in LINE_BREAKS:
-                problem(table, key, f"{table}.{key} must be one line: it goes into {where}")
+    def problem(self, table: str, key: str | None, message: str) -> None:
+        self.problems.append(Problem(at(self.path, self.lines.of(table, key)), message))
+
+    def raw(self, table: str, key: str, default: object = None) -> object:
+        """The value as written; the default where it is not (or its table is no table)."""
+        section = self.data.get(table, {})
+        return section.get(key, default) if isinstance(section, dict) else default
+
+    def refuse_unknown(self) -> None:
+        """A problem for each section and setting outreach does not know."""
+        for table, value in self.data.items():
+            if table not in SETTINGS:
+                known = ", ".join(SETTINGS)
+                self.problem(table, None, f"unknown section [{table}] (known: {known})")
+            elif not isinstance(value, dict):
+                self.problem(
+                    table,
+                    None,
+                    f"'{table}' must be a section: a line [{table}] with its settings under it",
+                )
             else:
-                problem(
-                    table,
-                    key,
-                    f"{table}.{key} holds the control character {escaped(char)}: "
-                    f"it goes into {where}",
-                )
-            return None
-        return value.strip()
+                for key in value:
+                    if key not in SETTINGS[table]:
+                        known = ", ".join(sorted(SETTINGS[table]))
+                        self.problem(table, key, f"unknown setting {table}.{key} (known: {known})")
 
-    def address_value(table: str, key: str, *, required: bool) -> str | None:
-        value = text_value(table, key, required=required)
-        if value is None:
-            return None
-        normalized, reason = check_address(value)
-        if reason:
-            problem(table, key, f"{table}.{key}: {reason}")
-        return normalized
-
-    def number(table: str, key: str, default: int, low: int, high: int) -> int:
-        value = section(table).get(key, default)
-        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            problem(table, key, f"{table}.{key} must be a whole number from {low} to {high}")
-            return default
-        return value
-
-    name = text_value("me", "name", required=True)
-    email = address_value("me", "email", required=True)
-    reply_to = address_value("me", "reply_to", required=False)
-
-    security = section("smtp").get("security", "ssl")
-    if security not in SECURITY_CHOICES:
-        problem("smtp", "security", f"smtp.security must be one of {', '.join(SECURITY_CHOICES)}")
-        security = "ssl"
-    assert isinstance(security, str)
-    smtp = Smtp(
-        host=text_value("smtp", "host", required=False),
-        port=number("smtp", "port", DEFAULT_PORTS[security], 1, 65535),
-        security=security,
-        user=text_value("smtp", "user", required=False),
-    )
-
-    if to_send:
-        for (table, key), (placeholder, instead) in PLACEHOLDERS.items():
-            value = section(table).get(key)
-            if isinstance(value, str) and value.strip().casefold() == placeholder.casefold():
-                problem(
-                    table,
-                    key,
-                    f'{table}.{key} is still "{placeholder}", the placeholder that init wrote: '
-                    f"{instead}",
-                )
-
-    follow_up_text = section("limits").get("follow_up_after", "7d")
-    follow_up_days = (
-        durations.parse_days(follow_up_text) if isinstance(follow_up_text, str) else None
-    )
-    if follow_up_days is None:
-        problem("limits", "follow_up_after", f"limits.follow_up_after: {durations.HELP}, in quotes")
-    elif follow_up_days == 0:
-        problem("limits", "follow_up_after", 'limits.follow_up_after must be at least "1d"')
-    limits = Limits(
-        per_minute=number("limits", "per_minute", 20, 0, 10_000),
-        per_day=number("limits", "per_day", 100, 0, 1_000_000),
-        max_new=number("limits", "max_new", 2, 0, 1_000),
-        follow_up_after=follow_up_days or 7,
-    )
-    if name is None or email is None:
-        return None, problems
-    return Settings(Me(name, email, reply_to), smtp, limits), problems
+    def refuse_placeholder(self, table: str, key: str, placeholder: str, instead: str) -> None:
+        value = self.raw(table, key)
+        if isinstance(value, str) and value.strip().casefold() == placeholder.casefold():
+            self.problem(
+                table,
+                key,
+                f'{table}.{key} is still "{placeholder}", the placeholder that init wrote: '
+                f"{instead}",
+            )

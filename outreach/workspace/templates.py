@@ -12,8 +12,9 @@ from pathlib import Path
 
 from outreach.support import durations
 from outreach.support.errors import Problem, TemplateError, at
+from outreach.support.fields import given_twice
 from outreach.support.files import read_text
-from outreach.support.frontmatter_split import split
+from outreach.support.front_matter import split
 from outreach.support.text import KINDS, MAX_NAME_LENGTH
 
 _FRONT_KEYS = frozenset({"kind", "subject", "follow_up_after", "reply_to", "html"})
@@ -76,86 +77,22 @@ def load_template(templates_dir: Path, name: str, default_follow_up: int) -> Tem
 
 
 def parse_template(text: str, path: Path, default_follow_up: int) -> Template:
-    from outreach.people.addresses import check_address
-    from outreach.support import yamlnodes as yn
-
     where = f"templates/{path.name}"
     parts = split(text)
     if parts.front is None:
         raise TemplateError(
             Problem(at(where, 1), "a template starts with front matter between '---' lines")
         )
-    root = yn.compose(parts.front, where, first_line=parts.front_line)
-    if not isinstance(root, yn.MappingNode):
-        raise TemplateError(
-            Problem(at(where, parts.front_line), "the front matter must hold kind: and subject:")
-        )
-    problems: list[Problem] = []
-    values: dict[str, str] = {}
-    lines: dict[str, int] = {}
-    for key_node, value_node in root.value:
-        key = str(key_node.value)
-        line = yn.line_of(value_node, parts.front_line)
-        if key in lines:
-            problems.append(
-                Problem(at(where, line), f"'{key}' is given twice (also on line {lines[key]})")
-            )
-            continue
-        lines[key] = line
-        if key not in _FRONT_KEYS:
-            known = ", ".join(sorted(_FRONT_KEYS))
-            problems.append(Problem(at(where, line), f"unknown field '{key}' (known: {known})"))
-            continue
-        text_value = yn.scalar_text(value_node)
-        if text_value is None:
-            wrong = "is empty" if yn.is_null(value_node) else "must be text"
-            problems.append(Problem(at(where, line), f"'{key}' {wrong}"))
-            continue
-        values[key] = text_value
-    kind = values.get("kind")
-    if kind is None and "kind" not in lines:
-        problems.append(Problem(at(where, parts.front_line), f"'kind' is missing ({_kinds()})"))
-    elif kind is not None and kind not in KINDS:
-        problems.append(Problem(at(where, lines["kind"]), f"'kind' must be one of {_kinds()}"))
-    subject = values.get("subject", "").strip()
-    if not subject and "subject" in values:
-        problems.append(Problem(at(where, lines["subject"]), "'subject' is empty"))
-    elif "subject" not in lines:
-        problems.append(Problem(at(where, parts.front_line), "'subject' is missing"))
-    elif "\n" in subject or "\r" in subject:
-        problems.append(Problem(at(where, lines["subject"]), "'subject' must be one line"))
-    follow_up: int | None = default_follow_up if kind == "request" else None
-    if "follow_up_after" in values:
-        written = values["follow_up_after"].strip()
-        if written.lower() == "none":
-            follow_up = None
-        else:
-            follow_up = durations.parse_days(written)
-            if follow_up is None:
-                problems.append(
-                    Problem(
-                        at(where, lines["follow_up_after"]),
-                        f"'follow_up_after': {durations.HELP}, or none",
-                    )
-                )
-            elif follow_up == 0:
-                problems.append(
-                    Problem(
-                        at(where, lines["follow_up_after"]),
-                        "'follow_up_after' must be at least 1d; write none to turn follow-ups off",
-                    )
-                )
-    reply_to: str | None = values.get("reply_to")
-    if reply_to is not None:
-        reply_to, reason = check_address(reply_to.strip())
-        if reason:
-            problems.append(Problem(at(where, lines["reply_to"]), f"'reply_to': {reason}"))
-    html = values.get("html", "false")
-    if html not in ("true", "false"):
-        problems.append(Problem(at(where, lines["html"]), "'html' must be true or false"))
-    if problems:
-        raise TemplateError(*problems)
-    template = Template(
+    fields = _Fields(where, parts.front_line)
+    fields.read(parts.front)
+    kind = fields.kind()
+    subject = fields.subject()
+    follow_up = fields.follow_up(default_follow_up if kind == "request" else None)
+    reply_to = fields.reply_to()
+    html = fields.html()
+    if fields.problems:
+        raise TemplateError(*fields.problems)
+    return Template(
         name=path.stem,
         path=path,
         kind=str(kind),
@@ -163,11 +100,105 @@ def parse_template(text: str, path: Path, default_follow_up: int) -> Template:
         body=parts.body,
         follow_up_after=follow_up,
         reply_to=reply_to,
-        html=html == "true",
-        subject_line=lines["subject"],
+        html=html,
+        subject_line=fields.lines["subject"],
         body_line=parts.body_line,
     )
-    return template
+
+
+class _Fields:
+    """A template's front matter as text values with their lines, each checked in turn;
+    what is wrong is collected, so that every problem is reported at once."""
+
+    def __init__(self, where: str, front_line: int) -> None:
+        self.where = where
+        self.front_line = front_line
+        self.values: dict[str, str] = {}
+        self.lines: dict[str, int] = {}
+        self.problems: list[Problem] = []
+
+    def problem(self, line: int, message: str) -> None:
+        self.problems.append(Problem(at(self.where, line), message))
+
+    def read(self, front: str) -> None:
+        from outreach.support import yamlnodes as yn
+
+        root = yn.compose(front, self.where, first_line=self.front_line)
+        if not isinstance(root, yn.MappingNode):
+            raise TemplateError(
+                Problem(
+                    at(self.where, self.front_line), "the front matter must hold kind: and subject:"
+                )
+            )
+        for key_node, value_node in root.value:
+            key = str(key_node.value)
+            line = yn.line_of(value_node, self.front_line)
+            twice = given_twice(self.lines, key, line)
+            if twice is not None:
+                self.problem(line, f"'{key}' {twice}")
+                continue
+            if key not in _FRONT_KEYS:
+                known = ", ".join(sorted(_FRONT_KEYS))
+                self.problem(line, f"unknown field '{key}' (known: {known})")
+                continue
+            text_value = yn.scalar_text(value_node)
+            if text_value is None:
+                wrong = "is empty" if yn.is_null(value_node) else "must be text"
+                self.problem(line, f"'{key}' {wrong}")
+                continue
+            self.values[key] = text_value
+
+    def kind(self) -> str | None:
+        kind = self.values.get("kind")
+        if kind is None and "kind" not in self.lines:
+            self.problem(self.front_line, f"'kind' is missing ({_kinds()})")
+        elif kind is not None and kind not in KINDS:
+            self.problem(self.lines["kind"], f"'kind' must be one of {_kinds()}")
+        return kind
+
+    def subject(self) -> str:
+        subject = self.values.get("subject", "").strip()
+        if not subject and "subject" in self.values:
+            self.problem(self.lines["subject"], "'subject' is empty")
+        elif "subject" not in self.lines:
+            self.problem(self.front_line, "'subject' is missing")
+        elif "\n" in subject or "\r" in subject:
+            self.problem(self.lines["subject"], "'subject' must be one line")
+        return subject
+
+    def follow_up(self, default: int | None) -> int | None:
+        """Days before a follow-up is due; None for none."""
+        if "follow_up_after" not in self.values:
+            return default
+        written = self.values["follow_up_after"].strip()
+        if written.lower() == "none":
+            return None
+        days = durations.parse_days(written)
+        line = self.lines["follow_up_after"]
+        if days is None:
+            self.problem(line, f"'follow_up_after': {durations.HELP}, or none")
+        elif days == 0:
+            self.problem(
+                line, "'follow_up_after' must be at least 1d; write none to turn follow-ups off"
+            )
+        return days
+
+    def reply_to(self) -> str | None:
+        from outreach.people.addresses import check_address
+
+        written = self.values.get("reply_to")
+        if written is None:
+            return None
+        reply_to, reason = check_address(written.strip())
+        if reason:
+            self.problem(self.lines["reply_to"], f"'reply_to': {reason}")
+        return reply_to
+
+    def html(self) -> bool:
+        html = self.values.get("html", "false")
+        if html not in ("true", "false"):
+            self.problem(self.lines["html"], "'html' must be true or false")
+        return html == "true"
 
 
 def _kinds() -> str:
