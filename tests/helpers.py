@@ -116,9 +116,10 @@ def errors(result: Result | CompletedProcess[str]) -> list[str]:
     return [line for line in result.stderr.splitlines() if line.startswith("Error: ")]
 
 
-def one_error(result: object, where: str, *fragments: str) -> str:
-    line = assert_error(result, where, *fragments)  # type: ignore[arg-type]
-    assert len(errors(result)) == 1, result.stderr  # type: ignore[attr-defined]
+def one_error(result: Result | CompletedProcess[str], where: str, *fragments: str) -> str:
+    """assert_error, and no other `Error: ` line."""
+    line = assert_error(result, where, *fragments)
+    assert len(errors(result)) == 1, result.stderr
     return line
 
 
