@@ -1,11 +1,12 @@
-"""Shared fixtures: every test runs in a temporary home, with a file-backed keyring."""
+"""Shared fixtures: every test runs in a temporary home, with a file-backed keyring.
+
+The fixtures and the types of what they give live here; plain helpers are in tests/helpers.py.
+"""
 
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -13,8 +14,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from outreach.cli import cli
-
-FIXTURES = Path(__file__).parent / "fixtures"
+from tests.helpers import outreach_command, snapshot
 
 
 @pytest.fixture(autouse=True)
@@ -53,6 +53,7 @@ def workspace(tmp_path: Path) -> Path:
 
 
 Invoke = Callable[..., Result]
+Installed = Callable[..., subprocess.CompletedProcess[str]]
 
 
 @pytest.fixture
@@ -71,14 +72,8 @@ def run(workspace: Path) -> Invoke:
     return invoke
 
 
-def outreach_command() -> list[str]:
-    """The installed console script, or the module where only the package is importable."""
-    script = shutil.which("outreach", path=os.path.dirname(sys.executable))
-    return [script] if script else [sys.executable, "-m", "outreach"]
-
-
 @pytest.fixture
-def run_installed() -> Callable[..., subprocess.CompletedProcess[str]]:
+def run_installed() -> Installed:
     """Run the installed command as a subprocess, in the test's environment."""
 
     def execute(
@@ -101,37 +96,8 @@ def run_installed() -> Callable[..., subprocess.CompletedProcess[str]]:
     return execute
 
 
-def write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-def snapshot(root: Path) -> dict[str, bytes]:
-    """Every file under root (but caches), to assert that nothing was written."""
-    return {
-        str(p.relative_to(root)): p.read_bytes()
-        for p in sorted(root.rglob("*"))
-        if p.is_file() and not p.name.endswith((".json", "-wal", "-shm"))
-    }
-
-
 @pytest.fixture
 def no_writes(workspace: Path) -> Iterator[None]:
     before = snapshot(workspace)
     yield
     assert snapshot(workspace) == before
-
-
-def editor(tmp_path: Path, old: str, new: str) -> str:
-    """An EDITOR command: a small script that replaces old with new in the file it is given."""
-    script = tmp_path / "editor.py"
-    script.write_text(
-        "import pathlib, sys\n"
-        "path = pathlib.Path(sys.argv[1])\n"
-        "text = path.read_text(encoding='utf-8')\n"
-        f"assert {old!r} in text, text\n"
-        f"path.write_text(text.replace({old!r}, {new!r}, 1), encoding='utf-8')\n",
-        encoding="utf-8",
-    )
-    return f'"{sys.executable}" "{script}"'

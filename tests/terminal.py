@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.conftest import outreach_command
+from tests.helpers import outreach_command
 
 WAIT = 30.0  # seconds to wait for expected output before the test fails (not a timing test)
 

@@ -240,3 +240,27 @@ def test_the_checks_find_a_misplaced_module_an_upward_import_and_a_circle(tmp_pa
     ]
     assert circles(found) == ["pkg.high.b -> pkg.high.c -> pkg.high.b (and through pkg.low.a)"]
     assert init_imports(found) == ["pkg/low/__init__.py:1 imports pkg.low.a"]
+
+
+# What a test file may import of the tests folder (see tests/helpers.py): never another test file.
+SHARED_TEST_MODULES = ("helpers", "conftest", "smtp_server", "terminal", "readme_help")
+
+
+def imports_between_test_files(files: Sequence[Path]) -> list[str]:
+    """Where a file of the tests folder imports a test file rather than a shared module."""
+    problems = []
+    for path in files:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("tests."):
+                name = (node.module or "").removeprefix("tests.")
+                if name not in SHARED_TEST_MODULES:
+                    problems.append(f"{path.name}:{node.lineno} imports tests.{name}")
+    return problems
+
+
+def test_test_files_share_helpers_and_never_import_each_other(tmp_path: Path) -> None:
+    problems = imports_between_test_files(sorted((ROOT / "tests").glob("*.py")))
+    assert not problems, "\n".join(problems)
+    borrowing = tmp_path / "test_b.py"
+    borrowing.write_text("def f():\n    from tests.test_a import helper\n")
+    assert imports_between_test_files([borrowing]) == ["test_b.py:2 imports tests.test_a"]

@@ -6,49 +6,12 @@ nothing was written (not even the contacts cache).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
-from subprocess import CompletedProcess
 
 import pytest
-from click.testing import Result
 
-from tests.conftest import Invoke, snapshot, write
-
-Installed = Callable[..., CompletedProcess[str]]
-
-
-def assert_error(result: Result | CompletedProcess[str], where: str, *fragments: str) -> str:
-    """Exit 1; every line on stderr is an `Error: ` or `Warning: ` line; one of them starts
-    with `Error: WHERE: ` and holds every fragment; no traceback anywhere. Returns that line."""
-    code = result.exit_code if isinstance(result, Result) else result.returncode
-    output = result.stdout + result.stderr
-    assert code == 1, output
-    assert "Traceback" not in output
-    assert "Error: unexpected " not in result.stderr, result.stderr  # the CLI's words for a bug
-    lines = result.stderr.splitlines()
-    assert lines, output
-    assert all(line.startswith(("Error: ", "Warning: ")) for line in lines), result.stderr
-    prefix = f"Error: {where}: "
-    matching = [line for line in lines if line.startswith(prefix)]
-    assert matching, f"no line starts with {prefix!r}:\n{result.stderr}"
-    for line in matching:
-        if all(fragment in line for fragment in fragments):
-            return line
-    raise AssertionError(f"no line {prefix!r} holds {fragments}:\n{result.stderr}")
-
-
-def errors(result: Result | CompletedProcess[str]) -> list[str]:
-    return [line for line in result.stderr.splitlines() if line.startswith("Error: ")]
-
-
-def run_unchanged(run: Invoke, workspace: Path, *args: str) -> Result:
-    """Run a command and assert it wrote nothing in the workspace."""
-    before = snapshot(workspace)
-    result = run(*args)
-    assert snapshot(workspace) == before
-    return result
-
+from tests.conftest import Installed, Invoke
+from tests.helpers import assert_error, errors, run_unchanged, snapshot, write
 
 # --- contacts.yaml -------------------------------------------------------------------
 

@@ -3,25 +3,16 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from collections.abc import Callable
-from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from icalendar import Calendar
 
-from tests.conftest import Invoke
+from tests.conftest import Installed, Invoke
+from tests.helpers import configure, day
 from tests.smtp_server import PASSWORD, smtp_server
-from tests.test_sending import configure
-
-TODAY = date.today()
-Installed = Callable[..., subprocess.CompletedProcess[str]]
-
-
-def day(offset: int) -> str:
-    return (TODAY + timedelta(days=offset)).isoformat()
 
 
 def export(run: Invoke, workspace: Path, *extra: str) -> dict[str, Any]:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.conftest import Invoke, write
-from tests.test_bad_input import Installed, assert_error, errors, run_unchanged
-from tests.test_goal import goal_text
+from tests.conftest import Installed, Invoke
+from tests.helpers import assert_error, errors, goal_text, run_unchanged, write
 
 
 def test_the_example_is_all_good(run: Invoke, workspace: Path) -> None:

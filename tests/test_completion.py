@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import subprocess
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import Invoke
-
-Installed = Callable[..., subprocess.CompletedProcess[str]]
+from tests.conftest import Installed, Invoke
 
 
 def complete(

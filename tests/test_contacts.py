@@ -13,17 +13,8 @@ from outreach.people.contact import slug
 from outreach.people.lookup import find_person
 from outreach.people.reading import load_contacts, parse_contacts
 from outreach.support.errors import PersonNotFound
-from tests.conftest import Invoke, write
-from tests.test_bad_input import Installed
-
-EXAMPLE_IDS = [
-    "ada-lovelace",
-    "jose-nunez",
-    "grace-hopper",
-    "mei-chen",
-    "tom-baker",
-    "priya-raman",
-]
+from tests.conftest import Installed, Invoke
+from tests.helpers import EXAMPLE_IDS, write
 
 
 def contacts_json(run: Invoke) -> list[dict[str, object]]:

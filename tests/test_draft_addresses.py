@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 
 from outreach.drafts.draft import Draft, format_address
-
-FIXTURES = Path(__file__).parent / "fixtures"
+from tests.helpers import FIXTURES
 
 TRICKY = [
     "Ada Lovelace <ada@example.org>",

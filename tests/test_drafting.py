@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Invoke, snapshot, write
+from tests.conftest import Invoke
+from tests.helpers import assert_error, errors, snapshot, write
 
 BATCH = ["ada-lovelace", "jose-nunez", "grace-hopper", "mei-chen"]  # email, no doubts
 
@@ -186,8 +187,6 @@ def test_tag_drafts_everyone_with_the_tag(run: Invoke, workspace: Path) -> None:
 def test_a_tag_that_nobody_has_is_an_error_that_lists_the_tags(
     run: Invoke, workspace: Path
 ) -> None:
-    from tests.test_bad_input import assert_error, errors
-
     before = snapshot(workspace)
     result = run("draft", "check-in", "--tag", "mentor", "--tag", "climbing", "--tag", "Design")
     expected = "the tags in use: climate, climbing, design, mentors, python"

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Invoke, snapshot, write
+from tests.conftest import Invoke
+from tests.helpers import snapshot, write
 
 PEOPLE = ["ada-lovelace", "grace-hopper", "jose-nunez", "mei-chen"]
 

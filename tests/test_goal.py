@@ -8,23 +8,8 @@ import pytest
 from click.testing import Result
 
 from outreach.workspace.goal import load_goal, parse_goal
-from tests.conftest import Invoke, write
-from tests.test_bad_input import Installed, assert_error, errors, run_unchanged
-
-CLEAR = {
-    "looking_for": "a product-design role at a climate-tech company",
-    "request": "Would you have 30 minutes next week to tell me how you moved into climate tech?",
-    "time_needed": "30 minutes",
-    "options": "[a phone call, a video call, coffee]",
-    "offer": "I'd be glad to share the user-research templates I built.",
-}
-
-
-def goal_text(story: str = "Why this excites me.", /, **fields: str | None) -> str:
-    """A goal.md: the clear goal with some fields replaced (a str) or left out (None)."""
-    values = {**CLEAR, **fields}
-    front = "".join(f"{key}: {value}\n" for key, value in values.items() if value is not None)
-    return f"---\n{front}---\n{story}\n"
+from tests.conftest import Installed, Invoke
+from tests.helpers import assert_error, errors, goal_text, run_unchanged, write
 
 
 def warnings(result: Result) -> list[str]:

@@ -17,9 +17,9 @@ import pytest
 from click.testing import CliRunner
 
 from outreach.cli import cli
-from tests.conftest import Invoke, outreach_command
+from tests.conftest import Invoke
+from tests.helpers import PASSWORD_ENV, approve_requests, configure, outreach_command, statuses
 from tests.smtp_server import Behaviour, slow_proxy, smtp_server
-from tests.test_sending import PASSWORD_ENV, approve_requests, configure, statuses
 
 
 def _wait_for(condition: object, seconds: float = 30) -> None:

@@ -12,16 +12,8 @@ from click.testing import CliRunner, Result
 from outreach.cli import cli
 from outreach.people.contact import Contact
 from outreach.people.reading import parse_contacts
-from tests.conftest import FIXTURES, Invoke, write
-
-EXAMPLE_IDS = [
-    "ada-lovelace",
-    "jose-nunez",
-    "grace-hopper",
-    "mei-chen",
-    "tom-baker",
-    "priya-raman",
-]
+from tests.conftest import Invoke
+from tests.helpers import EXAMPLE_IDS, FIXTURES, write
 
 
 @pytest.fixture

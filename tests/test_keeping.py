@@ -14,14 +14,8 @@ import pytest
 from icalendar import Calendar
 
 from tests.conftest import Invoke
+from tests.helpers import TODAY, configure, day
 from tests.smtp_server import PASSWORD, smtp_server
-from tests.test_sending import configure
-
-TODAY = date.today()
-
-
-def day(offset: int) -> str:
-    return (TODAY + timedelta(days=offset)).isoformat()
 
 
 @pytest.fixture

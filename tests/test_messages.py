@@ -10,16 +10,10 @@ from pathlib import Path
 import pytest
 
 from outreach.support.text import printable
-from tests.conftest import Invoke, snapshot, write
-from tests.test_bad_input import Installed, assert_error, errors
+from tests.conftest import Installed, Invoke
+from tests.helpers import assert_error, one_error, snapshot, write
 
 ADA = "- name: Ada Lovelace\n  email: ada@example.org\n"
-
-
-def one_error(result: object, where: str, *fragments: str) -> str:
-    line = assert_error(result, where, *fragments)  # type: ignore[arg-type]
-    assert len(errors(result)) == 1, result.stderr  # type: ignore[attr-defined]
-    return line
 
 
 # --- a raw control byte in YAML: one line, with the file and the line -----------------

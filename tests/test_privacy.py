@@ -17,9 +17,8 @@ import pytest
 
 from outreach.support import files
 from outreach.support.files import atomic_write, write_all_or_nothing
-from tests.conftest import FIXTURES, outreach_command
+from tests.helpers import FIXTURES, configure, outreach_command
 from tests.smtp_server import PASSWORD, smtp_server
-from tests.test_sending import configure
 
 PRIVATE_FOLDERS = (".outreach", "drafts", "sent", "eml")
 

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Invoke, editor, snapshot, write
+from tests.conftest import Invoke
+from tests.helpers import editor, snapshot, write
 from tests.terminal import terminal
 
 FILES = [

@@ -14,48 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Invoke, outreach_command
+from tests.conftest import Invoke
+from tests.helpers import PASSWORD_ENV, approve_requests, configure, outreach_command, statuses
 from tests.smtp_server import PASSWORD, Behaviour, smtp_server
 
 PEOPLE = ["ada-lovelace", "jose-nunez", "grace-hopper", "mei-chen"]
 ADDRESSES = ["ada@example.org", "jose@example.org", "grace.hopper@example.org", "mei@example.org"]
-
-
-def configure(
-    workspace: Path,
-    port: int,
-    *,
-    user: bool = True,
-    per_minute: int = 0,
-    per_day: int = 100,
-    host: str = "127.0.0.1",
-    security: str = "none",
-) -> None:
-    settings = workspace / "outreach.toml"
-    text = settings.read_text()
-    text = re.sub(r'host = ".*"', f'host = "{host}"', text)
-    text = re.sub(r"port = \d+", f"port = {port}", text)
-    text = re.sub(r'security = ".*"', f'security = "{security}"', text)
-    text = re.sub(r"per_minute = \d+", f"per_minute = {per_minute}", text)
-    text = re.sub(r"per_day = \d+", f"per_day = {per_day}", text)
-    if not user:
-        text = re.sub(r"(?m)^user = .*\n", "", text)
-    settings.write_text(text)
-
-
-def approve_requests(run: Invoke, *people: str) -> None:
-    result = run("draft", "request", *(people or ("--all",)))
-    assert result.exit_code == 0, result.output
-    result = run("approve", "--all")
-    assert result.exit_code == 0, result.output
-
-
-def statuses(run: Invoke) -> dict[str, str]:
-    result = run("drafts", "--json")
-    return {row["person"]: row["status"] for row in json.loads(result.stdout)}
-
-
-PASSWORD_ENV = {"OUTREACH_SMTP_PASSWORD": PASSWORD}
 
 
 def test_a_batch_arrives_over_one_login_with_its_headers(run: Invoke, workspace: Path) -> None:

@@ -19,7 +19,8 @@ import pytest
 from click.testing import CliRunner
 
 from outreach.cli import cli
-from tests.conftest import Invoke, outreach_command
+from tests.conftest import Invoke
+from tests.helpers import PASSWORD_ENV, approve_requests, configure, outreach_command, statuses
 from tests.smtp_server import (
     PASSWORD,
     Behaviour,
@@ -28,7 +29,6 @@ from tests.smtp_server import (
     silent_server,
     smtp_server,
 )
-from tests.test_sending import PASSWORD_ENV, approve_requests, configure, statuses
 
 QUICK = {"OUTREACH_CONNECT_TIMEOUT": "0.5"}
 

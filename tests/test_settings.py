@@ -9,8 +9,8 @@ import pytest
 
 from outreach.support.errors import OutreachError
 from outreach.workspace.settings import Limits, load_settings
-from tests.conftest import Invoke, write
-from tests.test_bad_input import assert_error, errors, run_unchanged
+from tests.conftest import Invoke
+from tests.helpers import assert_error, errors, run_unchanged, write
 
 ME = '[me]\nname = "Sam Rivera"\nemail = "sam@example.org"\n'
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import jinja2
 import pytest
 
-from tests.conftest import Invoke, editor, snapshot, write
+from tests.conftest import Invoke
+from tests.helpers import editor, snapshot, write
 
 EXTRA_PEOPLE = """
 - name: Bo Min

@@ -19,11 +19,9 @@ from outreach.people import cache as contacts_cache
 from outreach.people.contact import Contact, slug
 from outreach.people.reading import parse_contacts
 from outreach.support.text import MAX_NAME_LENGTH, header_unsafe
-from tests.conftest import Invoke, snapshot, write
+from tests.conftest import Invoke
+from tests.helpers import PASSWORD_ENV, assert_error, configure, one_error, snapshot, write
 from tests.smtp_server import smtp_server
-from tests.test_bad_input import assert_error
-from tests.test_messages import one_error
-from tests.test_sending import PASSWORD_ENV, configure
 
 ADA = "- name: Ada Lovelace\n  email: ada@example.org\n"
 

@@ -16,9 +16,8 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from outreach.support.dates import WEEKDAYS
-from tests.conftest import outreach_command
+from tests.helpers import configure, outreach_command
 from tests.smtp_server import smtp_server
-from tests.test_sending import configure
 
 README = Path(__file__).parent.parent / "README.md"
 ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")

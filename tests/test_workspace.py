@@ -12,8 +12,8 @@ from outreach.cli import cli
 from outreach.people.reading import parse_contacts
 from outreach.workspace.goal import load_goal
 from outreach.workspace.settings import load_settings
-from tests.conftest import snapshot, write
-from tests.test_bad_input import Installed, assert_error
+from tests.conftest import Installed
+from tests.helpers import assert_error, snapshot, write
 
 FILES = (
     "outreach.toml",

@@ -68,9 +68,8 @@ def find_drafts(workspace: Workspace, names: Sequence[str]) -> list[Draft]:
     return list(chosen.values())
 
 
-def approve(drafts: Sequence[Draft], cut_off: set[str] | None = None) -> list[Draft]:
-    """Mark drafts approved; every header is checked first; none is approved if one is broken
-    or was cut off, and every such draft is named."""
+def _refuse_broken_or_cut_off(drafts: Sequence[Draft], cut_off: set[str] | None) -> None:
+    """Every broken draft, then every draft whose send was cut off, as one error."""
     problems = [Problem(f"drafts/{d.name}", d.broken) for d in drafts if d.broken]
     problems.extend(
         Problem(
@@ -82,6 +81,12 @@ def approve(drafts: Sequence[Draft], cut_off: set[str] | None = None) -> list[Dr
     )
     if problems:
         raise DraftError(*problems)
+
+
+def approve(drafts: Sequence[Draft], cut_off: set[str] | None = None) -> list[Draft]:
+    """Mark drafts approved; every header is checked first; none is approved if one is broken
+    or was cut off, and every such draft is named."""
+    _refuse_broken_or_cut_off(drafts, cut_off)
     return [set_status(d, "approved") if d.status != "approved" else d for d in drafts]
 
 
@@ -114,17 +119,7 @@ def unapprove(drafts: Sequence[Draft], cut_off: set[str] | None = None) -> list[
     A broken draft cannot be rewritten without losing what does not parse, and a draft whose
     send was cut off is not for taking back: both are errors, naming the file.
     """
-    problems = [Problem(f"drafts/{d.name}", d.broken) for d in drafts if d.broken]
-    problems.extend(
-        Problem(
-            f"drafts/{d.name}",
-            "its send was cut off (unknown): use 'outreach send --retry-unknown' or delete it",
-        )
-        for d in drafts
-        if not d.broken and cut_off and d.message_id in cut_off
-    )
-    if problems:
-        raise DraftError(*problems)
+    _refuse_broken_or_cut_off(drafts, cut_off)
     return [set_status(d, "draft") for d in drafts if d.status == "approved"]
 
 

@@ -7,9 +7,8 @@ from typing import NamedTuple
 
 from outreach.support.errors import Problem
 from outreach.support.files import create_exclusive, make_private, private_folder
+from outreach.support.text import KINDS
 from outreach.workspace.folder import MARKER, PRIVATE_FOLDERS
-
-TEMPLATE_NAMES = ("request", "thank-you", "follow-up", "check-in")
 
 
 class InitReport(NamedTuple):
@@ -39,7 +38,8 @@ def init_workspace(root: Path, *, example: bool) -> InitReport:
         "goal.md": shipped("goal.example.md" if example else "goal.md"),
         "contacts.yaml": shipped("contacts.example.yaml" if example else "contacts.yaml"),
         ".gitignore": shipped("gitignore.txt"),
-        **{f"templates/{name}.md": shipped_template(name) for name in TEMPLATE_NAMES},
+        # One shipped template a kind, named after it.
+        **{f"templates/{kind}.md": shipped_template(kind) for kind in KINDS},
     }
     created: list[str] = []
     kept: list[str] = []

@@ -7,10 +7,10 @@ from pathlib import Path
 
 from outreach.people.addressbook import vcard
 from outreach.people.addressbook.append import contacts_text
-from outreach.people.addressbook.csv_export import parse_csv
+from outreach.people.addressbook.cards import Card, Person, Skipped, to_person
+from outreach.people.addressbook.csv_cards import parse_csv
 from outreach.people.addressbook.encodings import decode_export
 from outreach.people.addressbook.merge import Added, plan_import
-from outreach.people.addressbook.people import Entry, Person, Skipped, to_person
 from outreach.people.reading import parse_contacts
 from outreach.support.errors import OutreachError, Problem, at
 from outreach.support.files import atomic_write, read_bytes, read_text
@@ -32,7 +32,7 @@ def import_people(
     ENCODING names the file's encoding; by default it is found (see `encodings`).
     """
     text, encoding_notice = decode_export(read_bytes(source), source.name, encoding)
-    entries, notices = read_entries(text, source.name)
+    cards, notices = read_cards(text, source.name)
     original = read_text(contacts_file)
     existing, problems = parse_contacts(original, contacts_file.name)
     errors = [p for p in problems if p.is_error]
@@ -43,8 +43,8 @@ def import_people(
         )
     people: list[Person] = []
     skipped: list[Skipped] = []
-    for entry in entries:
-        person, found = to_person(entry, source.name)
+    for card in cards:
+        person, found = to_person(card, source.name)
         notices.extend(found)
         if isinstance(person, Person):
             people.append(person)
@@ -58,7 +58,7 @@ def import_people(
     return ImportReport(tuple(added), tuple(skipped + duplicates), tuple(notices), encoding_notice)
 
 
-def read_entries(text: str, filename: str) -> tuple[list[Entry], list[Problem]]:
+def read_cards(text: str, filename: str) -> tuple[list[Card], list[Problem]]:
     """The people of a vCard or CSV file's text, and warnings about the file itself.
 
     A malformed file is an error naming its line.

@@ -6,7 +6,7 @@ import unicodedata
 from collections.abc import Container, Sequence
 from dataclasses import dataclass
 
-from outreach.people.addressbook.people import Person, Skipped
+from outreach.people.addressbook.cards import Person, Skipped
 from outreach.people.contact import Contact, slug
 from outreach.support.errors import at
 from outreach.support.text import MAX_NAME_LENGTH

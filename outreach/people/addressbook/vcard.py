@@ -1,4 +1,4 @@
-"""Reading a vCard file (versions 2.1, 3.0 and 4.0) into `Entry` values.
+"""Reading a vCard file (versions 2.1, 3.0 and 4.0) into `Card` values.
 
 A first pass of our own finds the cards and names the line of anything malformed, since
 vobject's line numbers are not reliable. vobject then reads each content line (its
@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from outreach.people.addressbook.people import Entry, join_name
+from outreach.people.addressbook.cards import Card, join_name
 from outreach.support.errors import OutreachError, Problem, at
 
 SUFFIXES = (".vcf", ".vcard")
@@ -21,19 +21,19 @@ WANTED = frozenset(("VERSION", "FN", "N", "NICKNAME", "EMAIL", "NOTE", "CATEGORI
 MAX_PROBLEMS = 20
 
 
-def parse_vcards(text: str, filename: str) -> list[Entry]:
-    """Every card of a vCard file as an Entry, or an error for each malformed line."""
-    entries: list[Entry] = []
+def parse_vcards(text: str, filename: str) -> list[Card]:
+    """Every card of a vCard file as a Card, or an error for each malformed line."""
+    cards: list[Card] = []
     problems: list[Problem] = []
     for line, content_lines in split_cards(text, filename):
         try:
-            entries.append(vcard_entry(content_lines, line))
+            cards.append(card_from_vcard(content_lines, line))
         except Exception as error:  # vobject raises many kinds on odd values
             reason = str(error).strip() or type(error).__name__
             problems.append(Problem(at(filename, line), f"this vCard cannot be read: {reason}"))
     if problems:
         raise OutreachError(*problems)
-    return entries
+    return cards
 
 
 def physical_lines(text: str) -> list[str]:
@@ -120,7 +120,7 @@ def split_cards(text: str, filename: str) -> list[tuple[int, list[str]]]:
     return cards
 
 
-def vcard_entry(content_lines: Sequence[str], line: int) -> Entry:
+def card_from_vcard(content_lines: Sequence[str], line: int) -> Card:
     """One card, from its unfolded content lines (quoted-printable allowed, as 2.1 writes it)."""
     from vobject.base import textLineToContentLine
 
@@ -140,7 +140,7 @@ def vcard_entry(content_lines: Sequence[str], line: int) -> Entry:
         name = name or (_list(nickname.value, ",")[:1] if lists else [_text(nickname.value)])[0]
     emails = sorted(contents.get("email", []), key=email_rank)  # stable: file order kept
     orgs = contents.get("org", [])
-    return Entry(
+    return Card(
         line=line,
         name=name,
         other_names=other_names,

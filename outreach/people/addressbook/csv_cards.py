@@ -1,4 +1,4 @@
-"""Reading a CSV address-book export into `Entry` values, by its header's column names.
+"""Reading a CSV address-book export into `Card` values, by its header's column names.
 
 Google Contacts, Outlook and Thunderbird exports are read, and so is a plain
 `name,email` header; the cells are separated by commas, semicolons or tabs.
@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from outreach.people.addressbook.people import Entry, join_name, looks_like_address
+from outreach.people.addressbook.cards import Card, join_name, looks_like_address
 from outreach.support.errors import OutreachError, Problem, at
 
 # Header names compared without case, spaces or punctuation: `first_name`, `FirstName` and
@@ -63,7 +63,7 @@ class Columns:
         return {index for index in (*single, *more, *pairs) if index is not None}
 
 
-def parse_csv(text: str, filename: str) -> tuple[list[Entry], list[Problem]]:
+def parse_csv(text: str, filename: str) -> tuple[list[Card], list[Problem]]:
     """Every row of a CSV export after its header row, and warnings about its columns.
 
     The cells are separated by commas, semicolons or tabs; the header is the first row
@@ -82,7 +82,7 @@ def parse_csv(text: str, filename: str) -> tuple[list[Entry], list[Problem]]:
         )
     delimiter, header_index, header, columns = found
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    entries: list[Entry] = []
+    cards: list[Card] = []
     rows: list[Sequence[str]] = []
     try:
         for _ in range(header_index + 1):
@@ -91,7 +91,7 @@ def parse_csv(text: str, filename: str) -> tuple[list[Entry], list[Problem]]:
         start = reader.line_num + 1
         for row in reader:
             if any(cell.strip() for cell in row):
-                entries.append(csv_entry(row, columns, start))
+                cards.append(card_from_row(row, columns, start))
                 rows.append(row)
             start = reader.line_num + 1
     except csv.Error as error:
@@ -108,7 +108,7 @@ def parse_csv(text: str, filename: str) -> tuple[list[Entry], list[Problem]]:
         for index, title in enumerate(header)
         if index not in columns.used and _looks_like_emails(rows, index)
     ]
-    return entries, warnings
+    return cards, warnings
 
 
 def _find_header(text: str) -> tuple[str, int, list[str], Columns] | None:
@@ -175,7 +175,7 @@ def _looks_like_emails(rows: Sequence[Sequence[str]], index: int) -> bool:
     return bool(cells) and sum(map(looks_like_address, cells)) * 2 >= len(cells)
 
 
-def csv_entry(row: Sequence[str], columns: Columns, line: int) -> Entry:
+def card_from_row(row: Sequence[str], columns: Columns, line: int) -> Card:
     def cell(index: int | None) -> str:
         return row[index].strip() if index is not None and index < len(row) else ""
 
@@ -200,7 +200,7 @@ def csv_entry(row: Sequence[str], columns: Columns, line: int) -> Entry:
         for label in re.split(r"\s*[;,]\s*", part)
         if label and not label.startswith("*")  # Google's system labels: "* myContacts"
     ]
-    return Entry(
+    return Card(
         line=line,
         name=name,
         given=given,

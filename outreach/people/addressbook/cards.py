@@ -1,4 +1,4 @@
-"""An export's people: as the export has them (`Entry`), then checked (`Person`) or `Skipped`."""
+"""An export's people: as the export has them (`Card`), then checked (`Person`) or `Skipped`."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from outreach.support.errors import Problem, at
 
 
 @dataclass(frozen=True)
-class Entry:
+class Card:
     """One person as the export has them, before anything is checked."""
 
     line: int
@@ -70,20 +70,20 @@ def _is_cjk(text: str) -> bool:
     return all(unicodedata.name(ch, "").startswith(scripts) for ch in text)
 
 
-def to_person(entry: Entry, filename: str) -> tuple[Person | Skipped, list[Problem]]:
+def to_person(card: Card, filename: str) -> tuple[Person | Skipped, list[Problem]]:
     """A checked person (invalid addresses left out, with a notice), or why they are skipped."""
     from outreach.people.addresses import check_address
 
-    where = at(filename, entry.line)
+    where = at(filename, card.line)
     notices: list[Problem] = []
     emails: list[str] = []
-    for raw in entry.emails:
+    for raw in card.emails:
         address, reason = check_address(raw.strip())
         if reason:
             notices.append(Problem(where, f"{reason}; the address is left out", "warning"))
         elif address.lower() not in (e.lower() for e in emails):
             emails.append(address)
-    name, company = _one_line(entry.name), _one_line(entry.company)
+    name, company = _one_line(card.name), _one_line(card.company)
     if not name and not emails:
         return Skipped(where, company or "(no name)", "no name and no email address"), notices
     if looks_like_address(name):
@@ -104,16 +104,16 @@ def to_person(entry: Entry, filename: str) -> tuple[Person | Skipped, list[Probl
             )
         )
     name = name or company or emails[0]
-    given = _one_line(entry.given)
+    given = _one_line(card.given)
     person = Person(
         name=name,
-        line=entry.line,
+        line=card.line,
         emails=tuple(emails),
         first_name=given if given in name.split()[1:] else None,  # "Dr. John Doe" -> John
-        notes=_clean_text(entry.notes) or None,
-        tags=tuple(dict.fromkeys(tag for tag in map(tag_word, entry.tags) if tag)),
+        notes=_clean_text(card.notes) or None,
+        tags=tuple(dict.fromkeys(tag for tag in map(tag_word, card.tags) if tag)),
         company=company or None,
-        other_names=tuple(dict.fromkeys(o for o in map(_one_line, entry.other_names) if o)),
+        other_names=tuple(dict.fromkeys(o for o in map(_one_line, card.other_names) if o)),
     )
     return person, notices
 

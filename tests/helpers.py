@@ -1,0 +1,190 @@
+"""Plain functions and values that more than one test file uses.
+
+Where a test file finds what it shares with others:
+
+- `tests/helpers.py` (this file): plain functions and values, such as writing a file,
+  asserting an `Error:` line, a clear goal.md, or pointing outreach.toml at a test server.
+- `tests/conftest.py`: the fixtures, and the types of what they give (`Invoke`, `Installed`).
+- `tests/smtp_server.py`: the SMTP servers on 127.0.0.1 and their credentials.
+- `tests/terminal.py`: the installed command under a pseudo-terminal.
+- `tests/readme_help.py`: the commands whose `--help` the README shows (cog uses it too).
+
+A test file imports from those and never from another test file. A helper that one test
+file uses stays in that file; one that a second file needs moves here. This file imports
+none of the others but smtp_server.py (for its password), so it takes the CLI runner as a
+plain `Callable[..., Result]` (which is what conftest's `Invoke` names).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import sys
+from collections.abc import Callable
+from datetime import date, timedelta
+from pathlib import Path
+from subprocess import CompletedProcess
+
+from click.testing import Result
+
+from tests.smtp_server import PASSWORD
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+# The people of `init --example`, in the order of its contacts.yaml.
+EXAMPLE_IDS = [
+    "ada-lovelace",
+    "jose-nunez",
+    "grace-hopper",
+    "mei-chen",
+    "tom-baker",
+    "priya-raman",
+]
+
+TODAY = date.today()
+
+
+def day(offset: int) -> str:
+    """The day OFFSET days from today, as --on and --as-of take it (2026-03-14)."""
+    return (TODAY + timedelta(days=offset)).isoformat()
+
+
+# --- files and the installed command -------------------------------------------------
+
+
+def outreach_command() -> list[str]:
+    """The installed console script, or the module where only the package is importable."""
+    script = shutil.which("outreach", path=os.path.dirname(sys.executable))
+    return [script] if script else [sys.executable, "-m", "outreach"]
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    """Every file under root (but caches), to assert that nothing was written."""
+    return {
+        str(p.relative_to(root)): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and not p.name.endswith((".json", "-wal", "-shm"))
+    }
+
+
+def editor(tmp_path: Path, old: str, new: str) -> str:
+    """An EDITOR command: a small script that replaces old with new in the file it is given."""
+    script = tmp_path / "editor.py"
+    script.write_text(
+        "import pathlib, sys\n"
+        "path = pathlib.Path(sys.argv[1])\n"
+        "text = path.read_text(encoding='utf-8')\n"
+        f"assert {old!r} in text, text\n"
+        f"path.write_text(text.replace({old!r}, {new!r}, 1), encoding='utf-8')\n",
+        encoding="utf-8",
+    )
+    return f'"{sys.executable}" "{script}"'
+
+
+# --- errors ---------------------------------------------------------------------------
+
+
+def assert_error(result: Result | CompletedProcess[str], where: str, *fragments: str) -> str:
+    """Exit 1; every line on stderr is an `Error: ` or `Warning: ` line; one of them starts
+    with `Error: WHERE: ` and holds every fragment; no traceback anywhere. Returns that line."""
+    code = result.exit_code if isinstance(result, Result) else result.returncode
+    output = result.stdout + result.stderr
+    assert code == 1, output
+    assert "Traceback" not in output
+    assert "Error: unexpected " not in result.stderr, result.stderr  # the CLI's words for a bug
+    lines = result.stderr.splitlines()
+    assert lines, output
+    assert all(line.startswith(("Error: ", "Warning: ")) for line in lines), result.stderr
+    prefix = f"Error: {where}: "
+    matching = [line for line in lines if line.startswith(prefix)]
+    assert matching, f"no line starts with {prefix!r}:\n{result.stderr}"
+    for line in matching:
+        if all(fragment in line for fragment in fragments):
+            return line
+    raise AssertionError(f"no line {prefix!r} holds {fragments}:\n{result.stderr}")
+
+
+def errors(result: Result | CompletedProcess[str]) -> list[str]:
+    return [line for line in result.stderr.splitlines() if line.startswith("Error: ")]
+
+
+def one_error(result: Result | CompletedProcess[str], where: str, *fragments: str) -> str:
+    """assert_error, and no other `Error: ` line."""
+    line = assert_error(result, where, *fragments)
+    assert len(errors(result)) == 1, result.stderr
+    return line
+
+
+def run_unchanged(run: Callable[..., Result], workspace: Path, *args: str) -> Result:
+    """Run a command and assert it wrote nothing in the workspace."""
+    before = snapshot(workspace)
+    result = run(*args)
+    assert snapshot(workspace) == before
+    return result
+
+
+# --- goal.md --------------------------------------------------------------------------
+
+CLEAR = {
+    "looking_for": "a product-design role at a climate-tech company",
+    "request": "Would you have 30 minutes next week to tell me how you moved into climate tech?",
+    "time_needed": "30 minutes",
+    "options": "[a phone call, a video call, coffee]",
+    "offer": "I'd be glad to share the user-research templates I built.",
+}
+
+
+def goal_text(story: str = "Why this excites me.", /, **fields: str | None) -> str:
+    """A goal.md: the clear goal with some fields replaced (a str) or left out (None)."""
+    values = {**CLEAR, **fields}
+    front = "".join(f"{key}: {value}\n" for key, value in values.items() if value is not None)
+    return f"---\n{front}---\n{story}\n"
+
+
+# --- sending to a test server ---------------------------------------------------------
+
+PASSWORD_ENV = {"OUTREACH_SMTP_PASSWORD": PASSWORD}
+
+
+def configure(
+    workspace: Path,
+    port: int,
+    *,
+    user: bool = True,
+    per_minute: int = 0,
+    per_day: int = 100,
+    host: str = "127.0.0.1",
+    security: str = "none",
+) -> None:
+    """Point the workspace's outreach.toml at a test server on PORT."""
+    settings = workspace / "outreach.toml"
+    text = settings.read_text()
+    text = re.sub(r'host = ".*"', f'host = "{host}"', text)
+    text = re.sub(r"port = \d+", f"port = {port}", text)
+    text = re.sub(r'security = ".*"', f'security = "{security}"', text)
+    text = re.sub(r"per_minute = \d+", f"per_minute = {per_minute}", text)
+    text = re.sub(r"per_day = \d+", f"per_day = {per_day}", text)
+    if not user:
+        text = re.sub(r"(?m)^user = .*\n", "", text)
+    settings.write_text(text)
+
+
+def approve_requests(run: Callable[..., Result], *people: str) -> None:
+    result = run("draft", "request", *(people or ("--all",)))
+    assert result.exit_code == 0, result.output
+    result = run("approve", "--all")
+    assert result.exit_code == 0, result.output
+
+
+def statuses(run: Callable[..., Result]) -> dict[str, str]:
+    """Each waiting draft's status, by person."""
+    result = run("drafts", "--json")
+    return {row["person"]: row["status"] for row in json.loads(result.stdout)}
