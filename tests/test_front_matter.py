@@ -5,6 +5,8 @@ tests marked so pin what it would get wrong, and why outreach gives the handler 
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,9 +14,10 @@ import pytest
 from outreach.drafts.draft import parse_draft
 from outreach.support.errors import TemplateError
 from outreach.support.files import read_text
-from outreach.support.front_matter import split
+from outreach.support.front_matter import split, split_plain
 from outreach.workspace.goal import parse_goal
 from outreach.workspace.templates import parse_template
+from tests.conftest import Invoke
 
 
 @pytest.mark.parametrize(
@@ -44,6 +47,7 @@ def test_the_split(text: str, front: str, body: str, body_line: int) -> None:
         2,
         body_line,
     )
+    assert split_plain(text) == parts  # drafts, split without PyYAML, the same way
 
 
 @pytest.mark.parametrize(
@@ -61,6 +65,7 @@ def test_the_split(text: str, front: str, body: str, body_line: int) -> None:
 def test_no_front_matter(text: str) -> None:
     parts = split(text)
     assert (parts.front, parts.body, parts.body_line) == (None, text, 1)
+    assert split_plain(text) == parts
 
 
 def test_a_file_that_starts_with_a_byte_order_mark_has_its_front_matter(tmp_path: Path) -> None:
@@ -82,3 +87,20 @@ def test_blank_lines_after_the_opening_keep_every_line_number(tmp_path: Path) ->
 def test_a_draft_keeps_the_blank_lines_that_open_its_body(tmp_path: Path) -> None:
     text = "---\nsubject: Hi\n---\n\n\nHi Ada,\n"
     assert parse_draft(tmp_path / "ada--x.md", text).body == "\n\nHi Ada,\n"
+
+
+def test_reading_drafts_loads_no_yaml(workspace: Path, run: Invoke) -> None:
+    # Drafts hold no YAML: listing them must not pay for PyYAML (or python-frontmatter).
+    assert run("draft", "request", "ada").exit_code == 0
+    script = (
+        "import sys\n"
+        "from outreach.drafts.draft import list_drafts\n"
+        "from pathlib import Path\n"
+        f"drafts = list_drafts(Path({str(workspace / 'drafts')!r}))\n"
+        "assert [d.status for d in drafts] == ['draft']\n"
+        "assert 'yaml' not in sys.modules and 'frontmatter' not in sys.modules\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr

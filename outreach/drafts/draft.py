@@ -17,7 +17,7 @@ from pathlib import Path
 from outreach.support.errors import DraftError, Problem
 from outreach.support.fields import given_twice
 from outreach.support.files import atomic_write
-from outreach.support.front_matter import split
+from outreach.support.front_matter import split_plain
 from outreach.support.text import (
     ID_PATTERN,
     KINDS,
@@ -122,7 +122,7 @@ def parse_draft(path: Path, text: str, data: bytes = b"") -> Draft:
 
 
 def _parsed(path: Path, text: str) -> Draft:
-    parts = split(text)
+    parts = split_plain(text)
     if parts.front is None:
         return Draft(path, {}, text, "the front matter between '---' lines is missing")
     headers: dict[str, str] = {}
