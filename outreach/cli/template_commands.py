@@ -34,7 +34,7 @@ def list_command(app: App, as_json: bool) -> None:
     Example:
       outreach templates list
     """
-    from outreach.composing.loading import load_checked
+    from outreach.composing.loading import load_renderer
     from outreach.support.errors import OutreachError, Problem, TemplateError
     from outreach.workspace.templates import Template, list_templates
 
@@ -43,7 +43,7 @@ def list_command(app: App, as_json: bool) -> None:
     problems: list[Problem] = []
     for name in list_templates(app.workspace.templates_dir):
         try:
-            loaded.append(load_checked(app.workspace.templates_dir, name, days))
+            loaded.append(load_renderer(app.workspace.templates_dir, name, days).template)
         except TemplateError as error:
             problems.extend(error.problems)
     rows = [
