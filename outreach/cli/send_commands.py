@@ -43,7 +43,14 @@ def send(app: App, dry_run: bool, yes: bool, limit: int | None, retry_unknown: b
       outreach send --yes
     """
     from outreach.delivery.credentials import find_password
-    from outreach.delivery.sending import Sender, check_sendable, open_session, prepare, send_lock
+    from outreach.delivery.sending import (
+        SEND_RESULTS,
+        Sender,
+        check_sendable,
+        open_session,
+        prepare,
+        send_lock,
+    )
     from outreach.journal.database import open_journal
     from outreach.support.errors import OutreachError, Problem
 
@@ -114,9 +121,7 @@ def send(app: App, dry_run: bool, yes: bool, limit: int | None, retry_unknown: b
         outcomes = sender.outcomes
         for draft, filed in sender.kept:
             warn(_kept_note(draft, filed, workspace.root))
-    counts = {
-        key: sum(o.result == key for o in outcomes) for key in ("sent", "failed", "unknown", "left")
-    }
+    counts = {key: sum(o.result == key for o in outcomes) for key in SEND_RESULTS}
     untried = len(queue.ready) - len(outcomes)
     counts["left"] += untried
     click.echo(

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Literal, get_args
 
 from outreach.delivery.credentials import Password, login_hint
 from outreach.delivery.mail import Outgoing, outgoing
@@ -56,10 +57,15 @@ def send_lock(workspace: Workspace) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+# What became of a draft a run took up: `left` is not sent, and may go in a later run.
+SendResult = Literal["sent", "failed", "unknown", "left"]
+SEND_RESULTS: tuple[SendResult, ...] = get_args(SendResult)
+
+
 @dataclass
 class Outcome:
     draft: Draft
-    result: str  # sent | failed | unknown | left
+    result: SendResult
     detail: str = ""
     server_down: bool = False  # left because the server could not be reached: stop the run
     notice: bool = False  # left because the person changed it meanwhile: a warning, no error

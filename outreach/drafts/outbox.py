@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from outreach.drafts.draft import Draft, list_drafts, select_drafts, set_status
+from outreach.drafts.draft import Draft, ShownStatus, list_drafts, select_drafts, set_status
 from outreach.support.errors import DraftError, PersonNotFound, Problem, raise_if_errors
 from outreach.support.files import private_folder
 from outreach.workspace.folder import Workspace
@@ -16,7 +16,7 @@ from outreach.workspace.folder import Workspace
 @dataclass(frozen=True)
 class Waiting:
     draft: Draft
-    status: str  # draft | approved | failed | unknown | broken
+    status: ShownStatus
 
 
 def waiting(workspace: Workspace) -> list[Waiting]:

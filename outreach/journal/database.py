@@ -20,8 +20,6 @@ from outreach.journal.summary import Summary, summarise
 from outreach.support.errors import OutreachError, Problem, disk_full, naming_a_full_disk
 from outreach.support.files import create_private_file
 
-KINDS = ("sent", "replied", "met", "call", "gave", "received", "note")
-
 
 @dataclass(frozen=True)
 class Entry:

@@ -14,7 +14,7 @@ from outreach.support import durations
 from outreach.support.errors import Problem, TemplateError, at
 from outreach.support.files import read_text
 from outreach.support.frontmatter_split import split
-from outreach.support.text import KINDS, MAX_NAME_LENGTH
+from outreach.support.text import MAX_NAME_LENGTH, TEMPLATE_KINDS, has_line_break
 
 _FRONT_KEYS = frozenset({"kind", "subject", "follow_up_after", "reply_to", "html"})
 _NAME = re.compile(r"[a-z0-9]+(?:[-_][a-z0-9]+)*")
@@ -115,14 +115,14 @@ def parse_template(text: str, path: Path, default_follow_up: int) -> Template:
     kind = values.get("kind")
     if kind is None and "kind" not in lines:
         problems.append(Problem(at(where, parts.front_line), f"'kind' is missing ({_kinds()})"))
-    elif kind is not None and kind not in KINDS:
+    elif kind is not None and kind not in TEMPLATE_KINDS:
         problems.append(Problem(at(where, lines["kind"]), f"'kind' must be one of {_kinds()}"))
     subject = values.get("subject", "").strip()
     if not subject and "subject" in values:
         problems.append(Problem(at(where, lines["subject"]), "'subject' is empty"))
     elif "subject" not in lines:
         problems.append(Problem(at(where, parts.front_line), "'subject' is missing"))
-    elif "\n" in subject or "\r" in subject:
+    elif has_line_break(subject):
         problems.append(Problem(at(where, lines["subject"]), "'subject' must be one line"))
     follow_up: int | None = default_follow_up if kind == "request" else None
     if "follow_up_after" in values:
@@ -171,4 +171,4 @@ def parse_template(text: str, path: Path, default_follow_up: int) -> Template:
 
 
 def _kinds() -> str:
-    return " | ".join(KINDS)
+    return " | ".join(TEMPLATE_KINDS)
