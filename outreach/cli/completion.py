@@ -14,7 +14,7 @@ from outreach.workspace.folder import Workspace
 
 
 def templates(workspace: Workspace, incomplete: str) -> list[tuple[str, str]]:
-    from outreach.composing.loading import load_checked
+    from outreach.composing.loading import load_renderer
     from outreach.support.errors import OutreachError
     from outreach.workspace.templates import list_templates
 
@@ -24,7 +24,7 @@ def templates(workspace: Workspace, incomplete: str) -> list[tuple[str, str]]:
         if not name.startswith(incomplete):
             continue
         try:
-            kind = load_checked(workspace.templates_dir, name, days).kind
+            kind = load_renderer(workspace.templates_dir, name, days).template.kind
         except OutreachError:
             kind = "does not parse"
         found.append((name, kind))

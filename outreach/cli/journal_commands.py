@@ -20,6 +20,7 @@ from outreach.cli.app import (
     print_table,
     warn,
 )
+from outreach.support.text import ENTRY_KINDS
 
 
 @cli.group(invoke_without_command=True)
@@ -77,9 +78,7 @@ def _print_entries(app: App, person: str | None, as_json: bool) -> None:
 
 @log.command()
 @click.argument("person", shell_complete=complete_people)
-@click.argument(
-    "kind", type=click.Choice(["replied", "met", "call", "gave", "received", "note", "sent"])
-)
+@click.argument("kind", type=click.Choice(ENTRY_KINDS))
 @click.option("--note", help="What happened, in a few words.")
 @on_option
 @pass_app

@@ -17,6 +17,7 @@ from outreach.cli.app import (
     say_error,
     warn_and_keep_errors,
 )
+from outreach.support.text import TEMPLATE_KINDS
 
 
 @cli.group()
@@ -58,7 +59,7 @@ def list_command(app: App, as_json: bool) -> None:
 @click.argument("name")
 @click.option(
     "--kind",
-    type=click.Choice(("request", "thank-you", "follow-up", "check-in")),
+    type=click.Choice(TEMPLATE_KINDS),
     default="request",
     show_default=True,
     help="What the template is for; it decides how the tool treats its messages.",

@@ -9,15 +9,17 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from email.utils import make_msgid
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from outreach.composing.loading import load_checked
-from outreach.composing.renderer import Fields, Renderer
+from outreach.composing.context import Shared, render_for, shared_context
+from outreach.composing.loading import load_renderer
+from outreach.composing.renderer import Renderer
 from outreach.drafts.draft import draft_file_name, format_address, render_draft
 from outreach.keeping.readers import (
     follow_up_warnings,
     giving_warnings,
     journal_summaries,
-    plan_for,
+    plan_from,
 )
 from outreach.keeping.rules import due_items
 from outreach.people.contact import Contact
@@ -35,21 +37,35 @@ from outreach.workspace.goal import Goal, load_goal, require_clear
 from outreach.workspace.settings import Settings
 from outreach.workspace.templates import Template, list_templates
 
+if TYPE_CHECKING:
+    from outreach.journal.database import Journal
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Whom a draft command names: people, tags, everyone, the plan's people, the due ones."""
+
+    names: Sequence[str] = ()
+    tags: Sequence[str] = ()
+    everyone: bool = False
+    plan: bool = False
+    due: bool = False
+
 
 @dataclass(frozen=True)
 class Selection:
-    people: list[Contact]
-    notices: list[str] = field(default_factory=list)  # batch members left out, and why
-    warnings: list[str] = field(default_factory=list)
+    people: tuple[Contact, ...]
+    notices: tuple[str, ...] = ()  # batch members left out, and why
+    warnings: tuple[str, ...] = ()
     named: frozenset[str] = frozenset()  # ids of the people named on the command line
 
 
 @dataclass(frozen=True)
 class DraftResult:
-    written: list[Path]
-    notices: list[str]
-    warnings: list[str]
-    unchanged: list[Path] = field(default_factory=list)  # --replace found them as they would be
+    written: tuple[Path, ...]
+    notices: tuple[str, ...]
+    warnings: tuple[str, ...]
+    unchanged: tuple[Path, ...] = ()  # --replace found them as they would be
 
 
 def select_people(
@@ -97,7 +113,7 @@ def select_people(
             notices.append(f"skipped {person.label}: no email in contacts.yaml")
         else:
             chosen[person.id] = person
-    return Selection(list(chosen.values()), sorted(set(notices)), warnings, named)
+    return Selection(tuple(chosen.values()), tuple(sorted(set(notices))), tuple(warnings), named)
 
 
 def _unused_tags(contacts: Sequence[Contact], tags: Sequence[str]) -> list[Problem]:
@@ -113,39 +129,32 @@ def _unused_tags(contacts: Sequence[Contact], tags: Sequence[str]) -> list[Probl
 
 def batch_for(
     workspace: Workspace,
+    journal: Journal | None,
     contacts: Sequence[Contact],
     template: Template,
     *,
     plan: bool,
     due: bool,
-    today: date | None = None,
+    as_of: date,
 ) -> list[Contact]:
     """The people `draft --plan` or `draft --due` means for this template."""
-    as_of = today or date.today()
     chosen: list[Contact] = []
     if plan:
         if template.kind != "request":
             raise OutreachError(f"--plan drafts requests; '{template.name}' is a {template.kind}")
-        chosen.extend(p.person for p in plan_for(workspace, as_of).proposals)
+        chosen.extend(p.person for p in plan_from(workspace, journal, as_of).proposals)
     if due:
         if template.kind == "request":
             raise OutreachError(
                 "a request is never due: use --plan, or a follow-up, check-in or thank-you template"
             )
-        summaries = journal_summaries(workspace, as_of)
+        summaries = journal_summaries(journal, as_of)
         chosen.extend(
             item.person
             for item in due_items(contacts, summaries, as_of, until=as_of)
             if item.reason == template.kind
         )
     return chosen
-
-
-def me_fields(settings: Settings) -> dict[str, str]:
-    me = {"name": settings.me.name, "email": settings.me.email}
-    if settings.me.reply_to:
-        me["reply_to"] = settings.me.reply_to
-    return me
 
 
 def goal_for(workspace: Workspace, template: Template) -> tuple[Goal, list[str]]:
@@ -156,15 +165,6 @@ def goal_for(workspace: Workspace, template: Template) -> tuple[Goal, list[str]]
         return goal, []
     require_clear(goal, problems)
     return goal, [str(problem) for problem in problems if not problem.is_error]
-
-
-def last_entries(workspace: Workspace) -> dict[str, dict[str, object]]:
-    if not workspace.journal_file.exists():
-        return {}
-    from outreach.journal.database import open_journal
-
-    with open_journal(workspace.journal_file) as journal:
-        return {person: entry.template_fields() for person, entry in journal.latest().items()}
 
 
 def draft_messages(
@@ -181,108 +181,197 @@ def draft_messages(
     today: date | None = None,
 ) -> DraftResult:
     """Render the template for every chosen person, then write every draft, or none."""
-    settings = workspace.settings
-    days = settings.limits.follow_up_after
-    template = load_checked(workspace.templates_dir, template_name, days)
+    from outreach.journal.database import existing_journal
+
+    days = workspace.settings.limits.follow_up_after
+    renderer = load_renderer(workspace.templates_dir, template_name, days)
+    audience = Audience(names, tags, everyone, plan, due)
+    with existing_journal(workspace.journal_file) as journal:
+        return draft_with(
+            workspace, renderer, journal, audience, note=note, replace=replace, today=today
+        )
+
+
+def draft_with(
+    workspace: Workspace,
+    renderer: Renderer,
+    journal: Journal | None,
+    audience: Audience,
+    *,
+    note: str | None = None,
+    replace: bool = False,
+    today: date | None = None,
+    warnings: Sequence[str] = (),
+) -> DraftResult:
+    """draft_messages with the template compiled and the journal open (None where there is
+    none yet); `warnings` go first among the result's."""
+    template = renderer.template
+    as_of = today or date.today()
     goal, goal_warnings = goal_for(workspace, template)
-    contacts = workspace.load_contacts()
-    batch: list[Contact] = []
-    if plan or due:
-        batch = batch_for(workspace, contacts, template, plan=plan, due=due, today=today)
-    selection = select_people(contacts, names=names, tags=tags, everyone=everyone, batch=batch)
-    warnings = goal_warnings + selection.warnings
-    if template.kind == "request":
-        warnings.extend(giving_warnings(workspace, selection.people, goal))
-    elif template.kind == "follow-up":
-        warnings.extend(follow_up_warnings(workspace, selection.people))
-    renderer = Renderer(template)
-    today = today or date.today()
-    last = last_entries(workspace)
-    me = me_fields(settings)
-    goal_fields = goal.template_fields()
-    domain = settings.me.email.rpartition("@")[2]
-    reply_to = template.reply_to or settings.me.reply_to
-    notices = list(selection.notices)
-    problems: list[Problem] = []
-    planned: list[tuple[Path, str]] = []
-    unchanged: list[Path] = []
-    started = _started_ids(workspace)
-    drafted = datetime.now().astimezone().isoformat(timespec="seconds")
-    waiting = _file_names(workspace.drafts_dir)
-    for person in selection.people:
-        path = workspace.drafts_dir / draft_file_name(person.id, template.name)
-        message_id = None
-        existing_text = None
-        if path.name in waiting:
-            existing_text = path.read_text(encoding="utf-8", errors="replace")
-            existing_id = _front_value(existing_text, "message_id")
-            if not replace:
-                message = f"drafts/{path.name} is waiting already; add --replace to draft it again"
-                if person.id in selection.named:
-                    problems.append(Problem(person.label, message))
-                else:
-                    notices.append(f"skipped {person.label}: {message}")
-                continue
-            if existing_id in started:
-                problems.append(
-                    Problem(
-                        f"drafts/{path.name}",
-                        "a send of this message was started; settle it with "
-                        "'outreach send --retry-unknown' before drafting it again",
-                    )
-                )
-                continue
-            message_id = existing_id
-        try:
-            rendered = renderer.render(
-                contact=Fields("contact", person.template_fields()),
-                who=person.label,
-                goal=goal_fields,
-                me=me,
-                today=today,
-                last=last.get(person.id),
-                note=note,
-            )
-        except TemplateError as error:
-            problems.extend(error.problems)
-            continue
-        assert person.email is not None
-        headers = {
-            "to": format_address(person.name, person.email),
-            "subject": rendered.subject,
-            "template": template.name,
-            "kind": template.kind,
-            "contact": person.id,
-            "status": "draft",
-            "message_id": message_id or make_msgid(domain=domain),
-        }
-        if template.follow_up_text:
-            headers["follow_up_after"] = template.follow_up_text
-        if reply_to:
-            headers["reply_to"] = reply_to
-        if template.html:
-            headers["html"] = "true"
-        headers["drafted"] = drafted
-        if existing_text is not None and _same_draft(existing_text, headers, rendered.body):
-            unchanged.append(path)
-            continue
-        planned.append((path, render_draft(headers, rendered.body)))
-    raise_if_errors(dict.fromkeys(problems))  # one line per problem, however many people share it
+    selection = _select(workspace, journal, template, audience, as_of)
+    warned = (
+        *warnings,
+        *goal_warnings,
+        *selection.warnings,
+        *_kind_warnings(journal, template, selection.people, goal),
+    )
+    shared = shared_context(workspace.settings, goal, journal, today=as_of, note=note)
+    drafts = _render_drafts(workspace, renderer, shared, selection, replace, _started_ids(journal))
+    raise_if_errors(dict.fromkeys(drafts.problems))  # one line per problem, however many share it
     try:
-        write_all_or_nothing(planned)
+        write_all_or_nothing(drafts.planned)
     except OSError as error:
         raise DraftError(f"drafts could not be written ({error}); none were changed") from None
-    return DraftResult([path for path, _ in planned], notices, warnings, unchanged)
+    written = tuple(path for path, _ in drafts.planned)
+    return DraftResult(written, tuple(drafts.notices), warned, tuple(drafts.unchanged))
 
 
-def _started_ids(workspace: Workspace) -> set[str]:
+def _select(
+    workspace: Workspace,
+    journal: Journal | None,
+    template: Template,
+    audience: Audience,
+    as_of: date,
+) -> Selection:
+    contacts = workspace.load_contacts()
+    batch: list[Contact] = []
+    if audience.plan or audience.due:
+        batch = batch_for(
+            workspace,
+            journal,
+            contacts,
+            template,
+            plan=audience.plan,
+            due=audience.due,
+            as_of=as_of,
+        )
+    return select_people(
+        contacts,
+        names=audience.names,
+        tags=audience.tags,
+        everyone=audience.everyone,
+        batch=batch,
+    )
+
+
+def _kind_warnings(
+    journal: Journal | None, template: Template, people: Sequence[Contact], goal: Goal
+) -> list[str]:
+    """A request to someone owed a give; a follow-up with nothing to follow."""
+    if template.kind == "request":
+        return giving_warnings(journal, people, goal)
+    if template.kind == "follow-up":
+        return follow_up_warnings(journal, people)
+    return []
+
+
+@dataclass
+class _Drafts:
+    """What rendering a batch gives, person by person: the files to write, or why not."""
+
+    notices: list[str]
+    planned: list[tuple[Path, str]] = field(default_factory=list)
+    unchanged: list[Path] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def _render_drafts(
+    workspace: Workspace,
+    renderer: Renderer,
+    shared: Shared,
+    selection: Selection,
+    replace: bool,
+    started: set[str],
+) -> _Drafts:
+    """Each chosen person's draft rendered, unless one waits that is not to be drafted again."""
+    template = renderer.template
+    settings = workspace.settings
+    domain = settings.me.email.rpartition("@")[2]
+    reply_to = template.reply_to or settings.me.reply_to
+    drafted = datetime.now().astimezone().isoformat(timespec="seconds")
+    waiting = _file_names(workspace.drafts_dir)
+    drafts = _Drafts(list(selection.notices))
+    for person in selection.people:
+        path = workspace.drafts_dir / draft_file_name(person.id, template.name)
+        existing = None
+        if path.name in waiting:
+            existing = path.read_text(encoding="utf-8", errors="replace")
+            kept = _kept_back(path, existing, person, selection.named, replace, started)
+            if isinstance(kept, Problem):
+                drafts.problems.append(kept)
+                continue
+            if kept is not None:
+                drafts.notices.append(kept)
+                continue
+        try:
+            rendered = render_for(renderer, person, shared)
+        except TemplateError as error:
+            drafts.problems.extend(error.problems)
+            continue
+        message_id = _front_value(existing, "message_id") if existing is not None else None
+        headers = _headers(
+            person, rendered.subject, template, message_id or make_msgid(domain=domain), reply_to
+        )
+        headers["drafted"] = drafted
+        if existing is not None and _same_draft(existing, headers, rendered.body):
+            drafts.unchanged.append(path)
+        else:
+            drafts.planned.append((path, render_draft(headers, rendered.body)))
+    return drafts
+
+
+def _kept_back(
+    path: Path,
+    existing: str,
+    person: Contact,
+    named: frozenset[str],
+    replace: bool,
+    started: set[str],
+) -> Problem | str | None:
+    """Why the draft that waits at path is not drafted again: an error (a Problem), a notice
+    for a batch member (a str), or None when it may be."""
+    if not replace:
+        message = f"drafts/{path.name} is waiting already; add --replace to draft it again"
+        if person.id in named:
+            return Problem(person.label, message)
+        return f"skipped {person.label}: {message}"
+    if _front_value(existing, "message_id") in started:
+        return Problem(
+            f"drafts/{path.name}",
+            "a send of this message was started; settle it with "
+            "'outreach send --retry-unknown' before drafting it again",
+        )
+    return None
+
+
+def _headers(
+    person: Contact, subject: str, template: Template, message_id: str, reply_to: str | None
+) -> dict[str, str]:
+    """A draft's front matter, in the order of the file, but for `drafted`, which is last."""
+    assert person.email is not None
+    headers = {
+        "to": format_address(person.name, person.email),
+        "subject": subject,
+        "template": template.name,
+        "kind": template.kind,
+        "contact": person.id,
+        "status": "draft",
+        "message_id": message_id,
+    }
+    if template.follow_up_text:
+        headers["follow_up_after"] = template.follow_up_text
+    if reply_to:
+        headers["reply_to"] = reply_to
+    if template.html:
+        headers["html"] = "true"
+    return headers
+
+
+def _started_ids(journal: Journal | None) -> set[str]:
     """Message ids whose send the journal has begun (cut off, or sent and not yet filed)."""
-    if not workspace.journal_file.exists():
+    if journal is None:
         return set()
-    from outreach.journal.database import open_journal
-
-    with open_journal(workspace.journal_file) as journal:
-        return journal.unfinished() | journal.sent_ids()
+    return journal.unfinished() | journal.sent_ids()
 
 
 def _file_names(folder: Path) -> set[str]:
@@ -313,21 +402,18 @@ def _same_draft(existing: str, headers: dict[str, str], body: str) -> bool:
 def preview(
     workspace: Workspace, template_name: str, person_name: str, note: str | None = None
 ) -> tuple[Template, Contact, str, str]:
+    from outreach.journal.database import existing_journal
+
     settings = workspace.settings
-    days = settings.limits.follow_up_after
-    template = load_checked(workspace.templates_dir, template_name, days)
+    renderer = load_renderer(
+        workspace.templates_dir, template_name, settings.limits.follow_up_after
+    )
     goal, _ = load_goal(workspace.goal_file)
     person = find_person(workspace.load_contacts(), person_name)
-    rendered = Renderer(template).render(
-        contact=Fields("contact", person.template_fields()),
-        who=person.label,
-        goal=goal.template_fields(),
-        me=me_fields(settings),
-        today=date.today(),
-        last=last_entries(workspace).get(person.id),
-        note=note,
-    )
-    return template, person, rendered.subject, rendered.body
+    with existing_journal(workspace.journal_file) as journal:
+        shared = shared_context(settings, goal, journal, note=note)
+    rendered = render_for(renderer, person, shared)
+    return renderer.template, person, rendered.subject, rendered.body
 
 
 def lint_templates(
@@ -339,47 +425,50 @@ def lint_templates(
     names: Sequence[str] | None = None,
 ) -> list[Problem]:
     """Render every template for every person a batch would reach; one line per problem."""
+    from outreach.journal.database import existing_journal
+
     problems: list[Problem] = []
     goal_clear = not any(p.is_error for p in goal_problems)
     recipients = [c for c in contacts if c.email and not c.doubts]
-    last = last_entries(workspace)
-    me = me_fields(settings)
-    goal_fields = goal.template_fields()
+    with existing_journal(workspace.journal_file) as journal:
+        shared = shared_context(settings, goal, journal)
     for name in names if names is not None else list_templates(workspace.templates_dir):
         try:
-            template = load_checked(workspace.templates_dir, name, settings.limits.follow_up_after)
+            renderer = load_renderer(workspace.templates_dir, name, settings.limits.follow_up_after)
         except TemplateError as error:
             problems.extend(error.problems)
             continue
-        if template.kind == "request" and not goal_clear:
+        if renderer.template.kind == "request" and not goal_clear:
             problems.append(
                 Problem(
-                    f"templates/{template.path.name}",
+                    f"templates/{renderer.template.path.name}",
                     "cannot be drafted until goal.md is clear",
                     "warning",
                 )
             )
             continue
-        renderer = Renderer(template)
-        failures: dict[str, list[str]] = {}
-        first: dict[str, Problem] = {}
-        for person in recipients:
-            try:
-                renderer.render(
-                    contact=Fields("contact", person.template_fields()),
-                    who=person.label,
-                    goal=goal_fields,
-                    me=me,
-                    today=date.today(),
-                    last=last.get(person.id),
-                )
-            except TemplateError as error:
-                for problem in error.problems:
-                    key = problem.message.replace(person.label, "\0")
-                    first.setdefault(key, problem)
-                    failures.setdefault(key, []).append(person.label)
-        for key, people in failures.items():
-            problem = first[key]
-            more = f" (and {len(people) - 1} more)" if len(people) > 1 else ""
-            problems.append(Problem(problem.where, problem.message + more))
+        problems.extend(_render_problems(renderer, recipients, shared))
+    return problems
+
+
+def _render_problems(
+    renderer: Renderer, recipients: Sequence[Contact], shared: Shared
+) -> list[Problem]:
+    """What fails when the template is rendered for each recipient: one line per problem, with
+    how many more people it fails for."""
+    failures: dict[str, list[str]] = {}
+    first: dict[str, Problem] = {}
+    for person in recipients:
+        try:
+            render_for(renderer, person, shared)
+        except TemplateError as error:
+            for problem in error.problems:
+                key = problem.message.replace(person.label, "\0")
+                first.setdefault(key, problem)
+                failures.setdefault(key, []).append(person.label)
+    problems = []
+    for key, people in failures.items():
+        problem = first[key]
+        more = f" (and {len(people) - 1} more)" if len(people) > 1 else ""
+        problems.append(Problem(problem.where, problem.message + more))
     return problems

@@ -48,7 +48,7 @@ from outreach.composing.sandbox_limits import (
     too_large,
 )
 from outreach.support.errors import Problem, TemplateError, at
-from outreach.support.text import CONTROL, LINE_BREAKS
+from outreach.support.text import CONTROL, has_line_break
 from outreach.workspace.templates import Template
 
 
@@ -537,7 +537,7 @@ class Renderer:
     def _render(self, context: dict[str, Any], who: str) -> Rendered:
         subject_line = self.template.subject_line
         raw_subject = self._run(self._subject, context, who)
-        if not LINE_BREAKS.isdisjoint(raw_subject):
+        if has_line_break(raw_subject):
             what = "a line break"
         elif CONTROL.search(raw_subject):
             what = "a control character"

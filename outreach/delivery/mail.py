@@ -20,6 +20,7 @@ from typing import Any, NamedTuple, cast
 from outreach.drafts.draft import Draft, format_address
 from outreach.people.addresses import wire_form
 from outreach.support.errors import DraftError, Problem
+from outreach.support.text import has_line_break
 from outreach.workspace.settings import Me
 
 
@@ -102,7 +103,7 @@ def build_message(
         "Reply-To": reply_to,
         **(extra or {}),
     }
-    if any("\n" in value or "\r" in value for value in headers.values()):
+    if any(has_line_break(value) for value in headers.values()):
         raise DraftError(Problem(f"drafts/{draft.name}", "a header holds a line break"))
     policy = _WIRE_UTF8 if utf8 else _WIRE
     if draft.get("html") == "true":

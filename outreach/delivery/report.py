@@ -6,10 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from outreach.delivery.sending import Outcome, Queue
+from outreach.delivery.sending import SEND_RESULTS, Outcome, Queue
 from outreach.support.errors import OutreachError, Problem
-
-OUTCOMES = ("sent", "failed", "unknown", "left")
 
 
 def broken_note(queue: Queue) -> str:
@@ -38,7 +36,7 @@ def waiting_note(queue: Queue) -> str:
 class RunReport:
     """The end of a send run."""
 
-    tally: tuple[tuple[str, int], ...]  # each outcome with its count, in OUTCOMES' order
+    tally: tuple[tuple[str, int], ...]  # each outcome with its count, in SEND_RESULTS' order
     broken: str  # broken_note
     waiting: str  # waiting_note
     problems: tuple[Problem, ...]  # what failed or was left, and why the run stopped
@@ -58,7 +56,7 @@ def run_report(
     queue: Queue, outcomes: Sequence[Outcome], stopped: OutreachError | None
 ) -> RunReport:
     """The report of a run that tried `outcomes` of `queue.ready`, stopped by `stopped`."""
-    counts = {outcome: sum(o.result == outcome for o in outcomes) for outcome in OUTCOMES}
+    counts = {outcome: sum(o.result == outcome for o in outcomes) for outcome in SEND_RESULTS}
     untried = len(queue.ready) - len(outcomes)
     counts["left"] += untried
     problems = [

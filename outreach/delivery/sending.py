@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Literal, get_args
 
 from outreach.delivery.credentials import Password, login_hint
 from outreach.delivery.mail import Outgoing, outgoing
@@ -56,21 +57,26 @@ def send_lock(workspace: Workspace) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+# What became of a draft a run took up: `left` is not sent, and may go in a later run.
+SendResult = Literal["sent", "failed", "unknown", "left"]
+SEND_RESULTS: tuple[SendResult, ...] = get_args(SendResult)
+
+
 @dataclass
 class Outcome:
     draft: Draft
-    result: str  # sent | failed | unknown | left
+    result: SendResult
     detail: str = ""
     server_down: bool = False  # left because the server could not be reached: stop the run
     notice: bool = False  # left because the person changed it meanwhile: a warning, no error
 
 
-@dataclass
+@dataclass(frozen=True)
 class Queue:
     """What a run will send, and what it holds back and why."""
 
     ready: list[Draft]
-    retrying: set[str] = field(default_factory=set)  # ids of `unknown` drafts sent again
+    retrying: frozenset[str] = frozenset()  # ids of `unknown` drafts sent again
     unknown: list[Draft] = field(default_factory=list)
     broken: list[Draft] = field(default_factory=list)  # no longer parse; may have been approved
     broken_unapproved: list[Draft] = field(default_factory=list)  # no longer parse; not approved
@@ -81,56 +87,82 @@ class Queue:
     next_slot: datetime | None = None
 
 
+@dataclass
+class _Sorted:
+    """The drafts in drafts/, sorted by what a run does with each."""
+
+    ready: list[Draft] = field(default_factory=list)  # approved, or unknown and retried
+    retrying: set[str] = field(default_factory=set)
+    unknown: list[Draft] = field(default_factory=list)
+    broken: list[Draft] = field(default_factory=list)
+    broken_unapproved: list[Draft] = field(default_factory=list)
+    left_behind: list[Draft] = field(default_factory=list)  # sent, the run died before filing
+
+
 def prepare(
     workspace: Workspace, journal: Journal, *, limit: int | None, retry_unknown: bool
 ) -> Queue:
     """Settle what earlier runs left, then choose the approved drafts this run may send."""
-    settings = workspace.settings
     _put_back_set_aside(workspace)
+    found = _sort_drafts(workspace, journal, retry_unknown)
+    filed: list[Path] = []
+    kept: list[tuple[Draft, Path]] = []
+    if found.left_behind:
+        filed, kept = file_left_behind(workspace, found.left_behind, date.today())
+    allowed = len(found.ready)
+    over_day, next_slot = 0, None
+    per_day = workspace.settings.limits.per_day
+    if per_day:
+        day_ago = now() - timedelta(days=1)
+        room = max(0, per_day - journal.sent_since(day_ago))
+        if room < allowed:
+            over_day = allowed - room
+            oldest = journal.oldest_sent_since(day_ago)
+            next_slot = (oldest + timedelta(days=1)) if oldest else None
+            allowed = room
+    over_limit = 0
+    if limit is not None and limit < allowed:
+        over_limit = allowed - limit
+        allowed = limit
+    return Queue(
+        ready=found.ready[:allowed],
+        retrying=frozenset(found.retrying),
+        unknown=found.unknown,
+        broken=found.broken,
+        broken_unapproved=found.broken_unapproved,
+        filed=filed,
+        kept=kept,
+        over_day=over_day,
+        over_limit=over_limit,
+        next_slot=next_slot,
+    )
+
+
+def _sort_drafts(workspace: Workspace, journal: Journal, retry_unknown: bool) -> _Sorted:
     cut_off = journal.unfinished()
     sent_ids = journal.sent_ids()
-    ready: list[Draft] = []
-    left_behind: list[Draft] = []
-    queue = Queue(ready)
+    found = _Sorted()
     for draft in list_drafts(workspace.drafts_dir):
         if draft.broken:
             # Only a status line that says the draft was not approved clears it: one that says
             # approved, or unknown, or is missing or wrong, may belong to a message meant to go.
             if draft.get("status") in ("draft", "failed"):
-                queue.broken_unapproved.append(draft)
+                found.broken_unapproved.append(draft)
             else:
-                queue.broken.append(draft)
-            continue
-        if draft.message_id in sent_ids:  # sent, but the run died before filing it
-            left_behind.append(draft)
-            continue
-        if draft.message_id in cut_off:
+                found.broken.append(draft)
+        elif draft.message_id in sent_ids:  # sent, but the run died before filing it
+            found.left_behind.append(draft)
+        elif draft.message_id in cut_off:
             if retry_unknown:
-                ready.append(draft)
-                queue.retrying.add(draft.message_id)
+                found.ready.append(draft)
+                found.retrying.add(draft.message_id)
             else:
                 if draft.status != "unknown":
                     draft = set_status(draft, "unknown")
-                queue.unknown.append(draft)
-            continue
-        if draft.status == "approved":
-            ready.append(draft)
-    if left_behind:
-        queue.filed, queue.kept = file_left_behind(workspace, left_behind, date.today())
-    allowed = len(ready)
-    if settings.limits.per_day:
-        day_ago = now() - timedelta(days=1)
-        room = max(0, settings.limits.per_day - journal.sent_since(day_ago))
-        if room < allowed:
-            queue.over_day = allowed - room
-            oldest = journal.oldest_sent_since(day_ago)
-            queue.next_slot = (oldest + timedelta(days=1)) if oldest else None
-            allowed = room
-    if limit is not None and limit < allowed:
-        queue.over_limit = allowed - limit
-        allowed = limit
-    queue.ready = ready[:allowed]
-    return queue
+                found.unknown.append(draft)
+        elif draft.status == "approved":
+            found.ready.append(draft)
+    return found
 
 
 def file_as_sent(workspace: Workspace, drafts: Sequence[Draft], day: date) -> Filing:

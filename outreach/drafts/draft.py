@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from email.utils import parseaddr
 from pathlib import Path
+from typing import Literal, cast, get_args
 
 from outreach.support.errors import DraftError, Problem
 from outreach.support.fields import given_twice
@@ -20,14 +21,17 @@ from outreach.support.files import atomic_write
 from outreach.support.front_matter import split_plain
 from outreach.support.text import (
     ID_PATTERN,
-    KINDS,
     MAX_NAME_LENGTH,
+    TEMPLATE_KINDS,
     escaped,
     header_unsafe,
     printable,
 )
 
-STATUSES = ("draft", "approved", "failed", "unknown")
+# What a draft's status line says; a draft that no longer parses is shown as `broken`.
+DraftStatus = Literal["draft", "approved", "failed", "unknown"]
+DRAFT_STATUSES: tuple[DraftStatus, ...] = get_args(DraftStatus)
+ShownStatus = Literal[DraftStatus, "broken"]
 REQUIRED = ("to", "subject", "template", "kind", "contact", "status", "message_id")
 OPTIONAL = ("follow_up_after", "reply_to", "html", "drafted", "error")
 KNOWN = REQUIRED + OPTIONAL
@@ -66,8 +70,9 @@ class Draft:
         return self.get("template") or self.path.stem.split("--")[-1]
 
     @property
-    def status(self) -> str:
-        return "broken" if self.broken else self.get("status")
+    def status(self) -> ShownStatus:
+        # A draft that parses has a status of DRAFT_STATUSES: the reader checks it.
+        return "broken" if self.broken else cast(DraftStatus, self.get("status"))
 
     @property
     def message_id(self) -> str:
@@ -171,10 +176,12 @@ def _header_problem(headers: Mapping[str, str]) -> tuple[str, str] | None:
         return "contact", f"contact must be a person's id, not {headers['contact']!r}"
     if not valid_name(headers["template"]):
         return "template", f"template must be a template's name, not {headers['template']!r}"
-    if headers["status"] not in STATUSES:
-        return "status", f"status must be one of {', '.join(STATUSES)}, not '{headers['status']}'"
-    if headers["kind"] not in KINDS:
-        return "kind", f"kind must be one of {', '.join(KINDS)}, not '{headers['kind']}'"
+    if headers["status"] not in DRAFT_STATUSES:
+        statuses = ", ".join(DRAFT_STATUSES)
+        return "status", f"status must be one of {statuses}, not '{headers['status']}'"
+    if headers["kind"] not in TEMPLATE_KINDS:
+        kinds = ", ".join(TEMPLATE_KINDS)
+        return "kind", f"kind must be one of {kinds}, not '{headers['kind']}'"
     if not _MESSAGE_ID.fullmatch(headers["message_id"]):
         return "message_id", "message_id must look like <unique@domain>"
     _, address = _parse_address(headers["to"])
@@ -246,7 +253,7 @@ def save(draft: Draft) -> Draft:
     return Draft(draft.path, draft.headers, draft.body, draft.broken, data)
 
 
-def set_status(draft: Draft, status: str, error: str | None = None) -> Draft:
+def set_status(draft: Draft, status: DraftStatus, error: str | None = None) -> Draft:
     """The draft with a new status line (and `error`, made one printable line), written."""
     if error is not None:
         error = printable(error)

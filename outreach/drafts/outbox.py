@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from outreach.drafts.draft import Draft, list_drafts, select_drafts, set_status
+from outreach.drafts.draft import Draft, ShownStatus, list_drafts, select_drafts, set_status
 from outreach.support.errors import DraftError, PersonNotFound, Problem, raise_if_errors
 from outreach.support.files import private_folder
 from outreach.workspace.folder import Workspace
@@ -16,18 +16,13 @@ from outreach.workspace.folder import Workspace
 @dataclass(frozen=True)
 class Waiting:
     draft: Draft
-    status: str  # draft | approved | failed | unknown | broken
+    status: ShownStatus
 
 
 def waiting(workspace: Workspace) -> list[Waiting]:
     """Every draft in drafts/, `unknown` where the journal holds a send that was cut off."""
     drafts = list_drafts(workspace.drafts_dir)
-    cut_off: set[str] = set()
-    if drafts and workspace.journal_file.exists():
-        from outreach.journal.database import open_journal
-
-        with open_journal(workspace.journal_file) as journal:
-            cut_off = journal.unfinished()
+    cut_off = cut_off_ids(workspace) if drafts else set()
     return [
         Waiting(d, "unknown" if not d.broken and d.message_id in cut_off else d.status)
         for d in drafts
@@ -105,12 +100,11 @@ def to_unapprove(drafts: Sequence[Draft], cut_off: set[str]) -> list[Draft]:
 
 
 def cut_off_ids(workspace: Workspace) -> set[str]:
-    if not workspace.journal_file.exists():
-        return set()
-    from outreach.journal.database import open_journal
+    """Message ids whose send was cut off: the journal holds an attempt with no outcome."""
+    from outreach.journal.database import existing_journal
 
-    with open_journal(workspace.journal_file) as journal:
-        return journal.unfinished()
+    with existing_journal(workspace.journal_file) as journal:
+        return journal.unfinished() if journal is not None else set()
 
 
 def unapprove(drafts: Sequence[Draft], cut_off: set[str] | None = None) -> list[Draft]:

@@ -342,3 +342,14 @@ def exchanges(journal: Journal, person: str) -> list[Entry]:
 
 def open_journal(path: Path) -> Journal:
     return Journal(path)
+
+
+@contextmanager
+def existing_journal(path: Path) -> Iterator[Journal | None]:
+    """The journal, opened once for what a command reads of it; None where nothing was ever
+    logged (reading does not create it)."""
+    if not path.exists():
+        yield None
+        return
+    with open_journal(path) as journal:
+        yield journal

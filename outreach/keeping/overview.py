@@ -22,8 +22,11 @@ class PersonRow(NamedTuple):
 
 def people_overview(workspace: Workspace, as_of: date | None = None) -> list[PersonRow]:
     """Every person with asks, gives, last contact and the earliest due date (past or future)."""
+    from outreach.journal.database import existing_journal
+
     today = as_of or date.today()
-    summaries = journal_summaries(workspace)
+    with existing_journal(workspace.journal_file) as journal:
+        summaries = journal_summaries(journal)
     rows = []
     for contact in workspace.load_contacts():
         summary = summaries.get(contact.id, NOTHING)

@@ -13,18 +13,17 @@ from outreach.people.contact import Contact
 from outreach.workspace.folder import Workspace
 
 if TYPE_CHECKING:
-    from outreach.journal.database import Entry
+    from outreach.journal.database import Entry, Journal
     from outreach.workspace.goal import Goal
 
 
-def journal_summaries(workspace: Workspace, as_of: date | None = None) -> dict[str, Summary]:
+def journal_summaries(journal: Journal | None, as_of: date | None = None) -> dict[str, Summary]:
     """Each person's journal in brief: all of it, or (as_of) the entries up to that day."""
-    if not workspace.journal_file.exists():
+    if journal is None:
         return {}
-    from outreach.journal.database import open_journal, summaries
+    from outreach.journal.database import summaries
 
-    with open_journal(workspace.journal_file) as journal:
-        return summaries(journal, as_of)
+    return summaries(journal, as_of)
 
 
 def drafted_requests(workspace: Workspace) -> set[str]:
@@ -39,19 +38,22 @@ def drafted_requests(workspace: Workspace) -> set[str]:
 
 def plan_for(workspace: Workspace, as_of: date) -> Plan:
     """The plan as of a day, from the journal's entries up to that day."""
+    from outreach.journal.database import existing_journal
+
+    with existing_journal(workspace.journal_file) as journal:
+        return plan_from(workspace, journal, as_of)
+
+
+def plan_from(workspace: Workspace, journal: Journal | None, as_of: date) -> Plan:
+    """The plan as of a day, with the journal a command has open."""
+    from outreach.journal.database import sent_requests
     from outreach.workspace.goal import load_goal
 
     goal, _ = load_goal(workspace.goal_file)
-    requests: dict[str, list[tuple[str, int | None]]] = {}
-    if workspace.journal_file.exists():
-        from outreach.journal.database import open_journal, sent_requests
-
-        with open_journal(workspace.journal_file) as journal:
-            requests = sent_requests(journal, as_of)
     return make_plan(
         workspace.load_contacts(),
-        journal_summaries(workspace, as_of),
-        requests,
+        journal_summaries(journal, as_of),
+        sent_requests(journal, as_of) if journal is not None else {},
         drafted_requests(workspace),
         workspace.settings.limits,
         as_of,
@@ -62,12 +64,16 @@ def plan_for(workspace: Workspace, as_of: date) -> Plan:
 def due_for(workspace: Workspace, as_of: date, *, only_due: bool = False) -> list[DueItem]:
     """The due items as of a day, from the journal's entries up to that day: all of them, or
     (only_due) those due by that day."""
+    from outreach.journal.database import existing_journal
+
     until = as_of if only_due else None
-    return due_items(workspace.load_contacts(), journal_summaries(workspace, as_of), as_of, until)
+    with existing_journal(workspace.journal_file) as journal:
+        summaries = journal_summaries(journal, as_of)
+    return due_items(workspace.load_contacts(), summaries, as_of, until)
 
 
-def giving_warnings(workspace: Workspace, people: Iterable[Contact], goal: Goal) -> list[str]:
-    summaries = journal_summaries(workspace)
+def giving_warnings(journal: Journal | None, people: Iterable[Contact], goal: Goal) -> list[str]:
+    summaries = journal_summaries(journal)
     return [
         line
         for person in people
@@ -78,17 +84,16 @@ def giving_warnings(workspace: Workspace, people: Iterable[Contact], goal: Goal)
 _ANSWERED = {"replied": "replied", "met": "met with you", "call": "had a call with you"}
 
 
-def follow_up_warnings(workspace: Workspace, people: Iterable[Contact]) -> list[str]:
+def follow_up_warnings(journal: Journal | None, people: Iterable[Contact]) -> list[str]:
     """A follow-up for someone never sent a request, or who has replied, met or called since
     the latest one, has nothing to follow. A `sent` logged by hand counts as a request: the
     journal does not know what that message was."""
-    from outreach.journal.database import exchanges, open_journal
+    from outreach.journal.database import exchanges
 
     people = list(people)
     found: dict[str, list[Entry]] = {}
-    if people and workspace.journal_file.exists():
-        with open_journal(workspace.journal_file) as journal:
-            found = {person.id: exchanges(journal, person.id) for person in people}
+    if journal is not None:
+        found = {person.id: exchanges(journal, person.id) for person in people}
     warnings = []
     for person in people:
         entries = found.get(person.id, [])

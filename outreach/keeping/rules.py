@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Literal, NamedTuple, get_args
 
 from outreach.journal.summary import NOTHING, Summary, day_of
 from outreach.people.contact import Contact
@@ -17,7 +17,9 @@ if TYPE_CHECKING:
     from outreach.workspace.goal import Goal
     from outreach.workspace.settings import Limits
 
-REASONS = ("follow-up", "thank-you", "check-in")
+# Why someone is due, in the order the due list gives a day's items.
+DueReason = Literal["follow-up", "thank-you", "check-in"]
+DUE_REASONS: tuple[DueReason, ...] = get_args(DueReason)
 GROUP_REASONS = (
     "you like them and they can help",
     "they can help",
@@ -28,7 +30,7 @@ GROUP_REASONS = (
 
 class DueItem(NamedTuple):
     person: Contact
-    reason: str  # follow-up | thank-you | check-in
+    reason: DueReason
     due: date
     detail: str
 
@@ -57,7 +59,7 @@ def _after(later: str | None, earlier: str) -> bool:
     return later is not None and later > earlier
 
 
-def person_dues(person: Contact, summary: Summary, as_of: date) -> list[tuple[str, date]]:
+def person_dues(person: Contact, summary: Summary, as_of: date) -> list[tuple[DueReason, date]]:
     """The due rules for one person: each reason that applies, with its date."""
     if summary is NOTHING:  # nothing logged: only a check-in can be due
         if not person.keep_in_touch_days:
@@ -66,7 +68,7 @@ def person_dues(person: Contact, summary: Summary, as_of: date) -> list[tuple[st
         return [
             ("check-in", as_of if last is None else last + timedelta(person.keep_in_touch_days))
         ]
-    dues: list[tuple[str, date]] = []
+    dues: list[tuple[DueReason, date]] = []
     sent = summary.last_sent
     follow_up = summary.last_sent_follow_up
     if sent is not None and follow_up is not None and not _after(summary.last_answer, sent):
@@ -85,7 +87,7 @@ def person_dues(person: Contact, summary: Summary, as_of: date) -> list[tuple[st
     return dues
 
 
-def _detail(reason: str, person: Contact, summary: Summary) -> str:
+def _detail(reason: DueReason, person: Contact, summary: Summary) -> str:
     """Why an item is due, in words."""
     if reason == "follow-up":
         assert summary.last_sent is not None
@@ -112,7 +114,7 @@ def due_items(
         for reason, due in person_dues(person, summary, as_of):
             if until is None or due <= until:
                 items.append(DueItem(person, reason, due, _detail(reason, person, summary)))
-    items.sort(key=lambda item: (item.due, REASONS.index(item.reason), item.person.id))
+    items.sort(key=lambda item: (item.due, DUE_REASONS.index(item.reason), item.person.id))
     return items
 
 

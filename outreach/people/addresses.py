@@ -21,6 +21,8 @@ import sys
 from functools import cache
 from pathlib import Path
 
+from outreach.support.text import has_line_break
+
 _SIMPLE_LOCAL = re.compile(r"[A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*")
 _MAX_LENGTH = 254  # the library's limit on a whole address, in UTF-8 bytes
 
@@ -28,7 +30,7 @@ _MAX_LENGTH = 254  # the library's limit on a whole address, in UTF-8 bytes
 @cache
 def check_address(text: str) -> tuple[str, str | None]:
     """The normalized address and None, or the text as given and the reason it is not valid."""
-    if "\n" in text or "\r" in text:
+    if has_line_break(text):
         return text, "an address must be one line"
     quick = _quick(text)
     if quick is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Literal, get_args
 
 # Unicode category Cc (C0 and C1 controls, DEL) but the tab; these include CR and LF.
 CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
@@ -13,7 +14,11 @@ CONTROL_OR_SEPARATOR = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
 LINE_BREAKS = frozenset("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")
 
 # What a template is for; it decides how outreach treats its messages.
-KINDS = ("request", "thank-you", "follow-up", "check-in")
+TemplateKind = Literal["request", "thank-you", "follow-up", "check-in"]
+TEMPLATE_KINDS: tuple[TemplateKind, ...] = get_args(TemplateKind)
+# What a journal entry records; `sent` last, as `log add` lists them: sends log themselves.
+EntryKind = Literal["replied", "met", "call", "gave", "received", "note", "sent"]
+ENTRY_KINDS: tuple[EntryKind, ...] = get_args(EntryKind)
 
 # Ids and template names become parts of file names (drafts/ID--TEMPLATE.md and
 # sent/YYYY-MM-DD--ID--TEMPLATE--N.md, each with a temporary twin while it is written):
@@ -25,6 +30,11 @@ ID_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 # What a terminal would act on rather than show: C0 and C1 controls (the tab too), DEL and
 # the Unicode line and paragraph separators.
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def has_line_break(text: str) -> bool:
+    """Whether text holds any of LINE_BREAKS."""
+    return not LINE_BREAKS.isdisjoint(text)
 
 
 def header_unsafe(text: str) -> str | None:

@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 from outreach.support.errors import Problem
 from outreach.support.files import create_exclusive, make_private, private_folder
-from outreach.support.text import KINDS
+from outreach.support.text import TEMPLATE_KINDS
 from outreach.workspace.folder import MARKER, PRIVATE_FOLDERS
 
 
@@ -39,7 +39,7 @@ def init_workspace(root: Path, *, example: bool) -> InitReport:
         "contacts.yaml": shipped("contacts.example.yaml" if example else "contacts.yaml"),
         ".gitignore": shipped("gitignore.txt"),
         # One shipped template a kind, named after it.
-        **{f"templates/{kind}.md": shipped_template(kind) for kind in KINDS},
+        **{f"templates/{kind}.md": shipped_template(kind) for kind in TEMPLATE_KINDS},
     }
     created: list[str] = []
     kept: list[str] = []

@@ -15,7 +15,7 @@ from outreach.support.errors import Problem, TemplateError, at
 from outreach.support.fields import given_twice
 from outreach.support.files import read_text
 from outreach.support.front_matter import split
-from outreach.support.text import KINDS, MAX_NAME_LENGTH
+from outreach.support.text import MAX_NAME_LENGTH, TEMPLATE_KINDS, has_line_break
 
 _FRONT_KEYS = frozenset({"kind", "subject", "follow_up_after", "reply_to", "html"})
 _NAME = re.compile(r"[a-z0-9]+(?:[-_][a-z0-9]+)*")
@@ -152,7 +152,7 @@ class _Fields:
         kind = self.values.get("kind")
         if kind is None and "kind" not in self.lines:
             self.problem(self.front_line, f"'kind' is missing ({_kinds()})")
-        elif kind is not None and kind not in KINDS:
+        elif kind is not None and kind not in TEMPLATE_KINDS:
             self.problem(self.lines["kind"], f"'kind' must be one of {_kinds()}")
         return kind
 
@@ -162,7 +162,7 @@ class _Fields:
             self.problem(self.lines["subject"], "'subject' is empty")
         elif "subject" not in self.lines:
             self.problem(self.front_line, "'subject' is missing")
-        elif "\n" in subject or "\r" in subject:
+        elif has_line_break(subject):
             self.problem(self.lines["subject"], "'subject' must be one line")
         return subject
 
@@ -202,4 +202,4 @@ class _Fields:
 
 
 def _kinds() -> str:
-    return " | ".join(KINDS)
+    return " | ".join(TEMPLATE_KINDS)

@@ -1,0 +1,73 @@
+"""What a template is rendered with: the person, and what every person's render shares (the
+goal, `me`, today, each person's latest journal entry, the command's note), built in one place
+for drafting, preview and the template check."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING
+
+from outreach.composing.renderer import Fields, Rendered, Renderer
+from outreach.people.contact import Contact
+from outreach.workspace.goal import Goal
+from outreach.workspace.settings import Settings
+
+if TYPE_CHECKING:
+    from outreach.journal.database import Journal
+
+
+@dataclass(frozen=True)
+class Shared:
+    """The parts of the render context that are the same for every person of a command."""
+
+    goal: Mapping[str, object]
+    me: Mapping[str, str]
+    today: date
+    last: Mapping[str, Mapping[str, object]]  # each person's latest journal entry, by id
+    note: str | None = None
+
+
+def shared_context(
+    settings: Settings,
+    goal: Goal,
+    journal: Journal | None,
+    *,
+    today: date | None = None,
+    note: str | None = None,
+) -> Shared:
+    return Shared(
+        goal=goal.template_fields(),
+        me=me_fields(settings),
+        today=today or date.today(),
+        last=last_entries(journal),
+        note=note,
+    )
+
+
+def render_for(renderer: Renderer, person: Contact, shared: Shared) -> Rendered:
+    """The subject and body for one person; a TemplateError names template, line and person."""
+    return renderer.render(
+        contact=Fields("contact", person.template_fields()),
+        who=person.label,
+        goal=shared.goal,
+        me=shared.me,
+        today=shared.today,
+        last=shared.last.get(person.id),
+        note=shared.note,
+    )
+
+
+def me_fields(settings: Settings) -> dict[str, str]:
+    me = {"name": settings.me.name, "email": settings.me.email}
+    if settings.me.reply_to:
+        me["reply_to"] = settings.me.reply_to
+    return me
+
+
+def last_entries(journal: Journal | None) -> dict[str, dict[str, object]]:
+    """Each person's latest journal entry, as templates reach it (`last`)."""
+    if journal is None:
+        return {}
+    return {person: entry.template_fields() for person, entry in journal.latest().items()}
