@@ -102,3 +102,12 @@ def test_each_command_compiles_each_template_once_and_opens_the_journal_once(
     assert result.exit_code == 0, result.output
     assert all(times == 1 for times in logged.compiled.values()), logged.compiled
     assert logged.journal_opened <= 1
+
+
+def test_a_review_opens_the_journal_once(run: Invoke, logged: Counts) -> None:
+    assert run("draft", "request", "ada", "jose").exit_code == 0
+    logged.clear()
+    result = run("review", input="a\ns\n")
+    assert result.exit_code == 0, result.output
+    assert "Next: outreach send --dry-run" in result.output
+    assert logged.journal_opened == 1

@@ -218,7 +218,7 @@ def review(app: App, everything: bool) -> None:
     """
     from outreach.drafts.draft import format_address, read_draft
     from outreach.drafts.outbox import approve as approve_drafts
-    from outreach.drafts.outbox import delete, waiting
+    from outreach.drafts.outbox import cut_off_ids, delete, waiting
     from outreach.drafts.reviewing import CHOICES, PROMPT, YES_NO, ask, next_step
     from outreach.support.editor import open_in_editor
 
@@ -226,7 +226,8 @@ def review(app: App, everything: bool) -> None:
     me = workspace.settings.me
     sender = format_address(me.name, me.email)
     walked = ("draft", "broken", "approved", "failed") if everything else ("draft", "broken")
-    queue = [w.draft for w in waiting(workspace) if w.status in walked]
+    cut_off = cut_off_ids(workspace)  # the journal read once: a review sends nothing
+    queue = [w.draft for w in waiting(workspace, cut_off) if w.status in walked]
     if not queue:
         click.echo("Nothing to review. Make drafts with: outreach draft TEMPLATE PERSON")
         return
@@ -257,10 +258,10 @@ def review(app: App, everything: bool) -> None:
             elif choice == "s":
                 counts["skipped"] += 1
             else:
-                _summary(counts, next_step(workspace))
+                _summary(counts, next_step(workspace, cut_off))
                 return
             break
-    _summary(counts, next_step(workspace))
+    _summary(counts, next_step(workspace, cut_off))
 
 
 def _show(current: object, me: str, place: str) -> None:

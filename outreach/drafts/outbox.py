@@ -19,10 +19,12 @@ class Waiting:
     status: ShownStatus
 
 
-def waiting(workspace: Workspace) -> list[Waiting]:
-    """Every draft in drafts/, `unknown` where the journal holds a send that was cut off."""
+def waiting(workspace: Workspace, cut_off: set[str] | None = None) -> list[Waiting]:
+    """Every draft in drafts/, `unknown` where the journal holds a send that was cut off
+    (cut_off: those message ids, where the caller has read them already)."""
     drafts = list_drafts(workspace.drafts_dir)
-    cut_off = cut_off_ids(workspace) if drafts else set()
+    if cut_off is None:
+        cut_off = cut_off_ids(workspace) if drafts else set()
     return [
         Waiting(d, "unknown" if not d.broken and d.message_id in cut_off else d.status)
         for d in drafts

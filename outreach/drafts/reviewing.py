@@ -84,11 +84,12 @@ def _ask_line(prompt: str, choices: Mapping[str, str], default: str | None) -> s
         click.echo(f"Error: {str(text).strip()!r} is not one of {letters} ({words}).", err=True)
 
 
-def next_step(workspace: Workspace) -> str:
-    """The `Next:` line after a review, finished or ended with `q`: what the drafts now need."""
+def next_step(workspace: Workspace, cut_off: set[str]) -> str:
+    """The `Next:` line after a review, finished or ended with `q`: what the drafts now need.
+    cut_off: the message ids whose send was cut off, as the review read them."""
     from outreach.drafts.outbox import waiting
 
-    statuses = {w.status for w in waiting(workspace)}
+    statuses = {w.status for w in waiting(workspace, cut_off)}
     if "approved" in statuses:
         return "Next: outreach send --dry-run"
     if statuses & {"draft", "broken"}:
