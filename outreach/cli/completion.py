@@ -18,16 +18,15 @@ def templates(workspace: Workspace, incomplete: str) -> list[tuple[str, str]]:
     from outreach.support.errors import OutreachError
     from outreach.workspace.templates import list_templates
 
-    found = []
+    found: list[tuple[str, str]] = []
     days = 7  # only the kind is shown; the follow-up default does not matter here
     for name in list_templates(workspace.templates_dir):
         if not name.startswith(incomplete):
             continue
         try:
-            kind = load_renderer(workspace.templates_dir, name, days).template.kind
+            found.append((name, load_renderer(workspace.templates_dir, name, days).template.kind))
         except OutreachError:
-            kind = "does not parse"
-        found.append((name, kind))
+            found.append((name, "does not parse"))
     return found
 
 

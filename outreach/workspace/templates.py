@@ -15,7 +15,7 @@ from outreach.support.errors import Problem, TemplateError, at
 from outreach.support.fields import given_twice
 from outreach.support.files import read_text
 from outreach.support.front_matter import split
-from outreach.support.text import MAX_NAME_LENGTH, TEMPLATE_KINDS, has_line_break
+from outreach.support.text import MAX_NAME_LENGTH, TEMPLATE_KINDS, TemplateKind, has_line_break
 
 _FRONT_KEYS = frozenset({"kind", "subject", "follow_up_after", "reply_to", "html"})
 _NAME = re.compile(r"[a-z0-9]+(?:[-_][a-z0-9]+)*")
@@ -25,7 +25,7 @@ _NAME = re.compile(r"[a-z0-9]+(?:[-_][a-z0-9]+)*")
 class Template:
     name: str
     path: Path
-    kind: str
+    kind: TemplateKind
     subject: str
     body: str
     follow_up_after: int | None  # days; None when no follow-up is wanted
@@ -92,10 +92,11 @@ def parse_template(text: str, path: Path, default_follow_up: int) -> Template:
     html = fields.html()
     if fields.problems:
         raise TemplateError(*fields.problems)
+    assert kind is not None  # a missing or unknown kind is one of the problems above
     return Template(
         name=path.stem,
         path=path,
-        kind=str(kind),
+        kind=kind,
         subject=subject,
         body=parts.body,
         follow_up_after=follow_up,
@@ -148,13 +149,16 @@ class _Fields:
                 continue
             self.values[key] = text_value
 
-    def kind(self) -> str | None:
+    def kind(self) -> TemplateKind | None:
         kind = self.values.get("kind")
+        for known in TEMPLATE_KINDS:
+            if kind == known:
+                return known
         if kind is None and "kind" not in self.lines:
             self.problem(self.front_line, f"'kind' is missing ({_kinds()})")
-        elif kind is not None and kind not in TEMPLATE_KINDS:
+        elif kind is not None:
             self.problem(self.lines["kind"], f"'kind' must be one of {_kinds()}")
-        return kind
+        return None
 
     def subject(self) -> str:
         subject = self.values.get("subject", "").strip()
