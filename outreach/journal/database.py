@@ -19,12 +19,13 @@ from outreach.journal.migrations import MIGRATIONS, statements
 from outreach.journal.summary import Summary, summarise
 from outreach.support.errors import OutreachError, Problem, disk_full, naming_a_full_disk
 from outreach.support.files import create_private_file
+from outreach.support.text import EntryKind, entry_kind
 
 
 @dataclass(frozen=True)
 class Entry:
     person: str
-    kind: str
+    kind: EntryKind
     at: datetime
     day: date
     note: str | None = None
@@ -75,11 +76,12 @@ def moment_on(day: date) -> datetime:
 
 
 def logged_entry(person: str, kind: str, on: date | None, note: str | None) -> Entry:
-    """An entry that `log add` makes: on the day `on` (at noon), else now; the note one line."""
+    """An entry that `log add` makes: on the day `on` (at noon), else now; the note one line.
+    kind is one of ENTRY_KINDS (ValueError otherwise: the command line offers no other)."""
     moment = moment_on(on) if on else now()
     return Entry(
         person=person,
-        kind=kind,
+        kind=entry_kind(kind),
         at=moment,
         day=on or moment.astimezone().date(),
         note=" ".join(note.split()) if note else None,
@@ -111,7 +113,7 @@ def _entry(row: tuple[object, ...]) -> Entry:
     person, kind, at, day, note, subject, message_id, template, template_kind, follow_up = row
     return Entry(
         person=str(person),
-        kind=str(kind),
+        kind=entry_kind(str(kind)),
         at=datetime.fromisoformat(str(at)),
         day=date.fromisoformat(str(day)),
         note=note if isinstance(note, str) else None,

@@ -20,6 +20,15 @@ TEMPLATE_KINDS: tuple[TemplateKind, ...] = get_args(TemplateKind)
 EntryKind = Literal["replied", "met", "call", "gave", "received", "note", "sent"]
 ENTRY_KINDS: tuple[EntryKind, ...] = get_args(EntryKind)
 
+
+def entry_kind(text: str) -> EntryKind:
+    """The entry kind that text names; ValueError for any other text."""
+    for kind in ENTRY_KINDS:
+        if text == kind:
+            return kind
+    raise ValueError(f"{text!r} is not an entry kind ({', '.join(ENTRY_KINDS)})")
+
+
 # Ids and template names become parts of file names (drafts/ID--TEMPLATE.md and
 # sent/YYYY-MM-DD--ID--TEMPLATE--N.md, each with a temporary twin while it is written):
 # at 64 ASCII characters each, every such name stays far below the 255 bytes that file
