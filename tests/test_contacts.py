@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -357,3 +359,20 @@ def test_the_cache_gives_the_same_people(workspace: Path, tmp_path: Path) -> Non
     assert warm == cold == load_contacts(path)
     assert warm[-1].last_contact == date(2020, 2, 29)
     assert warm[-1].custom == {"extra": {"a": [1, 2.5, True]}}
+
+
+def test_listing_people_with_no_journal_loads_no_sqlite(workspace: Path) -> None:
+    # A workspace where nothing was logged yet has no journal to read: `contacts` must not
+    # pay for loading sqlite3 (or the journal's modules) to find that out.
+    script = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from outreach.cli import cli\n"
+        f"result = CliRunner().invoke(cli, ['--workspace', {str(workspace)!r}, 'contacts'])\n"
+        "assert result.exit_code == 0, result.output\n"
+        "assert 'sqlite3' not in sys.modules\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr

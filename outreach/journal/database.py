@@ -7,19 +7,22 @@ attempt with no outcome is a message nobody knows arrived.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from itertools import groupby
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from outreach.journal.migrations import MIGRATIONS, statements
 from outreach.journal.summary import Summary, summarise
 from outreach.support.errors import OutreachError, Problem, disk_full, naming_a_full_disk
 from outreach.support.files import create_private_file
 from outreach.support.text import EntryKind, entry_kind
+
+if TYPE_CHECKING:
+    import sqlite3
 
 
 @dataclass(frozen=True)
@@ -129,6 +132,8 @@ class Journal:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.where = f".outreach/{path.name}"  # how errors name it
+        import sqlite3  # here, not at the top: a command with no journal to read never loads it
+
         create_private_file(path)  # SQLite gives its -wal and -shm files the journal's mode
         try:
             self.db = sqlite3.connect(path, isolation_level=None, timeout=30)

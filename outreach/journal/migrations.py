@@ -5,7 +5,6 @@ Each is applied once, in a transaction, and recorded in the `migrations` table.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 
 MIGRATIONS = (
@@ -114,6 +113,8 @@ MIGRATIONS = (
 
 def statements(script: str) -> Iterator[str]:
     """The statements of a script, whole: a trigger's body holds semicolons of its own."""
+    import sqlite3  # only once a journal is opened
+
     pending = ""
     for line in script.splitlines(keepends=True):
         pending += line
