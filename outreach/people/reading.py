@@ -16,7 +16,14 @@ from typing import Any
 from outreach.people.contact import BOOLEAN_FIELDS, Contact, slug
 from outreach.support.errors import OutreachError, Problem, at, raise_if_errors
 from outreach.support.fields import given_twice
-from outreach.support.text import ID_PATTERN, LINE_BREAKS, MAX_NAME_LENGTH, escaped, header_unsafe
+from outreach.support.text import (
+    ID_PATTERN,
+    LINE_BREAKS,
+    MAX_NAME_LENGTH,
+    escaped,
+    has_line_break,
+    header_unsafe,
+)
 
 CHANNELS = ("phone", "video", "coffee", "meal", "email")
 TEXT_FIELDS = ("name", "email", "first_name", "id", "how_we_know", "channel", "notes")
@@ -27,11 +34,6 @@ FIRST_YEAR, LAST_YEAR = 1900, 2999  # room for any real date, and for dates due 
 
 def first_word(name: str) -> str:
     return name.split()[0] if name.split() else name
-
-
-def has_line_break(text: str) -> bool:
-    """True if the text, without its surrounding blanks, holds a line break of any kind."""
-    return not LINE_BREAKS.isdisjoint(text.strip())
 
 
 def _header_problem(text: str) -> str | None:
@@ -148,7 +150,7 @@ def _who(node: Any) -> str:
 
     name_node = next((v for k, v in node.value if k.value == "name"), None)
     name_text = yn.scalar_text(name_node) if name_node is not None else None
-    return f" ({name_text.strip()})" if name_text and not has_line_break(name_text) else ""
+    return f" ({name_text.strip()})" if name_text and not has_line_break(name_text.strip()) else ""
 
 
 class _Person:
@@ -212,7 +214,7 @@ class _Person:
             self.problem(line, f"'{key}' {value.reason}")
             return
         self.custom[key] = value
-        if _has_line_break(value):
+        if _spans_lines(value):
             self.problem(line, f"'{key}' must be one line: custom fields can reach mail headers")
 
     def check_one_line(self) -> None:
@@ -354,15 +356,16 @@ def _custom_value(node: Any) -> Any:
     return result
 
 
-def _has_line_break(value: Any) -> bool:
-    # Only CR and LF here: other separators in a custom field are caught when rendering,
-    # where a value that reaches a header is refused and one that stays in the body is fine.
+def _spans_lines(value: Any) -> bool:
+    """Whether a custom field runs over lines of the file (CR or LF). Not every one of
+    LINE_BREAKS: the other separators are caught when rendering, where a value that reaches a
+    header is refused and one that stays in the body is fine."""
     if isinstance(value, str):
         return "\n" in value.strip() or "\r" in value
     if isinstance(value, list):
-        return any(_has_line_break(item) for item in value)
+        return any(_spans_lines(item) for item in value)
     if isinstance(value, dict):
-        return any(_has_line_break(item) for item in value.values())
+        return any(_spans_lines(item) for item in value.values())
     return False
 
 
