@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from outreach.cli.app import App, cli, notice, pass_app, warn
+from outreach.cli.app import App, cli, notice, pass_app, say_error, warn
 
 if TYPE_CHECKING:
     from outreach.delivery.sending import Outcome, Queue
@@ -92,7 +92,7 @@ def _say_held_back(queue: Queue, root: Path) -> None:
             "check your Sent folder, then delete the draft or use --retry-unknown"
         )
     for draft in queue.broken:  # reported now; the exit status says so at the end
-        click.echo(f"Error: drafts/{draft.name}: {draft.broken} (not sent)", err=True)
+        say_error(f"drafts/{draft.name}: {draft.broken} (not sent)")
     for draft in queue.broken_unapproved:
         warn(f"drafts/{draft.name}: {draft.broken} (not approved; mend it in: outreach review)")
 
