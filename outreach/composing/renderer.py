@@ -36,13 +36,13 @@ from outreach.composing.sandbox_limits import (
     Budget,
     NotText,
     TooLarge,
+    as_text,
     call_bound,
     checked_filter,
     checked_lipsum,
     checked_range,
     convertible,
     format_spec_bound,
-    printable,
     printf_bound,
     size,
     too_large,
@@ -121,7 +121,7 @@ def _printed(value: Any) -> Any:
         value._fail_with_undefined_error()  # UndefinedError, or SecurityError for an unsafe name
     if value is None or (isinstance(value, str) and not value.strip()):
         raise _EmptyValue
-    return printable(value)
+    return as_text(value)
 
 
 def join_or(items: Any, conjunction: str = "or") -> str:
@@ -242,7 +242,7 @@ class _Sandbox(ImmutableSandboxedEnvironment):
 
     def joined(self, items: Any, join: Any) -> str:
         """`a ~ b`: text, numbers and dates only, as printing takes."""
-        pieces = [printable(item, "'~'") for item in items]
+        pieces = [as_text(item, "'~'") for item in items]
         length = sum(len(piece) if isinstance(piece, str) else 40 for piece in pieces)
         if length > MAX_VALUE:
             raise too_large("'~'")

@@ -161,7 +161,7 @@ def is_text(value: Any) -> bool:
     return isinstance(value, (str, int, float, date, time)) and not isinstance(value, bool)
 
 
-def printable(value: Any, via: str | None = None) -> Any:
+def as_text(value: Any, via: str | None = None) -> Any:
     """The value, if it is text, a number or a date; else NotText saying what it is."""
     if is_text(value) or isinstance(value, jinja2.Undefined):
         return value
@@ -390,7 +390,7 @@ def checked_filter(name: str, function: Callable[..., Any], budget: Budget) -> C
                     budget.expect(len(separator) * len(items), what)
                 budget.arguments([items], what)
                 for item in items:
-                    printable(item, name)
+                    as_text(item, name)
                 args = (*args[: len(args) - len(given)], items, *given[1:])
             elif name in _MAKES_TEXT:
                 convertible(value, name)
