@@ -21,6 +21,7 @@ import json
 import os
 import re
 import shutil
+import subprocess
 import sys
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -58,6 +59,14 @@ def outreach_command() -> list[str]:
     """The installed console script, or the module where only the package is importable."""
     script = shutil.which("outreach", path=os.path.dirname(sys.executable))
     return [script] if script else [sys.executable, "-m", "outreach"]
+
+
+def in_fresh_python(script: str) -> None:
+    """Run script in an interpreter of its own (a clean sys.modules); it must exit 0."""
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
 
 
 def write(path: Path, text: str) -> Path:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
@@ -16,7 +14,7 @@ from outreach.people.lookup import find_person
 from outreach.people.reading import load_contacts, parse_contacts
 from outreach.support.errors import PersonNotFound
 from tests.conftest import Installed, Invoke
-from tests.helpers import EXAMPLE_IDS, write
+from tests.helpers import EXAMPLE_IDS, in_fresh_python, write
 
 
 def contacts_json(run: Invoke) -> list[dict[str, object]]:
@@ -372,7 +370,4 @@ def test_listing_people_with_no_journal_loads_no_sqlite(workspace: Path) -> None
         "assert result.exit_code == 0, result.output\n"
         "assert 'sqlite3' not in sys.modules\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=False
-    )
-    assert result.returncode == 0, result.stderr
+    in_fresh_python(script)

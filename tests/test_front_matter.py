@@ -5,8 +5,6 @@ tests marked so pin what it would get wrong, and why outreach gives the handler 
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,6 +16,7 @@ from outreach.support.front_matter import split, split_plain
 from outreach.workspace.goal import parse_goal
 from outreach.workspace.templates import parse_template
 from tests.conftest import Invoke
+from tests.helpers import in_fresh_python
 
 
 @pytest.mark.parametrize(
@@ -100,7 +99,4 @@ def test_reading_drafts_loads_no_yaml(workspace: Path, run: Invoke) -> None:
         "assert [d.status for d in drafts] == ['draft']\n"
         "assert 'yaml' not in sys.modules and 'frontmatter' not in sys.modules\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=False
-    )
-    assert result.returncode == 0, result.stderr
+    in_fresh_python(script)
