@@ -131,13 +131,13 @@ SETTINGS_CASES = [
     pytest.param(
         ME + '[smtp]\nhost = "mail.example.org"\npassword = "hunter2"\n',
         "outreach.toml:6",
-        ["unknown setting smtp.password", "host, port, security, user"],
+        ["unknown setting smtp.password", "host, password_cmd, port, security, user"],
         id="password-is-not-a-setting",
     ),
     pytest.param(
         ME + "\n[limit]\nmax_new = 3\n",
         "outreach.toml:5",
-        ["unknown section [limit]", "(known: me, smtp, limits)"],
+        ["unknown section [limit]", "(known: me, smtp, imap, oauth2, limits)"],
         id="unknown-section",
     ),
     pytest.param(

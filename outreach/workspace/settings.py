@@ -7,7 +7,7 @@ import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from outreach.people.addresses import check_address
 from outreach.support import durations
@@ -17,6 +17,9 @@ from outreach.support.text import LINE_BREAKS, escaped, header_unsafe
 
 SECURITY_CHOICES = ("ssl", "starttls", "none")
 DEFAULT_PORTS = {"ssl": 465, "starttls": 587, "none": 25}
+IMAP_PORTS = {"ssl": 993, "starttls": 143, "none": 143}
+AUTH_CHOICES = ("password", "oauth2", "none")
+PROVIDERS = ("google", "microsoft", "custom")
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 
 
@@ -27,12 +30,18 @@ class Me:
     reply_to: str | None = None
 
 
-@dataclass(frozen=True)
-class Smtp:
+@dataclass(frozen=True, kw_only=True)
+class Server:
+    """A mail server outreach logs in to: `[smtp]` or `[imap]`. `auth` is password, oauth2
+    or none; `password_cmd` a command whose first line of output is the secret."""
+
+    protocol: ClassVar[str]  # "smtp" | "imap": names its settings, variables and prompts
     host: str | None
     port: int
     security: str
     user: str | None
+    auth: str = "password"
+    password_cmd: str | None = None
 
     @property
     def is_loopback(self) -> bool:
@@ -41,12 +50,37 @@ class Smtp:
         )
 
 
+@dataclass(frozen=True, kw_only=True)
+class Smtp(Server):
+    protocol: ClassVar[str] = "smtp"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Imap(Server):
+    protocol: ClassVar[str] = "imap"
+    folders: tuple[str, ...] = ("INBOX",)
+
+
+@dataclass(frozen=True)
+class OAuth2:
+    """`[oauth2]`: the provider and the client id (the client secret is in the keyring).
+    The endpoints and scopes are given for `custom` only; the presets fill them in otherwise."""
+
+    provider: str
+    client_id: str | None
+    token_url: str | None = None
+    device_url: str | None = None
+    authorize_url: str | None = None
+    scopes: tuple[str, ...] = ()
+
+
 @dataclass(frozen=True)
 class Limits:
     per_minute: int = 20
     per_day: int = 100
     max_new: int = 2
     follow_up_after: int = 7  # days
+    max_message_mb: int = 20  # in units of 10^6 bytes, as encoded
 
 
 @dataclass(frozen=True)
@@ -54,6 +88,8 @@ class Settings:
     me: Me
     smtp: Smtp
     limits: Limits
+    imap: Imap | None = None  # None: no [imap] section
+    oauth2: OAuth2 | None = None  # None: no [oauth2] section
 
 
 # --- the settings: each declared once, with how it is read and its default ---------------
@@ -165,6 +201,63 @@ class _Days(_Kind):
         return days or self.default
 
 
+@dataclass(frozen=True, kw_only=True)
+class _Texts(_Kind):
+    """A list of one-line texts, such as imap.folders."""
+
+    default: tuple[str, ...] = ()
+
+    def read(
+        self, reader: _Reader, table: str, key: str, table_so_far: dict[str, Any]
+    ) -> tuple[str, ...]:
+        value = reader.raw(table, key)
+        if value is None:
+            return self.default
+        if (
+            not isinstance(value, list)
+            or not value
+            or not all(isinstance(item, str) and item.strip() for item in value)
+        ):
+            reader.problem(
+                table, key, f'{table}.{key} must be a list of texts in quotes, such as ["INBOX"]'
+            )
+            return self.default
+        for item in value:
+            char = header_unsafe(item.strip())
+            if char is not None:
+                reader.problem(
+                    table,
+                    key,
+                    f"{table}.{key} holds the control character {escaped(char)}: it goes into "
+                    "the conversation with the server",
+                )
+                return self.default
+        return tuple(item.strip() for item in value)
+
+
+def _default_auth(table_so_far: dict[str, Any]) -> str:
+    return "password" if table_so_far.get("user") else "none"
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Auth(_Choice):
+    """smtp.auth and imap.auth: the default is password where a user is set, else none."""
+
+    default: str = "password"
+
+    def read(self, reader: _Reader, table: str, key: str, table_so_far: dict[str, Any]) -> str:
+        written = reader.raw(table, key)
+        if written is None:
+            return _default_auth(table_so_far)
+        return super().read(reader, table, key, table_so_far)
+
+
+_USER_PLACEHOLDER = (
+    "you@example.org",
+    "put your login at the server (usually your address), or remove the line for a "
+    "server without a login",
+)
+
 # In the order they are read (smtp.port's default follows smtp.security); the keys are the
 # fields of Me, Smtp and Limits.
 SETTINGS: dict[str, dict[str, _Kind]] = {
@@ -181,21 +274,38 @@ SETTINGS: dict[str, dict[str, _Kind]] = {
         "security": _Choice(choices=SECURITY_CHOICES, default="ssl"),
         "host": _Text(),
         "port": _Number(low=1, high=65535, default=lambda smtp: DEFAULT_PORTS[smtp["security"]]),
-        "user": _Text(
-            placeholder=(
-                "you@example.org",
-                "put your login at the server (usually your address), or remove the line for a "
-                "server without a login",
-            )
-        ),
+        "user": _Text(placeholder=_USER_PLACEHOLDER),
+        "auth": _Auth(choices=AUTH_CHOICES),
+        "password_cmd": _Text(),
+    },
+    "imap": {
+        "security": _Choice(choices=SECURITY_CHOICES, default="ssl"),
+        "host": _Text(),
+        "port": _Number(low=1, high=65535, default=lambda imap: IMAP_PORTS[imap["security"]]),
+        "user": _Text(placeholder=_USER_PLACEHOLDER),
+        "auth": _Auth(choices=AUTH_CHOICES),
+        "password_cmd": _Text(),
+        "folders": _Texts(default=("INBOX",)),
+    },
+    "oauth2": {
+        "provider": _Choice(choices=PROVIDERS, default="google"),
+        "client_id": _Text(),
+        "token_url": _Text(),
+        "device_url": _Text(),
+        "authorize_url": _Text(),
+        "scopes": _Texts(),
     },
     "limits": {
         "per_minute": _Number(low=0, high=10_000, default=Limits.per_minute),
         "per_day": _Number(low=0, high=1_000_000, default=Limits.per_day),
         "max_new": _Number(low=0, high=1_000, default=Limits.max_new),
         "follow_up_after": _Days(default=Limits.follow_up_after),
+        "max_message_mb": _Number(low=1, high=1_000, default=Limits.max_message_mb),
     },
 }
+
+# Sections that may be left out; without them, Settings holds None.
+OPTIONAL_SECTIONS = frozenset({"imap", "oauth2"})
 
 
 _HEADER = re.compile(r"\[\[?\s*([A-Za-z0-9_-]+)\s*((?:\.\s*[A-Za-z0-9_-]+\s*)*)\]\]?\s*(#.*)?")
@@ -265,7 +375,17 @@ def read_settings(path: Path, *, to_send: bool = False) -> tuple[Settings | None
     me = values["me"]
     if me["name"] is None or me["email"] is None:
         return None, reader.problems
-    return Settings(Me(**me), Smtp(**values["smtp"]), Limits(**values["limits"])), reader.problems
+    present = {table for table in OPTIONAL_SECTIONS if isinstance(reader.data.get(table), dict)}
+    if "imap" in present and values["imap"]["host"] is None and "host" not in reader.data["imap"]:
+        reader.problem("imap", None, "imap.host is missing in [imap]")
+    read = Settings(
+        Me(**me),
+        Smtp(**values["smtp"]),
+        Limits(**values["limits"]),
+        imap=Imap(**values["imap"]) if "imap" in present else None,
+        oauth2=OAuth2(**values["oauth2"]) if "oauth2" in present else None,
+    )
+    return read, reader.problems
 
 
 def _parse_toml(text: str, path: Path) -> dict[str, Any]:
