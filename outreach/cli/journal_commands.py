@@ -20,7 +20,7 @@ from outreach.cli.app import (
     print_table,
     warn,
 )
-from outreach.support.text import HAND_KINDS
+from outreach.support.text import HAND_KINDS, printable
 
 
 @cli.group(invoke_without_command=True)
@@ -68,11 +68,40 @@ def _print_entries(app: App, person: str | None, as_json: bool) -> None:
         click.echo("The journal is empty." if person is None else "Nothing logged with them yet.")
         return
     print_table(
-        ("date", "person", "kind", "what"),
-        [
-            (e.day, e.person, e.kind, " / ".join(x for x in (e.subject, e.note) if x))
-            for e in entries
-        ],
+        ("#", "date", "person", "kind", "how", "what"),
+        [(e.id, e.day, e.person, e.kind, e.how, _what(e.subject, e.note)) for e in entries],
+    )
+    if any(e.via == "address" for e in entries):
+        click.echo(
+            "\nA reply matched by address may be another message: "
+            "take one back with: outreach log remove NUMBER"
+        )
+
+
+def _what(subject: str | None, note: str | None) -> str:
+    """An entry's subject and note as one line (a subject read from the mailbox may hold
+    anything: it is shown escaped)."""
+    return printable(" / ".join(x for x in (subject, note) if x))
+
+
+@log.command()
+@click.argument("entry", type=click.IntRange(min=1), metavar="ENTRY")
+@pass_app
+def remove(app: App, entry: int) -> None:
+    """Take an entry back: ENTRY is its number (the # of outreach log, the id of log --json).
+
+    \b
+    Example:
+      outreach log remove 42
+    """
+    from outreach.journal.database import take_back
+
+    removed = take_back(app.workspace.journal_file, entry)
+    what = _what(removed.subject, removed.note)
+    click.echo(
+        f"removed entry {entry}: {removed.day} {removed.person} {removed.kind}"
+        + (f" ({removed.how})" if removed.how else "")
+        + (f": {what}" if what else "")
     )
 
 

@@ -146,6 +146,7 @@ def contacts(app: App, as_json: bool) -> None:
                     "email": row.contact.email,
                     "last_contact": _iso(row.last_contact),
                     "next_due": _iso(row.next_due),
+                    "bounced": _iso(row.bounced),
                     "asks": row.asks,
                     "gives": row.gives,
                 }
@@ -159,7 +160,7 @@ def contacts(app: App, as_json: bool) -> None:
             (
                 r.contact.id,
                 r.contact.name,
-                r.contact.email,
+                f"{r.contact.email} (bounced {r.bounced})" if r.bounced else r.contact.email,
                 r.contact.lists,
                 r.asks,
                 r.gives,

@@ -47,6 +47,10 @@ def check_workspace(workspace: Workspace) -> list[Problem]:
         from outreach.composing.drafting import lint_templates
 
         problems.extend(lint_templates(workspace, settings, goal, goal_problems, contacts))
+    try:
+        problems.extend(_bounces(workspace, contacts))
+    except OutreachError as error:
+        _caught(problems, error)
     if workspace.drafts_dir.is_dir():
         from outreach.drafts.draft import list_drafts
 
@@ -56,3 +60,21 @@ def check_workspace(workspace: Workspace) -> list[Problem]:
             if draft.broken
         )
     return problems
+
+
+def _bounces(workspace: Workspace, contacts: list[Contact]) -> list[Problem]:
+    """A warning for each person whose address bounced."""
+    from outreach.journal.database import existing_journal
+    from outreach.keeping.readers import bounced_people
+
+    with existing_journal(workspace.journal_file) as journal:
+        bounced = bounced_people(journal, contacts)
+    return [
+        Problem(
+            person.label,
+            f"a message to them bounced on {day}: check their address ({person.email}); "
+            "a message sent or a reply logged since clears this",
+            "warning",
+        )
+        for person, day in bounced
+    ]

@@ -16,6 +16,7 @@ from outreach.composing.loading import load_renderer
 from outreach.composing.renderer import Renderer
 from outreach.drafts.draft import draft_file_name, format_address, render_draft
 from outreach.keeping.readers import (
+    bounce_warnings,
     follow_up_warnings,
     giving_warnings,
     journal_summaries,
@@ -214,6 +215,7 @@ def draft_with(
         *goal_warnings,
         *selection.warnings,
         *_kind_warnings(journal, template, selection.people, goal),
+        *bounce_warnings(journal, selection.people),
     )
     shared = shared_context(workspace.settings, goal, journal, today=as_of, note=note)
     drafts = _render_drafts(workspace, renderer, shared, selection, replace, _started_ids(journal))

@@ -52,6 +52,12 @@ class Entry:
             "via": self.via,
         }
 
+    @property
+    def how(self) -> str:
+        """How the entry came, in words: sent by outreach, logged by hand, or found by `sync`
+        and how it was matched."""
+        return _HOW.get(self.via or "", "")
+
     def template_fields(self) -> dict[str, object]:
         """What templates reach as `last`."""
         return {
@@ -62,6 +68,15 @@ class Entry:
             "subject": self.subject,
             "template": self.template,
         }
+
+
+_HOW = {
+    "outreach": "sent by outreach",
+    "hand": "by hand",
+    "thread": "sync, by thread",
+    "address": "sync, by address",
+    "mailbox": "sync",
+}
 
 
 @dataclass(frozen=True)
@@ -248,10 +263,13 @@ class Journal:
         return [_entry(row) for row in rows]
 
     def latest(self) -> dict[str, Entry]:
-        """Each person's latest entry."""
+        """Each person's latest entry that is contact (not a bounce, an automatic reply or a
+        note read from the mailbox: see summary.is_contact)."""
         rows = self.db.execute(
             f"""SELECT {_READ} FROM entries WHERE id IN (
                     SELECT id FROM entries AS e WHERE e.person = entries.person
+                    AND NOT (e.kind IN ('bounced', 'auto-reply')
+                        OR (e.kind = 'note' AND e.via IS 'mailbox'))
                     ORDER BY e.at DESC, e.id DESC LIMIT 1)"""
         )
         return {entry.person: entry for entry in map(_entry, rows)}
@@ -395,6 +413,14 @@ def _check_via(entry: Entry) -> None:
 
 def open_journal(path: Path) -> Journal:
     return Journal(path)
+
+
+def take_back(path: Path, entry_id: int) -> Entry:
+    """`log remove`: the entry of that number taken out of the journal at path."""
+    with existing_journal(path) as journal:
+        if journal is None:
+            raise OutreachError(Problem(f".outreach/{path.name}", f"there is no entry {entry_id}"))
+        return journal.remove(entry_id)
 
 
 @contextmanager

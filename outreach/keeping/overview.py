@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 from outreach.journal.summary import NOTHING
 from outreach.keeping.readers import journal_summaries
-from outreach.keeping.rules import last_contact, person_dues
+from outreach.keeping.rules import bounced_on, last_contact, person_dues
 from outreach.people.contact import Contact
 from outreach.workspace.folder import Workspace
 
@@ -18,6 +18,7 @@ class PersonRow(NamedTuple):
     gives: int
     last_contact: date | None
     next_due: date | None
+    bounced: date | None = None  # the day their address bounced (see rules.bounced_on)
 
 
 def people_overview(workspace: Workspace, as_of: date | None = None) -> list[PersonRow]:
@@ -38,6 +39,7 @@ def people_overview(workspace: Workspace, as_of: date | None = None) -> list[Per
                 summary.gives,
                 last_contact(contact, summary),
                 min(due for _, due in dues) if dues else None,
+                bounced_on(summary),
             )
         )
     return rows

@@ -8,7 +8,14 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from outreach.journal.summary import NOTHING, Summary
-from outreach.keeping.rules import DueItem, Plan, due_items, giving_warning, make_plan
+from outreach.keeping.rules import (
+    DueItem,
+    Plan,
+    bounced_on,
+    due_items,
+    giving_warning,
+    make_plan,
+)
 from outreach.people.contact import Contact
 from outreach.workspace.folder import Workspace
 
@@ -78,6 +85,25 @@ def giving_warnings(journal: Journal | None, people: Iterable[Contact], goal: Go
         line
         for person in people
         if (line := giving_warning(person, summaries.get(person.id, NOTHING), goal))
+    ]
+
+
+def bounced_people(
+    journal: Journal | None, people: Iterable[Contact]
+) -> list[tuple[Contact, date]]:
+    """The people whose address bounced, each with the day (see rules.bounced_on)."""
+    summaries = journal_summaries(journal)
+    return [
+        (person, day) for person in people if (day := bounced_on(summaries.get(person.id, NOTHING)))
+    ]
+
+
+def bounce_warnings(journal: Journal | None, people: Iterable[Contact]) -> list[str]:
+    """A new message to an address that bounced will likely bounce again."""
+    return [
+        f"a message to {person.label} bounced on {day}: check their address "
+        f"({person.email}) in contacts.yaml before this one goes"
+        for person, day in bounced_people(journal, people)
     ]
 
 

@@ -71,7 +71,12 @@ def person_dues(person: Contact, summary: Summary, as_of: date) -> list[tuple[Du
     dues: list[tuple[DueReason, date]] = []
     sent = summary.last_sent
     follow_up = summary.last_sent_follow_up
-    if sent is not None and follow_up is not None and not _after(summary.last_answer, sent):
+    if (
+        sent is not None
+        and follow_up is not None
+        and not _after(summary.last_answer, sent)
+        and not _after(summary.last_bounced, sent)  # it never arrived: nothing to follow up
+    ):
         dues.append(("follow-up", day_of(sent) + timedelta(days=follow_up)))
     meeting = summary.last_meeting
     if meeting is not None and not _after(summary.last_thanks, meeting):
@@ -119,10 +124,22 @@ def due_items(
 
 
 def last_contact(person: Contact, summary: Summary) -> date | None:
-    logged = date.fromisoformat(summary.last_day) if summary.last_day else None
+    """The day of the latest contact: the journal's (a bounce or an automatic reply is not
+    contact), or last_contact in contacts.yaml, whichever is later."""
+    day = summary.last_contact_day
+    logged = date.fromisoformat(day) if day else None
     if logged is None or person.last_contact is None:
         return logged or person.last_contact
     return max(logged, person.last_contact)
+
+
+def bounced_on(summary: Summary) -> date | None:
+    """The day the person's address bounced, while nothing was sent to them and no reply,
+    meeting or call was logged since (either says the address may be right again)."""
+    bounce = summary.last_bounced
+    if bounce is None or _after(summary.last_sent, bounce) or _after(summary.last_answer, bounce):
+        return None
+    return day_of(bounce)
 
 
 def counting_requests(
@@ -136,10 +153,15 @@ def counting_requests(
     for less than twice its follow-up time."""
     counting = set(drafted)
     for person, sent in requests.items():
-        answered = summaries.get(person, NOTHING).last_answer
+        summary = summaries.get(person, NOTHING)
         for key, follow_up in sent:
             window = 2 * (follow_up or limits.follow_up_after)
-            if not _after(answered, key) and as_of < day_of(key) + timedelta(days=window):
+            bounced = key == summary.last_sent and _after(summary.last_bounced, key)
+            if (
+                not _after(summary.last_answer, key)
+                and not bounced  # a request that never arrived waits for nothing
+                and as_of < day_of(key) + timedelta(days=window)
+            ):
                 counting.add(person)
     return counting
 
