@@ -268,3 +268,19 @@ def test_log_add_writes_by_hand_and_only_the_kinds_a_person_logs() -> None:
     for kind in ("bounced", "auto-reply"):
         with pytest.raises(ValueError, match="written by outreach"):
             logged_entry("ada", kind, None, None)
+
+
+def test_the_latest_entry_templates_see_is_contact(tmp_path: Path) -> None:
+    with Journal(tmp_path / "journal.sqlite") as journal:
+        met = logged_entry("ada", "met", date(2026, 3, 1), "coffee")
+        journal.add(met)
+        journal.add_new(
+            [
+                _incoming(2, "auto-reply", "mailbox"),
+                _incoming(3, "bounced", "mailbox"),
+                replace(_incoming(4, "note", "mailbox"), note="4.4.1 delayed"),
+            ]
+        )
+        assert journal.latest()["ada"].note == "coffee"
+        journal.add(logged_entry("ada", "note", date(2026, 3, 5), "by hand"))
+        assert journal.latest()["ada"].note == "by hand"

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 
 from outreach.journal.summary import NOTHING, Summary, summarise
 from outreach.keeping.rules import (
+    bounced_on,
     due_items,
     giving_warning,
     last_contact,
@@ -71,6 +72,7 @@ class Logged:
     day: str
     template_kind: str | None = None
     follow_up: int | None = None
+    via: str | None = None  # how it came: sent by outreach, by hand, found by sync
 
 
 def request(day: str, follow_up: int | None = 7) -> Logged:
@@ -88,7 +90,7 @@ def summary(who: Contact, *entries: Logged) -> Summary:
     logged (the entry's number is its place in the list)."""
     ordered = sorted(enumerate(entries, 1), key=lambda numbered: numbered[1].day)
     return summarise(
-        who.id, ((n, e.kind, e.day, e.template_kind, e.follow_up, None) for n, e in ordered)
+        who.id, ((n, e.kind, e.day, e.template_kind, e.follow_up, e.via) for n, e in ordered)
     )
 
 
@@ -135,6 +137,31 @@ def test_a_reply_before_the_latest_message_does_not_answer_it() -> None:
     assert "follow-up" not in reasons(ada, *entries)
     entries = (request(on(-30)), Logged("replied", on(-25)), message(on(-5), "follow-up", 3))
     assert reasons(ada, *entries)["follow-up"] == on_day(-2)
+
+
+def test_a_bounced_message_is_not_followed_up_and_a_later_one_is() -> None:
+    ada = person("Ada Lovelace")
+    bounced = (request(on(-10)), Logged("bounced", on(-10), via="mailbox"))
+    assert "follow-up" not in reasons(ada, *bounced)
+    assert reasons(ada, *bounced, request(on(-8)))["follow-up"] == on_day(-1)
+    # A bounce of an earlier message says nothing of a later one.
+    assert reasons(ada, Logged("bounced", on(-12)), request(on(-10)))["follow-up"] == on_day(-3)
+
+
+def test_an_automatic_reply_does_not_end_the_follow_up() -> None:
+    ada = person("Ada Lovelace")
+    entries = (request(on(-10)), Logged("auto-reply", on(-9), via="mailbox"))
+    assert reasons(ada, *entries)["follow-up"] == on_day(-3)
+
+
+def test_an_address_counts_as_bounced_until_a_message_is_sent_or_an_answer_logged() -> None:
+    ada = person("Ada Lovelace")
+    sent, bounce = request(on(-10)), Logged("bounced", on(-9), via="mailbox")
+    assert bounced_on(summary(ada, sent)) is None
+    assert bounced_on(summary(ada, sent, bounce)) == on_day(-9)
+    assert bounced_on(summary(ada, sent, bounce, Logged("auto-reply", on(-8)))) == on_day(-9)
+    assert bounced_on(summary(ada, sent, bounce, request(on(-5)))) is None
+    assert bounced_on(summary(ada, sent, bounce, Logged("replied", on(-5)))) is None
 
 
 def test_a_follow_up_falls_due_on_its_day_even_when_that_is_ahead() -> None:
@@ -212,6 +239,22 @@ def test_any_journal_entry_is_contact_for_the_check_in() -> None:
     for kind in ("sent", "replied", "met", "call", "gave", "received", "note"):
         entry = message(on(-20), "check-in") if kind == "sent" else Logged(kind, on(-20))
         assert reasons(mei, entry)["check-in"] == on_day(-6), kind
+
+
+def test_a_bounce_an_automatic_reply_or_a_delay_notice_is_not_contact() -> None:
+    mei = person("Mei Chen", every=14)
+    first = message(on(-20), "check-in")
+    for kind, via in (("bounced", "mailbox"), ("auto-reply", "mailbox"), ("note", "mailbox")):
+        later = Logged(kind, on(-10), via=via)
+        assert reasons(mei, first, later)["check-in"] == on_day(-6), kind
+        assert last_contact(mei, summary(mei, first, later)) == on_day(-20), kind
+    # A note by hand is contact, and so is a message sent from the mail program.
+    assert reasons(mei, first, Logged("note", on(-10), via="hand"))["check-in"] == on_day(4)
+    from_mailbox = Logged("sent", on(-10), via="mailbox")
+    assert reasons(mei, first, from_mailbox)["check-in"] == on_day(4)
+    # With nothing but a bounce logged, the last contact is contacts.yaml's, or none.
+    assert last_contact(mei, summary(mei, Logged("bounced", on(-3)))) is None
+    assert reasons(mei, Logged("bounced", on(-3)))["check-in"] == AS_OF
 
 
 # --- the due list ---------------------------------------------------------------------
@@ -370,6 +413,19 @@ def test_an_answered_request_no_longer_counts() -> None:
         [answered], {answered.id: summary(answered, *entries)}, requests(answered, *entries)
     )
     assert (proposed, counting) == (["ana-answered"], [])
+
+
+def test_a_bounced_request_no_longer_counts() -> None:
+    lost = person("Lou Lost", can_help=True)
+    entries = (request(on(-3)), Logged("bounced", on(-3), via="mailbox"))
+    proposed, counting = plan_ids(
+        [lost], {lost.id: summary(lost, *entries)}, requests(lost, *entries)
+    )
+    assert (proposed, counting) == (["lou-lost"], [])
+    # A bounce of an earlier message leaves a request sent since counting.
+    entries = (Logged("bounced", on(-4)), request(on(-3)))
+    _, counting = plan_ids([lost], {lost.id: summary(lost, *entries)}, requests(lost, *entries))
+    assert counting == ["lou-lost"]
 
 
 # --- giving before asking -------------------------------------------------------------
