@@ -8,6 +8,7 @@ from outreach.support.errors import OutreachError, Problem
 from outreach.workspace.folder import Workspace
 
 if TYPE_CHECKING:
+    from outreach.journal.database import Journal
     from outreach.people.contact import Contact
 
 
@@ -17,6 +18,7 @@ def _caught(problems: list[Problem], error: OutreachError) -> None:
 
 def check_workspace(workspace: Workspace) -> list[Problem]:
     """Settings, goal, contacts, templates (rendered for their people) and drafts."""
+    from outreach.journal.database import existing_journal
     from outreach.people.reading import read_contacts
     from outreach.workspace.goal import load_goal
     from outreach.workspace.settings import read_settings
@@ -43,13 +45,18 @@ def check_workspace(workspace: Workspace) -> list[Problem]:
         contacts_ok = not any(p.is_error for p in found)
     except OutreachError as error:
         _caught(problems, error)
-    if settings is not None and goal is not None and contacts_ok:
-        from outreach.composing.drafting import lint_templates
-
-        problems.extend(lint_templates(workspace, settings, goal, goal_problems, contacts))
     try:
-        problems.extend(_bounces(workspace, contacts))
-    except OutreachError as error:
+        with existing_journal(workspace.journal_file) as journal:
+            if settings is not None and goal is not None and contacts_ok:
+                from outreach.composing.drafting import lint_templates
+
+                problems.extend(
+                    lint_templates(
+                        workspace, settings, goal, goal_problems, contacts, journal=journal
+                    )
+                )
+            problems.extend(_bounces(journal, contacts))
+    except OutreachError as error:  # a journal that cannot be opened
         _caught(problems, error)
     if workspace.drafts_dir.is_dir():
         from outreach.drafts.draft import list_drafts
@@ -62,13 +69,10 @@ def check_workspace(workspace: Workspace) -> list[Problem]:
     return problems
 
 
-def _bounces(workspace: Workspace, contacts: list[Contact]) -> list[Problem]:
+def _bounces(journal: Journal | None, contacts: list[Contact]) -> list[Problem]:
     """A warning for each person whose address bounced."""
-    from outreach.journal.database import existing_journal
     from outreach.keeping.readers import bounced_people
 
-    with existing_journal(workspace.journal_file) as journal:
-        bounced = bounced_people(journal, contacts)
     return [
         Problem(
             person.label,
@@ -76,5 +80,5 @@ def _bounces(workspace: Workspace, contacts: list[Contact]) -> list[Problem]:
             "a message sent or a reply logged since clears this",
             "warning",
         )
-        for person, day in bounced
+        for person, day in bounced_people(journal, contacts)
     ]

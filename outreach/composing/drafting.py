@@ -425,15 +425,20 @@ def lint_templates(
     goal_problems: Sequence[Problem],
     contacts: Sequence[Contact],
     names: Sequence[str] | None = None,
+    journal: Journal | None = None,
 ) -> list[Problem]:
-    """Render every template for every person a batch would reach; one line per problem."""
+    """Render every template for every person a batch would reach; one line per problem.
+    With `journal`, what the templates see of it is read from that one, opened already."""
     from outreach.journal.database import existing_journal
 
     problems: list[Problem] = []
     goal_clear = not any(p.is_error for p in goal_problems)
     recipients = [c for c in contacts if c.email and not c.doubts]
-    with existing_journal(workspace.journal_file) as journal:
+    if journal is not None:
         shared = shared_context(settings, goal, journal)
+    else:
+        with existing_journal(workspace.journal_file) as opened:
+            shared = shared_context(settings, goal, opened)
     for name in names if names is not None else list_templates(workspace.templates_dir):
         try:
             renderer = load_renderer(workspace.templates_dir, name, settings.limits.follow_up_after)
