@@ -198,6 +198,8 @@ class _Progress:
                 click.echo(f"sent    {outcome.draft.get('to')}: {outcome.draft.get('subject')}")
         elif outcome.notice:
             warn(f"drafts/{outcome.draft.name}: {outcome.detail}")
+        elif outcome.refused:
+            pass  # its Error: line comes with the run's summary
         else:
             line = f"{outcome.result:7} drafts/{outcome.draft.name}: {outcome.detail}"
             click.echo(printable(line), err=True)

@@ -69,6 +69,7 @@ class Outcome:
     detail: str = ""
     server_down: bool = False  # left because the server could not be reached: stop the run
     notice: bool = False  # left because the person changed it meanwhile: a warning, no error
+    refused: bool = False  # left because an attachment cannot go: one error, in the report
 
 
 @dataclass(frozen=True)
@@ -585,7 +586,7 @@ class Sender:
     def _refused(draft: Draft, refusal: AttachmentRefused) -> Outcome:
         """An attachment that cannot go right before sending: the draft stays approved."""
         reasons = "; ".join(problem.message for problem in refusal.problems)
-        return Outcome(draft, "left", f"{reasons}; not sent, still approved")
+        return Outcome(draft, "left", f"{reasons}; not sent, still approved", refused=True)
 
     def _offers_smtputf8(self) -> bool:
         try:
