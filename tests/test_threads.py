@@ -99,7 +99,8 @@ def test_no_earlier_message_starts_a_new_conversation_with_a_warning(
         workspace / "templates" / "nudge.md",
         NUDGE.replace("Re: {{ thread.subject }}", "{{ thread.subject if thread else 'Hello' }}")
         .replace("On {{", "{% if thread %}On {{")
-        .replace("{% endfor %}", "{% endfor %}{% endif %}"),
+        .replace("{% endfor %}", "{% endfor %}{% endif %}")
+        .replace("kind: follow-up", "kind: check-in\nthread: true"),
     )
     result = run("draft", "nudge", "ada")
     assert result.exit_code == 0, result.output
@@ -108,6 +109,10 @@ def test_no_earlier_message_starts_a_new_conversation_with_a_warning(
     fields = front(workspace / "drafts" / "ada-lovelace--nudge.md")
     assert "in_reply_to" not in fields and "references" not in fields
     assert fields["subject"] == "Hello"
+    # A follow-up to someone never sent anything: its own warning says so, once.
+    follow_up = run("draft", "follow-up", "ada")
+    assert follow_up.exit_code == 0, follow_up.output
+    assert len([line for line in follow_up.stderr.splitlines() if "Ada" in line]) == 1
 
 
 def test_thread_false_and_other_kinds_start_their_own_conversation(

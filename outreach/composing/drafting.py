@@ -219,7 +219,8 @@ def draft_with(
         *_kind_warnings(journal, template, selection.people, goal),
     )
     threads, thread_warnings = _threads(workspace, journal, template, selection.people)
-    warned = (*warned, *thread_warnings)
+    # A follow-up to someone never sent anything is warned about already ("nothing to follow").
+    warned = (*warned, *(w for w in thread_warnings if not _said(w, warned)))
     shared = shared_context(
         workspace.settings, goal, journal, today=as_of, note=note, threads=threads
     )
@@ -249,6 +250,12 @@ def _threads(
         if person.id not in threads
     ]
     return threads, warnings
+
+
+def _said(warning: str, warned: Sequence[str]) -> bool:
+    """Whether another warning names the person this one starts with."""
+    person = warning.partition(": ")[0]
+    return any(other.startswith(person) for other in warned)
 
 
 def _select(
