@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from outreach.cli.app import (
@@ -17,6 +19,11 @@ from outreach.cli.app import (
     print_table,
     warn,
 )
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from outreach.drafts.draft import Draft
 
 
 @cli.command()
@@ -233,13 +240,13 @@ def review(app: App, everything: bool) -> None:
         return
     counts = {"approved": 0, "skipped": 0, "deleted": 0}
     for number, current in enumerate(queue, start=1):
-        _show(current, sender, f"{number}/{len(queue)}")
+        _show(current, sender, f"{number}/{len(queue)}", workspace.root)
         while True:
             choice = ask(PROMPT, CHOICES)
             if choice == "e":
                 open_in_editor(current.path)
                 current = read_draft(current.path)
-                _show(current, sender, f"{number}/{len(queue)}")
+                _show(current, sender, f"{number}/{len(queue)}", workspace.root)
                 continue
             if choice == "a":
                 if current.broken:
@@ -264,7 +271,7 @@ def review(app: App, everything: bool) -> None:
     _summary(counts, next_step(workspace, cut_off))
 
 
-def _show(current: object, me: str, place: str) -> None:
+def _show(current: object, me: str, place: str, root: Path) -> None:
     from outreach.drafts.draft import Draft
 
     assert isinstance(current, Draft)
@@ -273,11 +280,27 @@ def _show(current: object, me: str, place: str) -> None:
     if current.broken:
         click.echo(f"(this draft no longer parses: {current.broken})")
     click.echo(f"From: {me}")
-    for key in ("to", "subject", "reply_to"):
+    for key in ("to", "subject", "reply_to", "in_reply_to"):
         if current.get(key):
             click.echo(f"{key.replace('_', '-').title()}: {current.get(key)}")
+    _show_attachments(current, root)
     click.echo("")
     click.echo(current.body, nl=False)
+
+
+def _show_attachments(current: Draft, root: Path) -> None:
+    """Each attachment with its size as it is now, or why it cannot go."""
+    from outreach.drafts.attachments import Refused, check, shown_size
+
+    for path in current.attachments:
+        try:
+            attachment = check(root, path)
+        except Refused as refusal:
+            click.echo(f"Attachment: {path} (cannot be sent: {refusal.reason})")
+        else:
+            click.echo(
+                f"Attachment: {path} ({attachment.content_type}, {shown_size(attachment.size)})"
+            )
 
 
 def _summary(counts: dict[str, int], next_line: str) -> None:

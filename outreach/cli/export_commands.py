@@ -35,6 +35,8 @@ def eml(app: App, directory: Path | None) -> None:
         list_drafts(workspace.drafts_dir),
         workspace.settings.me,
         directory or workspace.eml_dir,
+        workspace.root,
+        workspace.settings.limits.max_message_mb,
     )
     for path in written:
         click.echo(f"wrote {path}")

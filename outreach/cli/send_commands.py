@@ -61,11 +61,13 @@ def send(app: App, dry_run: bool, yes: bool, limit: int | None, retry_unknown: b
                 "Nothing to send. " + broken + (waiting or "Approve drafts with: outreach review")
             )
         elif dry_run:
-            _show_dry_run(queue.ready, workspace)
+            all_go = _show_dry_run(queue.ready, workspace)
             click.echo(
                 f"Dry run: {len(queue.ready)} message(s) shown, nothing sent. {broken}"
                 "Send them with: outreach send"
             )
+            if not all_go:
+                raise click.exceptions.Exit(1)
         else:
             _say_what_goes(workspace, len(queue.ready), waiting)
             if not yes:
@@ -147,16 +149,30 @@ def _kept_note(draft: Draft, filed: Path, root: Path) -> str:
     )
 
 
-def _show_dry_run(drafts: list[Draft], workspace: object) -> None:
-    from outreach.delivery.mail import as_shown, build_message
+def _show_dry_run(drafts: list[Draft], workspace: object) -> bool:
+    """Each message as it would go, its attachments listed with their sizes; False where one
+    of them cannot go (named by an Error: line)."""
+    from outreach.delivery.mail import as_shown, full_message
+    from outreach.support.errors import DraftError
     from outreach.workspace.folder import Workspace
 
     assert isinstance(workspace, Workspace)
+    settings = workspace.settings
+    all_go = True
     for draft in drafts:
-        message = build_message(draft, workspace.settings.me)
+        try:
+            message, _ = full_message(
+                draft, settings.me, workspace.root, settings.limits.max_message_mb
+            )
+        except DraftError as error:
+            for problem in error.problems:
+                say_error(f"{problem}; it would not be sent")
+            all_go = False
+            continue
         click.echo(click.style(f"--- drafts/{draft.name}", bold=True))
         click.echo(as_shown(message), nl=False)
         click.echo("")
+    return all_go
 
 
 class _Progress:
@@ -182,6 +198,8 @@ class _Progress:
                 click.echo(f"sent    {outcome.draft.get('to')}: {outcome.draft.get('subject')}")
         elif outcome.notice:
             warn(f"drafts/{outcome.draft.name}: {outcome.detail}")
+        elif outcome.refused:
+            pass  # its Error: line comes with the run's summary
         else:
             line = f"{outcome.result:7} drafts/{outcome.draft.name}: {outcome.detail}"
             click.echo(printable(line), err=True)

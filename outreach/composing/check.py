@@ -8,6 +8,7 @@ from outreach.support.errors import OutreachError, Problem
 from outreach.workspace.folder import Workspace
 
 if TYPE_CHECKING:
+    from outreach.drafts.draft import Draft
     from outreach.journal.database import Journal
     from outreach.people.contact import Contact
 
@@ -61,11 +62,27 @@ def check_workspace(workspace: Workspace) -> list[Problem]:
     if workspace.drafts_dir.is_dir():
         from outreach.drafts.draft import list_drafts
 
-        problems.extend(
-            Problem(f"drafts/{draft.path.name}", draft.broken)
-            for draft in list_drafts(workspace.drafts_dir)
-            if draft.broken
-        )
+        max_mb = settings.limits.max_message_mb if settings is not None else 20
+        for draft in list_drafts(workspace.drafts_dir):
+            if draft.broken:
+                problems.append(Problem(f"drafts/{draft.path.name}", draft.broken))
+            else:
+                problems.extend(_attachment_problems(workspace, draft, max_mb))
+    return problems
+
+
+def _attachment_problems(workspace: Workspace, draft: Draft, max_mb: int) -> list[Problem]:
+    """The draft's attachments as they are now: each that cannot go, or a message too big."""
+    from outreach.drafts.attachments import check_all, estimated_size, size_problem
+
+    if not draft.attachments:
+        return []
+    where = f"drafts/{draft.path.name}"
+    found, refused = check_all(workspace.root, draft.attachments)
+    problems = [Problem(where, str(refusal)) for refusal in refused]
+    too_big = size_problem(estimated_size(draft.body, found), max_mb)
+    if too_big and not refused:
+        problems.append(Problem(where, too_big))
     return problems
 
 

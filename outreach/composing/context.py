@@ -5,11 +5,12 @@ for drafting, preview and the template check."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import TYPE_CHECKING
 
 from outreach.composing.renderer import Fields, Rendered, Renderer
+from outreach.composing.threads import Thread, reply_subject
 from outreach.people.contact import Contact
 from outreach.workspace.goal import Goal
 from outreach.workspace.settings import Settings
@@ -27,6 +28,8 @@ class Shared:
     today: date
     last: Mapping[str, Mapping[str, object]]  # each person's latest journal entry, by id
     note: str | None = None
+    # For a `thread: true` template: the latest message sent to each person, by id.
+    threads: Mapping[str, Thread] = field(default_factory=dict)
 
 
 def shared_context(
@@ -36,6 +39,7 @@ def shared_context(
     *,
     today: date | None = None,
     note: str | None = None,
+    threads: Mapping[str, Thread] | None = None,
 ) -> Shared:
     return Shared(
         goal=goal.template_fields(),
@@ -43,12 +47,16 @@ def shared_context(
         today=today or date.today(),
         last=last_entries(journal),
         note=note,
+        threads=threads or {},
     )
 
 
 def render_for(renderer: Renderer, person: Contact, shared: Shared) -> Rendered:
-    """The subject and body for one person; a TemplateError names template, line and person."""
-    return renderer.render(
+    """The subject and body for one person; a TemplateError names template, line and person.
+
+    A reply's subject never stacks its prefix ('Re: Re:')."""
+    thread = shared.threads.get(person.id) if renderer.template.thread else None
+    rendered = renderer.render(
         contact=Fields("contact", person.template_fields()),
         who=person.label,
         goal=shared.goal,
@@ -56,7 +64,10 @@ def render_for(renderer: Renderer, person: Contact, shared: Shared) -> Rendered:
         today=shared.today,
         last=shared.last.get(person.id),
         note=shared.note,
+        thread=thread.template_fields() if thread is not None else None,
     )
+    subject = reply_subject(rendered.subject)
+    return rendered if subject == rendered.subject else replace(rendered, subject=subject)
 
 
 def me_fields(settings: Settings) -> dict[str, str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from email.utils import make_msgid
 from pathlib import Path
@@ -13,7 +13,9 @@ from typing import TYPE_CHECKING
 
 from outreach.composing.context import Shared, render_for, shared_context
 from outreach.composing.loading import load_renderer
-from outreach.composing.renderer import Renderer
+from outreach.composing.renderer import Rendered, Renderer
+from outreach.composing.threads import Thread, earlier_messages
+from outreach.drafts.attachments import check_all, estimated_size, format_list, size_problem
 from outreach.drafts.draft import draft_file_name, format_address, render_draft
 from outreach.keeping.readers import (
     bounce_warnings,
@@ -30,6 +32,7 @@ from outreach.support.errors import (
     OutreachError,
     Problem,
     TemplateError,
+    at,
     raise_if_errors,
 )
 from outreach.support.files import write_all_or_nothing
@@ -217,7 +220,12 @@ def draft_with(
         *_kind_warnings(journal, template, selection.people, goal),
         *bounce_warnings(journal, selection.people),
     )
-    shared = shared_context(workspace.settings, goal, journal, today=as_of, note=note)
+    threads, thread_warnings = _threads(workspace, journal, template, selection.people)
+    # A follow-up to someone never sent anything is warned about already ("nothing to follow").
+    warned = (*warned, *(w for w in thread_warnings if not _said(w, warned)))
+    shared = shared_context(
+        workspace.settings, goal, journal, today=as_of, note=note, threads=threads
+    )
     drafts = _render_drafts(workspace, renderer, shared, selection, replace, _started_ids(journal))
     raise_if_errors(dict.fromkeys(drafts.problems))  # one line per problem, however many share it
     try:
@@ -226,6 +234,30 @@ def draft_with(
         raise DraftError(f"drafts could not be written ({error}); none were changed") from None
     written = tuple(path for path, _ in drafts.planned)
     return DraftResult(written, tuple(drafts.notices), warned, tuple(drafts.unchanged))
+
+
+def _threads(
+    workspace: Workspace, journal: Journal | None, template: Template, people: Sequence[Contact]
+) -> tuple[dict[str, Thread], list[str]]:
+    """For a `thread: true` template, the message each person's draft answers; a warning for
+    each person with none, whose draft starts a new conversation."""
+    if not template.thread:
+        return {}, []
+    threads = earlier_messages(journal, workspace.sent_dir, (p.id for p in people))
+    warnings = [
+        f"{person.label}: no message sent to them is in the journal, so this "
+        f"{template.kind} starts a new conversation (templates/{template.path.name} "
+        "has thread: true)"
+        for person in people
+        if person.id not in threads
+    ]
+    return threads, warnings
+
+
+def _said(warning: str, warned: Sequence[str]) -> bool:
+    """Whether another warning names the person this one starts with."""
+    person = warning.partition(": ")[0]
+    return any(other.startswith(person) for other in warned)
 
 
 def _select(
@@ -275,6 +307,7 @@ class _Drafts:
     planned: list[tuple[Path, str]] = field(default_factory=list)
     unchanged: list[Path] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    refused: list[Problem] = field(default_factory=list)  # attachments that cannot go
 
 
 def _render_drafts(
@@ -310,16 +343,63 @@ def _render_drafts(
         except TemplateError as error:
             drafts.problems.extend(error.problems)
             continue
+        refused = _attachment_problems(workspace, rendered)
+        if refused:
+            where = f"drafts/{path.name}"
+            drafts.refused.extend(Problem(where, f"{reason}; not drafted") for reason in refused)
+            continue
         message_id = _front_value(existing, "message_id") if existing is not None else None
         headers = _headers(
             person, rendered.subject, template, message_id or make_msgid(domain=domain), reply_to
         )
+        headers.update(_envelope_headers(shared.threads.get(person.id), rendered, template))
         headers["drafted"] = drafted
         if existing is not None and _same_draft(existing, headers, rendered.body):
             drafts.unchanged.append(path)
         else:
             drafts.planned.append((path, render_draft(headers, rendered.body)))
+    drafts.problems.extend(_grouped(drafts.refused))
     return drafts
+
+
+def _attachment_problems(workspace: Workspace, rendered: Rendered) -> list[str]:
+    """Why the attachments of one person's message cannot go, each naming the file."""
+    if not rendered.attachments:
+        return []
+    found, refused = check_all(workspace.root, rendered.attachments)
+    reasons = [str(refusal) for refusal in refused]
+    if not refused:
+        size = estimated_size(rendered.body, found)
+        too_big = size_problem(size, workspace.settings.limits.max_message_mb)
+        if too_big:
+            reasons.append(too_big)
+    return reasons
+
+
+def _grouped(problems: Sequence[Problem]) -> list[Problem]:
+    """The same refusal for many drafts: the first draft named, with how many more."""
+    first: dict[str, Problem] = {}
+    counts: dict[str, int] = {}
+    for problem in problems:
+        first.setdefault(problem.message, problem)
+        counts[problem.message] = counts.get(problem.message, 0) + 1
+    return [
+        Problem(p.where, p.message + (f" (and {counts[key] - 1} more)" if counts[key] > 1 else ""))
+        for key, p in first.items()
+    ]
+
+
+def _envelope_headers(
+    thread: Thread | None, rendered: Rendered, template: Template
+) -> dict[str, str]:
+    """A reply's In-Reply-To and References; the attachments' paths."""
+    headers = {}
+    if thread is not None and template.thread:
+        headers["in_reply_to"] = thread.message_id
+        headers["references"] = " ".join(thread.reply_references)
+    if rendered.attachments:
+        headers["attachments"] = format_list(rendered.attachments)
+    return headers
 
 
 def _kept_back(
@@ -413,7 +493,8 @@ def preview(
     goal, _ = load_goal(workspace.goal_file)
     person = find_person(workspace.load_contacts(), person_name)
     with existing_journal(workspace.journal_file) as journal:
-        shared = shared_context(settings, goal, journal, note=note)
+        threads, _ = _threads(workspace, journal, renderer.template, [person])
+        shared = shared_context(settings, goal, journal, note=note, threads=threads)
     rendered = render_for(renderer, person, shared)
     return renderer.template, person, rendered.subject, rendered.body
 
@@ -436,9 +517,12 @@ def lint_templates(
     recipients = [c for c in contacts if c.email and not c.doubts]
     if journal is not None:
         shared = shared_context(settings, goal, journal)
+        threads = earlier_messages(journal, workspace.sent_dir, (c.id for c in recipients))
     else:
         with existing_journal(workspace.journal_file) as opened:
             shared = shared_context(settings, goal, opened)
+            threads = earlier_messages(opened, workspace.sent_dir, (c.id for c in recipients))
+    shared = replace(shared, threads=threads)
     for name in names if names is not None else list_templates(workspace.templates_dir):
         try:
             renderer = load_renderer(workspace.templates_dir, name, settings.limits.follow_up_after)
@@ -454,22 +538,31 @@ def lint_templates(
                 )
             )
             continue
-        problems.extend(_render_problems(renderer, recipients, shared))
+        problems.extend(_render_problems(workspace, renderer, recipients, shared))
     return problems
 
 
 def _render_problems(
-    renderer: Renderer, recipients: Sequence[Contact], shared: Shared
+    workspace: Workspace, renderer: Renderer, recipients: Sequence[Contact], shared: Shared
 ) -> list[Problem]:
-    """What fails when the template is rendered for each recipient: one line per problem, with
-    how many more people it fails for."""
+    """What fails when the template is rendered for each recipient (its attachments too):
+    one line per problem, with how many more people it fails for."""
     failures: dict[str, list[str]] = {}
     first: dict[str, Problem] = {}
+    where = at(f"templates/{renderer.template.path.name}", renderer.template.attachments_line)
     for person in recipients:
+        found: list[Problem]
         try:
-            render_for(renderer, person, shared)
+            rendered = render_for(renderer, person, shared)
         except TemplateError as error:
-            for problem in error.problems:
+            found = list(error.problems)
+        else:
+            found = [
+                Problem(where, f"{reason} (for {person.label})")
+                for reason in _attachment_problems(workspace, rendered)
+            ]
+        if found:
+            for problem in found:
                 key = problem.message.replace(person.label, "\0")
                 first.setdefault(key, problem)
                 failures.setdefault(key, []).append(person.label)

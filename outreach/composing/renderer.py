@@ -56,6 +56,7 @@ from outreach.workspace.templates import Template
 class Rendered:
     subject: str
     body: str
+    attachments: tuple[str, ...] = ()  # the template's attachment paths, rendered
 
 
 _CHUNK = 32  # pieces of a render's text read before its length is measured again
@@ -422,6 +423,9 @@ class Renderer:
         # What compiling may fold into constants counts against one render's limits too.
         self._subject = self._compile(env, template.subject, template.subject_line)
         self._body = self._compile(env, template.body, template.body_line)
+        self._attachments = tuple(
+            self._compile(env, path, template.attachments_line) for path in template.attachments
+        )
         self._seconds_left = RENDER_SECONDS  # for all the renders of this template, see render()
         self._spent_at: int | None = None  # the line where that time ran out, once it has
 
@@ -477,6 +481,7 @@ class Renderer:
         today: date,
         last: Mapping[str, Any] | None = None,
         note: str | None = None,
+        thread: Mapping[str, Any] | None = None,
     ) -> Rendered:
         """The subject and body for one person; a TemplateError names template, line and person."""
         context = {
@@ -486,6 +491,7 @@ class Renderer:
             "today": today,
             "last": Fields("last", last) if last is not None else None,
             "note": note or None,
+            "thread": Fields("thread", thread) if thread is not None else None,
         }
         # One render may take RENDER_SECONDS; all the renders of the template in one command
         # together RENDER_SECONDS and SECONDS_PER_PERSON each, so that a template that runs
@@ -561,7 +567,22 @@ class Renderer:
             raise TemplateError(
                 Problem(at(self._where, self.template.body_line), f"the message is empty for {who}")
             )
-        return Rendered(subject, body)
+        return Rendered(subject, body, self._render_attachments(context, who))
+
+    def _render_attachments(self, context: dict[str, Any], who: str) -> tuple[str, ...]:
+        paths = []
+        line = self.template.attachments_line
+        for compiled in self._attachments:
+            path = self._run(compiled, context, who).strip()
+            if not path or has_line_break(path) or CONTROL.search(path):
+                raise TemplateError(
+                    Problem(
+                        at(self._where, line),
+                        f"an attachment's path is empty or not one line for {who}",
+                    )
+                )
+            paths.append(path)
+        return tuple(paths)
 
     def _run(self, compiled: jinja2.Template, context: dict[str, Any], who: str) -> str:
         self._running = compiled

@@ -28,18 +28,28 @@ CSV_COLUMNS = (
 )
 
 
-def export_eml(drafts: Sequence[Draft], me: Me, folder: Path) -> list[Path]:
-    """One standard .eml per draft, marked `X-Unsent: 1` so mail programs open it as a draft."""
-    from outreach.delivery.mail import build_message, message_bytes
+def export_eml(
+    drafts: Sequence[Draft], me: Me, folder: Path, root: Path, max_mb: int = 20
+) -> list[Path]:
+    """One standard .eml per draft, marked `X-Unsent: 1` so mail programs open it as a draft;
+    with its attachments (read from the workspace ROOT). Every draft is built before any
+    file is written: a draft that cannot be is an error, and nothing is written."""
+    from outreach.delivery.mail import full_message
 
     broken = [Problem(f"drafts/{d.name}", d.broken) for d in drafts if d.broken]
     if broken:
         raise DraftError(*broken)
     messages = []
+    problems: list[Problem] = []
     for draft in drafts:
-        message = build_message(require_sound(draft), me, extra={"X-Unsent": "1"})
-        data = message_bytes(message)
+        try:
+            _, data = full_message(require_sound(draft), me, root, max_mb, extra={"X-Unsent": "1"})
+        except DraftError as error:
+            problems.extend(error.problems)
+            continue
         messages.append((folder / (draft.path.stem + ".eml"), data))
+    if problems:
+        raise DraftError(*problems)
     written = []
     for path, data in messages:
         atomic_write(path, data)

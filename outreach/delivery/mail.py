@@ -8,15 +8,17 @@ times faster than the newer header registry, which matters in a batch of hundred
 from __future__ import annotations
 
 import binascii
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from email.charset import BASE64, Charset
 from email.header import Header
 from email.message import Message
 from email.policy import Compat32
 from email.utils import format_datetime, formataddr
+from pathlib import Path
 from typing import Any, NamedTuple, cast
 
+from outreach.drafts.attachments import Attachment, Refused, check_all, shown_size, size_problem
 from outreach.drafts.draft import Draft, format_address
 from outreach.people.addresses import wire_form
 from outreach.support.errors import DraftError, Problem
@@ -76,20 +78,56 @@ class Outgoing(NamedTuple):
     smtputf8: bool  # only a server that offers SMTPUTF8 takes it
 
 
-def outgoing(draft: Draft, me: Me) -> Outgoing:
-    message = build_message(draft, me)
+class AttachmentRefused(DraftError):
+    """A draft whose attachments cannot go (or that would be too big): it is not sent."""
+
+
+def outgoing(draft: Draft, me: Me, root: Path, max_mb: int) -> Outgoing:
+    message, data = full_message(draft, me, root, max_mb)
     return Outgoing(
         sender=wire_form(me.email)[0],
         recipient=wire_form(draft.address)[0],
-        data=message_bytes(message),
+        data=data,
         smtputf8=message.policy is _WIRE_UTF8,
     )
 
 
+def full_message(
+    draft: Draft,
+    me: Me,
+    root: Path,
+    max_mb: int,
+    when: datetime | None = None,
+    extra: Mapping[str, str] | None = None,
+) -> tuple[Message, bytes]:
+    """The message a draft makes, whole, and its bytes as they go on the wire: its
+    attachments (checked and read now, from the workspace ROOT) and its size checked under
+    limits.max_message_mb. AttachmentRefused names the draft and the file."""
+    found, refused = check_all(root, draft.attachments)
+    where = f"drafts/{draft.name}"
+    if refused:
+        raise AttachmentRefused(*(Problem(where, str(refusal)) for refusal in refused))
+    try:
+        message = build_message(draft, me, when, extra, attachments=found)
+    except Refused as refusal:  # changed between its check and its reading
+        raise AttachmentRefused(Problem(where, str(refusal))) from None
+    data = message_bytes(message)
+    too_big = size_problem(len(data), max_mb)
+    if too_big is not None:
+        raise AttachmentRefused(Problem(where, too_big))
+    return message, data
+
+
 def build_message(
-    draft: Draft, me: Me, when: datetime | None = None, extra: Mapping[str, str] | None = None
+    draft: Draft,
+    me: Me,
+    when: datetime | None = None,
+    extra: Mapping[str, str] | None = None,
+    *,
+    attachments: Sequence[Attachment] = (),
 ) -> Message:
-    """The message exactly as it will go out: the draft's own Message-ID, Date, From, Reply-To."""
+    """The message exactly as it will go out: the draft's own Message-ID, Date, From, Reply-To,
+    In-Reply-To and References, and the ATTACHMENTS (checked: see full_message)."""
     sender, sender_utf8 = wire_form(me.email)
     recipient, recipient_utf8 = wire_form(draft.address)
     reply_to, reply_to_utf8 = wire_form(draft.get("reply_to"))
@@ -101,20 +139,25 @@ def build_message(
         "Date": format_datetime((when or datetime.now()).astimezone()),
         "Message-ID": draft.message_id,
         "Reply-To": reply_to,
+        "In-Reply-To": draft.in_reply_to,
+        "References": " ".join(draft.references),
         **(extra or {}),
     }
     if any(has_line_break(value) for value in headers.values()):
         raise DraftError(Problem(f"drafts/{draft.name}", "a header holds a line break"))
     policy = _WIRE_UTF8 if utf8 else _WIRE
-    if draft.get("html") == "true":
+    html = draft.get("html") == "true"
+    text: Message | None = None  # the text, where it is a part of a multipart/mixed
+    if attachments:
         from email.mime.multipart import MIMEMultipart
 
-        from markdown_it import MarkdownIt
-
-        message: Message = MIMEMultipart("alternative", policy=policy)
-        html = MarkdownIt("commonmark", {"html": False}).render(draft.body)
-        message.attach(_text_part(Message(), draft.body, "plain"))
-        message.attach(_text_part(Message(), html, "html"))
+        message: Message = MIMEMultipart("mixed", policy=policy)
+        text = _alternative(draft.body) if html else _text_part(Message(), draft.body, "plain")
+        message.attach(text)
+        for attachment in attachments:
+            message.attach(_attachment_part(attachment))
+    elif html:
+        message = _alternative(draft.body, policy)
     else:
         message = Message(policy)
         message["MIME-Version"] = "1.0"
@@ -126,9 +169,47 @@ def build_message(
                 if value.isascii() or utf8
                 else cast(Any, Header(value, _UTF8, header_name=name))
             )
-    if draft.get("html") != "true":
+    if not html and text is None:
         _text_part(message, draft.body, "plain")
     return message
+
+
+def _alternative(body: str, policy: Compat32 | None = None) -> Message:
+    """The text and an HTML part rendered from its Markdown, as multipart/alternative."""
+    from email.mime.multipart import MIMEMultipart
+
+    from markdown_it import MarkdownIt
+
+    message = (
+        MIMEMultipart("alternative", policy=policy) if policy else MIMEMultipart("alternative")
+    )
+    if policy is None:
+        del message["MIME-Version"]  # a part of a multipart/mixed, which says it
+    html = MarkdownIt("commonmark", {"html": False}).render(body)
+    message.attach(_text_part(Message(), body, "plain"))
+    message.attach(_text_part(Message(), html, "html"))
+    return message
+
+
+def _attachment_part(attachment: Attachment) -> Message:
+    """The file as it is now, in base64, its type from its name; a name beyond ASCII is
+    written the standard way (RFC 2231: filename*=utf-8''...)."""
+    from email.encoders import encode_base64
+
+    try:
+        data = attachment.file.read_bytes()
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        raise Refused(attachment.path, f"cannot be read ({reason})") from None
+    name = attachment.name
+    parameter: str | tuple[str, str, str] = name if name.isascii() else ("utf-8", "", name)
+    maintype, _, subtype = attachment.content_type.partition("/")
+    part = Message()
+    part.add_header("Content-Type", f"{maintype}/{subtype}", name=parameter)
+    part.add_header("Content-Disposition", "attachment", filename=parameter)
+    part.set_payload(data)
+    encode_base64(part)
+    return part
 
 
 def _address_header(name: str, address: str, utf8: bool) -> str:
@@ -174,7 +255,13 @@ def as_shown(message: Message) -> str:
     shown = "\n".join(lines) + "\n"
     if text is not None:
         shown += str(text.get_content()).replace("\r\n", "\n")
-    for part in parsed.iter_parts():
-        if part.get_content_type() != "text/plain":
-            shown += f"\n[and a {part.get_content_type()} part: the text above, rendered]\n"
+    for part in parsed.walk():
+        if part.is_attachment():
+            size = len(part.get_payload(decode=True) or b"")
+            shown += (
+                f"\n[attached: {part.get_filename()} ({part.get_content_type()}, "
+                f"{shown_size(size)})]\n"
+            )
+        elif part.get_content_type() == "text/html":
+            shown += "\n[and a text/html part: the text above, rendered]\n"
     return shown

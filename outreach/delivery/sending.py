@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Literal, get_args
 
 from outreach.delivery.credentials import Password, login_hint
-from outreach.delivery.mail import Outgoing, outgoing
+from outreach.delivery.mail import AttachmentRefused, Outgoing, outgoing
 from outreach.delivery.transport import Dropped, Refused, Session, Stalled, Unanswered
 from outreach.drafts.draft import Draft, draft_from_bytes, list_drafts, sent_name, set_status
 from outreach.journal.database import Entry, Journal, now
@@ -69,6 +69,7 @@ class Outcome:
     detail: str = ""
     server_down: bool = False  # left because the server could not be reached: stop the run
     notice: bool = False  # left because the person changed it meanwhile: a warning, no error
+    refused: bool = False  # left because an attachment cannot go: one error, in the report
 
 
 @dataclass(frozen=True)
@@ -422,7 +423,13 @@ class Sender:
 
     def _message(self, draft: Draft) -> Outgoing:
         prepared = self._prepared.pop(draft.message_id, None)
-        return prepared or outgoing(draft, self.settings.me)
+        return prepared or self._build(draft)
+
+    def _build(self, draft: Draft) -> Outgoing:
+        """The message as it goes, its attachments read now (AttachmentRefused if they cannot)."""
+        return outgoing(
+            draft, self.settings.me, self.workspace.root, self.settings.limits.max_message_mb
+        )
 
     def _meanwhile(self, following: Draft | None) -> None:
         # With a per_minute pause the next message is built after it, so that its Date
@@ -483,7 +490,10 @@ class Sender:
         if isinstance(current, Outcome):
             return current
         draft = current
-        message = self._message(draft)
+        try:
+            message = self._message(draft)
+        except AttachmentRefused as refusal:
+            return self._refused(draft, refusal)
         if message.smtputf8 and not self._offers_smtputf8():
             return self._not_offered(draft, message)
         delay = retry_delay()
@@ -501,7 +511,10 @@ class Sender:
                 if isinstance(current, Outcome):
                     return current
                 draft = current
-                message = outgoing(draft, me)  # its Date: when it goes
+                try:
+                    message = self._build(draft)  # its Date: when it goes
+                except AttachmentRefused as refusal:
+                    return self._refused(draft, refusal)
             server_down = False
             try:
                 try:
@@ -569,6 +582,12 @@ class Sender:
             f"{last_problem}; still approved for the next run",
             server_down=server_down,
         )
+
+    @staticmethod
+    def _refused(draft: Draft, refusal: AttachmentRefused) -> Outcome:
+        """An attachment that cannot go right before sending: the draft stays approved."""
+        reasons = "; ".join(problem.message for problem in refusal.problems)
+        return Outcome(draft, "left", f"{reasons}; not sent, still approved", refused=True)
 
     def _offers_smtputf8(self) -> bool:
         try:

@@ -33,7 +33,16 @@ DraftStatus = Literal["draft", "approved", "failed", "unknown"]
 DRAFT_STATUSES: tuple[DraftStatus, ...] = get_args(DraftStatus)
 ShownStatus = Literal[DraftStatus, "broken"]
 REQUIRED = ("to", "subject", "template", "kind", "contact", "status", "message_id")
-OPTIONAL = ("follow_up_after", "reply_to", "html", "drafted", "error")
+OPTIONAL = (
+    "follow_up_after",
+    "reply_to",
+    "html",
+    "drafted",
+    "error",
+    "in_reply_to",  # a thread: the Message-ID this message answers
+    "references",  # a thread: the earlier References and that Message-ID, space-separated
+    "attachments",  # paths relative to the workspace (drafts/attachments.py)
+)
 KNOWN = REQUIRED + OPTIONAL
 _MESSAGE_ID = re.compile(r"<[^<>@\s]+@[^<>@\s]+>")
 _SPECIALS = re.compile(r'[()<>\[\]:;@\\,."]')
@@ -77,6 +86,24 @@ class Draft:
     @property
     def message_id(self) -> str:
         return self.get("message_id")
+
+    @property
+    def in_reply_to(self) -> str:
+        return self.get("in_reply_to")
+
+    @property
+    def references(self) -> list[str]:
+        return self.get("references").split()
+
+    @property
+    def attachments(self) -> list[str]:
+        """The paths of the files it carries; none where the field does not read."""
+        from outreach.drafts.attachments import parse_list
+
+        try:
+            return parse_list(self.get("attachments"))
+        except ValueError:
+            return []
 
     @property
     def address(self) -> str:
@@ -199,6 +226,30 @@ def _header_problem(headers: Mapping[str, str]) -> tuple[str, str] | None:
     follow_up = headers.get("follow_up_after")
     if follow_up and follow_up != "none" and not durations.parse_days(follow_up):
         return "follow_up_after", f"follow_up_after: {durations.HELP}, or none"
+    return _thread_problem(headers) or _attachments_problem(headers)
+
+
+def _thread_problem(headers: Mapping[str, str]) -> tuple[str, str] | None:
+    answered = headers.get("in_reply_to")
+    if answered and not _MESSAGE_ID.fullmatch(answered):
+        return "in_reply_to", "in_reply_to must look like <unique@domain>"
+    references = headers.get("references", "").split()
+    if not all(_MESSAGE_ID.fullmatch(reference) for reference in references):
+        return "references", "references must be message ids like <unique@domain>, space-separated"
+    return None
+
+
+def _attachments_problem(headers: Mapping[str, str]) -> tuple[str, str] | None:
+    from outreach.drafts.attachments import parse_list, path_problem
+
+    try:
+        paths = parse_list(headers.get("attachments", ""))
+    except ValueError as error:
+        return "attachments", str(error)
+    for path in paths:
+        problem = path_problem(path)
+        if problem is not None:
+            return "attachments", f"attachment '{path}': {problem}"
     return None
 
 

@@ -1,7 +1,8 @@
 """Templates: a Markdown file of YAML front matter and a Jinja body, read and checked.
 
 The front matter says what the template is for (`kind`), its `subject` (a template too),
-`follow_up_after`, `reply_to` and `html`. Compiling and rendering live in outreach.composing.
+`follow_up_after`, `reply_to`, `html`, `thread` (whether it answers the latest message sent)
+and `attachments` (paths, each a template too). Compiling and rendering live in outreach.composing.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from outreach.support.files import read_text
 from outreach.support.front_matter import split
 from outreach.support.text import MAX_NAME_LENGTH, TEMPLATE_KINDS, TemplateKind, has_line_break
 
-_FRONT_KEYS = frozenset({"kind", "subject", "follow_up_after", "reply_to", "html"})
+_FRONT_KEYS = frozenset(
+    {"kind", "subject", "follow_up_after", "reply_to", "html", "thread", "attachments"}
+)
 _NAME = re.compile(r"[a-z0-9]+(?:[-_][a-z0-9]+)*")
 
 
@@ -33,6 +36,9 @@ class Template:
     html: bool
     subject_line: int
     body_line: int
+    thread: bool = False  # answers the latest message sent to the person
+    attachments: tuple[str, ...] = ()  # paths relative to the workspace, each a template
+    attachments_line: int = 0
 
     @property
     def follow_up_text(self) -> str | None:
@@ -90,6 +96,8 @@ def parse_template(text: str, path: Path, default_follow_up: int) -> Template:
     follow_up = fields.follow_up(default_follow_up if kind == "request" else None)
     reply_to = fields.reply_to()
     html = fields.html()
+    thread = fields.flag("thread", default=kind == "follow-up")
+    attachments = fields.attachments
     if fields.problems:
         raise TemplateError(*fields.problems)
     assert kind is not None  # a missing or unknown kind is one of the problems above
@@ -104,6 +112,9 @@ def parse_template(text: str, path: Path, default_follow_up: int) -> Template:
         html=html,
         subject_line=fields.lines["subject"],
         body_line=parts.body_line,
+        thread=thread,
+        attachments=attachments,
+        attachments_line=fields.lines.get("attachments", 0),
     )
 
 
@@ -117,6 +128,7 @@ class _Fields:
         self.values: dict[str, str] = {}
         self.lines: dict[str, int] = {}
         self.problems: list[Problem] = []
+        self.attachments: tuple[str, ...] = ()
 
     def problem(self, line: int, message: str) -> None:
         self.problems.append(Problem(at(self.where, line), message))
@@ -141,6 +153,9 @@ class _Fields:
             if key not in _FRONT_KEYS:
                 known = ", ".join(sorted(_FRONT_KEYS))
                 self.problem(line, f"unknown field '{key}' (known: {known})")
+                continue
+            if key == "attachments":
+                self._read_attachments(value_node, line)
                 continue
             text_value = yn.scalar_text(value_node)
             if text_value is None:
@@ -197,6 +212,34 @@ class _Fields:
         if reason:
             self.problem(self.lines["reply_to"], f"'reply_to': {reason}")
         return reply_to
+
+    def _read_attachments(self, node: object, line: int) -> None:
+        """A list of paths (or one path), each text."""
+        from outreach.support import yamlnodes as yn
+
+        assert isinstance(node, yn.Node)
+        items = node.value if isinstance(node, yn.SequenceNode) else [node]
+        paths = []
+        for item in items:
+            text_value = yn.scalar_text(item)
+            if text_value is None or not text_value.strip():
+                self.problem(
+                    line, "'attachments' is a list of paths relative to the workspace: [cv.pdf]"
+                )
+                return
+            if has_line_break(text_value):
+                self.problem(line, "an attachment's path must be one line")
+                return
+            paths.append(text_value.strip())
+        self.attachments = tuple(paths)
+
+    def flag(self, key: str, default: bool) -> bool:
+        value = self.values.get(key)
+        if value is None:
+            return default
+        if value not in ("true", "false"):
+            self.problem(self.lines[key], f"'{key}' must be true or false")
+        return value == "true"
 
     def html(self) -> bool:
         html = self.values.get("html", "false")
