@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shlex
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -70,9 +71,18 @@ def check(app: App) -> None:
       outreach check
     """
     from outreach.composing.check import check_workspace
+    from outreach.delivery.oauth2 import login_report
     from outreach.support.errors import OutreachError
+    from outreach.workspace.settings import read_settings
 
     problems = check_workspace(app.workspace)
+    settings, _ = read_settings(app.workspace.settings_file)  # its problems are in `problems`
+    if settings is not None:
+        logins = login_report(settings, sys.stdin.isatty())
+        if logins.configured:
+            for line in logins.lines:
+                notice(line)
+        problems = [*problems, *logins.problems]
     errors = warn_and_keep_errors(problems)
     if errors:
         raise OutreachError(*errors)
