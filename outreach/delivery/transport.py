@@ -292,6 +292,7 @@ class Session:
         self.password = password  # with xoauth2, an OAuth2 access token
         self.xoauth2 = xoauth2
         self.current = current  # the access token for each login, refreshed once it expires
+        self._connected_before = False
         self.renew = renew  # a fresh access token, once, after the server refused one
         self.notify = notify
         self.login_hint = login_hint  # what to do about a refused login
@@ -330,8 +331,9 @@ class Session:
     def _connect(self) -> None:
         """One connection and login; a refused login is smtplib's SMTPAuthenticationError."""
         self.close()
-        if self.current is not None:
+        if self.current is not None and self._connected_before:  # the first token is fresh
             self.password = self.current()
+        self._connected_before = True
         smtp = self.settings
         security = smtp.security
         context = ssl.create_default_context() if security != "none" else None
