@@ -19,7 +19,13 @@ import pytest
 
 from outreach.delivery import oauth2
 from tests.conftest import Installed, Invoke
-from tests.helpers import approve_requests, configure, outreach_command, statuses
+from tests.helpers import (
+    approve_requests,
+    configure,
+    in_fresh_python,
+    outreach_command,
+    statuses,
+)
 from tests.oauth_server import CLIENT_ID, CLIENT_SECRET, AuthServer, oauth_server
 from tests.smtp_server import USER, Behaviour, Recorder, smtp_server
 
@@ -375,3 +381,15 @@ def test_no_token_or_secret_is_in_any_file_the_journal_or_any_output(
     for output in outputs:
         for secret in secrets:
             assert secret not in output
+
+
+def test_the_oauth2_library_is_loaded_only_by_the_commands_that_talk_to_a_provider() -> None:
+    in_fresh_python(
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from outreach.cli import cli\n"
+        "for args in (['--help'], ['auth', '--help'], ['auth', 'login', '--help']):\n"
+        "    assert CliRunner().invoke(cli, args).exit_code == 0\n"
+        "import outreach.delivery.oauth2\n"
+        "assert 'authlib' not in sys.modules and 'requests' not in sys.modules\n"
+    )
