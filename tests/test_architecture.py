@@ -247,6 +247,7 @@ SHARED_TEST_MODULES = (
     "helpers",
     "conftest",
     "smtp_server",
+    "imap_server",
     "terminal",
     "readme_help",
     "oauth_server",
