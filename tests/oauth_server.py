@@ -5,8 +5,9 @@ A small http.server that implements the endpoints the way the providers do:
 that is signed in sees it), `/token` (authorization_code, refresh_token and the device-code
 grant, with `invalid_grant` for anything revoked or wrong, and the client authenticated by
 client_secret_post or basic), `/devicecode` and `/device` (where the person enters the
-user code). A test can revoke the grants or expire the access tokens, and checks a bearer
-token with `valid` (the SMTP server's XOAUTH2 does).
+user code), and `/introspect` (RFC 7662, which Dovecot's oauth2 passdb asks). A test can
+revoke the grants or expire the access tokens, and checks a bearer token with `valid` (the
+SMTP server's XOAUTH2 does).
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ class AuthServer:
     port: int = 0
     clients: dict[str, str | None] = field(default_factory=lambda: {CLIENT_ID: CLIENT_SECRET})
     expires_in: int = 3600  # seconds, for each access token
+    account: str = "sam@example.org"  # whose tokens these are, for introspection
+    refuse_introspections: int = 0  # the next N tokens the mail server asks about: inactive
     rotate: bool = False  # a new refresh token with each refresh (as Microsoft does)
     codes: dict[str, dict[str, str]] = field(default_factory=dict)
     devices: dict[str, dict[str, Any]] = field(default_factory=dict)  # by device_code
@@ -155,6 +158,15 @@ class _Handler(BaseHTTPRequestHandler):
         auth = self.server.auth
         length = int(self.headers.get("Content-Length") or 0)
         form = {k: v[0] for k, v in urllib.parse.parse_qs(self.rfile.read(length).decode()).items()}
+        if urllib.parse.urlsplit(self.path).path == "/introspect":  # the mail server asks
+            with auth.lock:
+                refuse, auth.refuse_introspections = (
+                    auth.refuse_introspections > 0,
+                    max(0, auth.refuse_introspections - 1),
+                )
+            active = auth.valid(form.get("token", "")) and not refuse
+            self._reply(200, {"active": active, "username": auth.account})
+            return
         client = self._client(form)
         if client is None:
             self._error("invalid_client", 401)
