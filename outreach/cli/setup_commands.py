@@ -78,10 +78,9 @@ def check(app: App) -> None:
     problems = check_workspace(app.workspace)
     settings, _ = read_settings(app.workspace.settings_file)  # its problems are in `problems`
     if settings is not None:
-        logins = login_report(settings, sys.stdin.isatty())
-        if logins.configured:
-            for line in logins.lines:
-                notice(line)
+        logins = login_report(settings, sys.stdin.isatty(), only_configured=True)
+        for line in logins.lines:
+            notice(line)
         problems = [*problems, *logins.problems]
     errors = warn_and_keep_errors(problems)
     if errors:

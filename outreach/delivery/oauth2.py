@@ -624,14 +624,25 @@ class LoginReport:
 
 
 def login_report(
-    settings: Settings, has_terminal: bool, now: datetime | None = None
+    settings: Settings,
+    has_terminal: bool,
+    now: datetime | None = None,
+    *,
+    only_configured: bool = False,
 ) -> LoginReport:
+    """`only_configured` (for check): nothing at all, and no keyring read, for plain
+    password logins."""
     from outreach.delivery.credentials import keyring_backend, password_source
 
     lines: list[str] = []
-    problems = configuration_problems(settings)
     servers: list[Server] = [settings.smtp] + ([settings.imap] if settings.imap else [])
     built_in = oauth2_servers(settings)
+    configured = bool(built_in) or any(
+        server.auth == "oauth2" or server.password_cmd for server in servers
+    )
+    if only_configured and not configured:
+        return LoginReport((), (), False)
+    problems = configuration_problems(settings)
     for server in servers:
         label = f"{server.protocol.upper()} ({server.user or 'no login'} at {server.host})"
         if server in built_in:
@@ -676,7 +687,4 @@ def login_report(
         warning = grant.age_warning(now)
         if warning:
             problems.append(Problem("", warning, "warning"))
-    configured = bool(built_in) or any(
-        server.auth == "oauth2" or server.password_cmd for server in servers
-    )
     return LoginReport(tuple(lines), tuple(problems), configured)
