@@ -76,7 +76,10 @@ def check(app: App) -> None:
     from outreach.workspace.settings import read_settings
 
     problems = check_workspace(app.workspace)
-    settings, _ = read_settings(app.workspace.settings_file)  # its problems are in `problems`
+    try:
+        settings, _ = read_settings(app.workspace.settings_file)  # their problems: above
+    except OutreachError:  # outreach.toml does not parse: check_workspace said so
+        settings = None
     if settings is not None:
         logins = login_report(settings, sys.stdin.isatty(), only_configured=True)
         for line in logins.lines:
