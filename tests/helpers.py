@@ -6,6 +6,7 @@ Where a test file finds what it shares with others:
   asserting an `Error:` line, a clear goal.md, or pointing outreach.toml at a test server.
 - `tests/conftest.py`: the fixtures, and the types of what they give (`Invoke`, `Installed`).
 - `tests/smtp_server.py`: the SMTP servers on 127.0.0.1 and their credentials.
+- `tests/oauth_server.py`: the OAuth2 authorization server on 127.0.0.1.
 - `tests/imap_server.py`: the IMAP server on 127.0.0.1 (Dovecot, else pymap).
 - `tests/terminal.py`: the installed command under a pseudo-terminal.
 - `tests/readme_help.py`: the commands whose `--help` the README shows (cog uses it too).

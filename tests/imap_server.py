@@ -201,7 +201,11 @@ def _mail_user() -> tuple[str, int, int]:
 
 
 def _dovecot_config(
-    root: Path, ca_files: tuple[Path, Path], ports: dict[str, int], folders: Folders
+    root: Path,
+    ca_files: tuple[Path, Path],
+    ports: dict[str, int],
+    folders: Folders,
+    introspection_url: str | None = None,
 ) -> str:
     name, uid, gid = _mail_user()
     if os.geteuid() == 0:
@@ -232,7 +236,7 @@ ssl_cert = <{cert}
 ssl_key = <{key}
 ssl_min_protocol = TLSv1.2
 disable_plaintext_auth = yes
-auth_mechanisms = plain login
+auth_mechanisms = plain login{" xoauth2 oauthbearer" if introspection_url else ""}
 default_login_user = {login_user}
 default_internal_user = {internal_user}
 first_valid_uid = {uid}
@@ -269,9 +273,10 @@ service stats {{
 }}
 passdb {{
   driver = passwd-file
+  mechanisms = plain login
   args = scheme=PLAIN username_format=%u {root}/passwd
 }}
-userdb {{
+{_oauth2_passdb(root, introspection_url)}userdb {{
   driver = static
   args = uid={uid} gid={gid} home={root}/home/%u
 }}
@@ -283,9 +288,28 @@ namespace inbox {{
 """
 
 
+def _oauth2_passdb(root: Path, introspection_url: str | None) -> str:
+    """Dovecot's oauth2 passdb: each XOAUTH2 bearer token is checked by the authorization
+    server's introspection endpoint (RFC 7662), and must be active and for the user."""
+    if introspection_url is None:
+        return ""
+    settings = root / "dovecot-oauth2.conf.ext"
+    settings.write_text(
+        f"introspection_mode = post\nintrospection_url = {introspection_url}\n"
+        "username_attribute = username\nactive_attribute = active\nactive_value = true\n"
+    )
+    return (
+        "passdb {\n  driver = oauth2\n  mechanisms = xoauth2 oauthbearer\n"
+        f"  args = {settings}\n}}\n"
+    )
+
+
 @contextmanager
-def dovecot_server(folders: Folders = FOLDERS) -> Iterator[ImapServer]:
-    """A private Dovecot on two free ports (ssl and starttls), stopped by its PID at the end."""
+def dovecot_server(
+    folders: Folders = FOLDERS, introspection_url: str | None = None
+) -> Iterator[ImapServer]:
+    """A private Dovecot on two free ports (ssl and starttls), stopped by its PID at the end.
+    With `introspection_url`, it takes XOAUTH2 too, checking each token there."""
     _, uid, gid = _mail_user()
     # The mail user (not root) must reach the Maildir: a folder of its own, not pytest's
     # root-only tmp_path.
@@ -312,7 +336,7 @@ def dovecot_server(folders: Folders = FOLDERS) -> Iterator[ImapServer]:
             os.chown(path, uid, gid)
         ports = {"ssl": free_port(), "starttls": free_port()}
         config = root / "dovecot.conf"
-        config.write_text(_dovecot_config(root, (cert, key), ports, folders))
+        config.write_text(_dovecot_config(root, (cert, key), ports, folders, introspection_url))
         log = root / "dovecot.log"
         with (root / "dovecot.stderr").open("wb") as stderr:
             process = subprocess.Popen(

@@ -7,7 +7,9 @@ certificate from a test CA made by trustme; `silent_server` takes connections an
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
+import json
 import socket
 import ssl
 import threading
@@ -22,7 +24,7 @@ from typing import Any
 
 import trustme
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
+from aiosmtpd.smtp import MISSING, SMTP, AuthResult, LoginPassword
 
 USER = "sam@example.org"
 PASSWORD = "correct horse battery staple"
@@ -61,9 +63,16 @@ def _parse(data: bytes, mail_options: list[str]) -> EmailMessage:
 
 
 class Recorder:
-    def __init__(self, behaviour: Behaviour, password: str = PASSWORD) -> None:
+    def __init__(
+        self,
+        behaviour: Behaviour,
+        password: str = PASSWORD,
+        bearer: Callable[[str, str], bool] | None = None,
+    ) -> None:
         self.behaviour = behaviour
         self.password = password
+        self.bearer = bearer  # for XOAUTH2: whether (user, token) may log in
+        self.xoauth2_refusals = 0
         self.messages: list[EmailMessage] = []
         self.envelopes: list[tuple[str, list[str]]] = []
         self.mail_options: list[list[str]] = []
@@ -137,6 +146,36 @@ class Recorder:
                 self.logins += 1
         return AuthResult(success=ok, handled=False)
 
+    async def auth_XOAUTH2(self, server: Any, args: list[str]) -> AuthResult:
+        """SASL XOAUTH2 as Gmail and Outlook speak it: a refused token gets a challenge
+        holding the reasons as JSON, which the client answers empty, then 535."""
+        if len(args) > 1:
+            response = base64.b64decode(args[1])
+        else:
+            answer = await server.challenge_auth("")
+            if answer is MISSING:
+                return AuthResult(success=False, handled=False)
+            response = answer
+        fields = dict(
+            part.split("=", 1) for part in response.decode("utf-8").split("\x01") if "=" in part
+        )
+        user = fields.get("user", "")
+        token = fields.get("auth", "").removeprefix("Bearer ")
+        ok = self.bearer is not None and self.bearer(user, token)
+        with self.lock:
+            self.login_attempts += 1
+            if ok:
+                self.logins += 1
+            else:
+                self.xoauth2_refusals += 1
+        if ok:
+            return AuthResult(success=True, auth_data=user)
+        reasons = {"status": "401", "schemes": "bearer", "scope": "https://mail.google.com/"}
+        await server.challenge_auth(json.dumps(reasons).encode())
+        return AuthResult(
+            success=False, handled=False, message="535 5.7.8 Username and Password not accepted"
+        )
+
     def recipients(self) -> list[str]:
         return [rcpt for _, rcpts in self.envelopes for rcpt in rcpts]
 
@@ -186,11 +225,13 @@ def smtp_server(
     ca: LocalCA | None = None,
     password: str = PASSWORD,
     methods: tuple[str, ...] | None = None,
+    bearer: Callable[[str, str], bool] | None = None,
 ) -> Iterator[tuple[Recorder, int]]:
     """tls: "ssl" (TLS from the start) or "starttls", with a certificate signed by `ca`;
     `password`: the one it takes (read as UTF-8); `methods`: the AUTH methods it offers
-    (default: aiosmtpd's, PLAIN and LOGIN)."""
-    recorder = Recorder(behaviour or Behaviour(), password)
+    (default: aiosmtpd's, PLAIN and LOGIN); `bearer`: with it, XOAUTH2 is offered too, and
+    `bearer(user, token)` says whether an access token logs in."""
+    recorder = Recorder(behaviour or Behaviour(), password, bearer)
     port = free_port()
     options: dict[str, Any] = {"enable_SMTPUTF8": smtputf8}
     if login:
@@ -200,8 +241,10 @@ def smtp_server(
             # aiosmtpd knows TLS only when it came by STARTTLS
             "auth_require_tls": tls == "starttls",
         }
+        excluded = [] if bearer is not None else ["XOAUTH2"]
         if methods is not None:
-            options["auth_exclude_mechanism"] = [m for m in ("PLAIN", "LOGIN") if m not in methods]
+            excluded += [m for m in ("PLAIN", "LOGIN") if m not in methods]
+        options["auth_exclude_mechanism"] = excluded
     if tls is not None:
         assert ca is not None, "a TLS server needs a test CA"
         if tls == "ssl":

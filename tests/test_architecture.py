@@ -250,6 +250,7 @@ SHARED_TEST_MODULES = (
     "imap_server",
     "terminal",
     "readme_help",
+    "oauth_server",
 )
 
 

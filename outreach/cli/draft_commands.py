@@ -138,7 +138,11 @@ def push(app: App, names: tuple[str, ...], everything: bool) -> None:
         click.echo(f"pushed drafts/{pushed.draft.name} to {pushed.folder}{replaced}")
 
     done = push_drafts(
-        app.workspace, names, prompt=prompt if sys.stdin.isatty() else None, on_pushed=say
+        app.workspace,
+        names,
+        prompt=prompt if sys.stdin.isatty() else None,
+        on_pushed=say,
+        notify=warn,
     )
     if not done:
         click.echo("Nothing to push: no draft is approved. Approve drafts with: outreach review")

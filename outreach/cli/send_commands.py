@@ -126,14 +126,14 @@ def _run(
     workspace: Workspace, journal: Journal, queue: Queue, force: bool = False
 ) -> tuple[list[Outcome], OutreachError | None]:
     """Log in and send the queue: the outcomes, and the error that stopped the run, if one did."""
-    from outreach.delivery.credentials import find_password
+    from outreach.delivery.oauth2 import find_secret
     from outreach.delivery.sending import Sender, open_session
     from outreach.support.errors import OutreachError
 
-    smtp = workspace.settings.smtp
-    password = (
-        find_password(smtp, _prompt_password if _has_terminal() else None) if smtp.user else None
-    )
+    settings = workspace.settings
+    smtp = settings.smtp
+    prompt = _prompt_password if _has_terminal() else None
+    password = find_secret(smtp, settings.oauth2, prompt, warn) if smtp.user else None
     session = open_session(workspace, password, notice)
     progress = _Progress(len(queue.ready), workspace.root)
     sender = Sender(
@@ -227,21 +227,32 @@ class _Progress:
 
 @cli.group()
 def auth() -> None:
-    """Store, check or remove the SMTP password in the system keyring."""
+    """Store, check or remove the logins: the SMTP password, or an OAuth2 sign-in."""
 
 
 @auth.command()
+@click.option(
+    "--oauth2",
+    is_flag=True,
+    help="Sign in with the provider of [oauth2] (a browser, or a device code) instead.",
+)
 @pass_app
-def login(app: App) -> None:
+def login(app: App, oauth2: bool) -> None:
     """Ask for the SMTP password and keep it in the system keyring.
 
-    Without a terminal, the password is read from standard input.
+    Without a terminal, the password is read from standard input. With --oauth2, sign in
+    with the provider named in [oauth2] and keep its refresh token (and the client secret,
+    asked first: empty for a public client) in the keyring.
 
     \b
     Examples:
       outreach auth login
       pass show mail/app-password | outreach auth login
+      outreach auth login --oauth2
     """
+    if oauth2:
+        _login_oauth2(app)
+        return
     from outreach.delivery.credentials import store_password
 
     smtp = app.workspace.settings.smtp
@@ -255,33 +266,91 @@ def login(app: App) -> None:
     click.echo(f"Stored the password for {smtp.user} in the system keyring (service 'outreach').")
 
 
+def _login_oauth2(app: App) -> None:
+    import webbrowser
+
+    from outreach.delivery import oauth2
+    from outreach.support.errors import OutreachError
+
+    settings = app.workspace.settings
+    problems = oauth2.configuration_problems(settings)
+    if problems:
+        raise OutreachError(*problems)
+    servers = oauth2.oauth2_servers(settings)
+    if not servers or settings.oauth2 is None:
+        raise OutreachError(
+            'outreach.toml sets no auth = "oauth2" without a password_cmd (in [smtp] or '
+            "[imap]): there is no OAuth2 sign-in to make"
+        )
+    client_id = settings.oauth2.client_id or ""
+    label = f"Client secret for {client_id} (empty for a public client)"
+    if _has_terminal():
+        secret = str(click.prompt(label, hide_input=True, default="", show_default=False))
+    else:
+        secret = sys.stdin.readline().rstrip("\r\n")
+
+    def open_browser(url: str) -> bool:
+        try:
+            return webbrowser.open(url)
+        except webbrowser.Error:
+            return False
+
+    for account in sorted({server.user for server in servers if server.user}):
+        grant = oauth2.login(
+            settings.oauth2, account, secret, say=click.echo, open_browser=open_browser
+        )
+        click.echo(
+            f"Signed in as {account} ({grant.provider}); scopes granted: "
+            f"{' '.join(grant.scopes)}. The refresh token"
+            f"{' and the client secret are' if secret else ' is'} in the system keyring "
+            "(service 'outreach'); no access token is kept."
+        )
+
+
 @auth.command()
 @pass_app
 def status(app: App) -> None:
-    """Say where the password would come from, without showing it.
+    """Say where each login's secret would come from, without showing it.
+
+    For OAuth2: the account, the scopes granted and the refresh token's age.
 
     \b
     Example:
       outreach auth status
     """
-    from outreach.delivery.credentials import password_source
+    from outreach.delivery.oauth2 import login_report
 
-    source = password_source(app.workspace.settings.smtp, _has_terminal())
-    click.echo(f"Password: {source.detail}")
+    report = login_report(app.workspace.settings, _has_terminal())
+    for line in report.lines:
+        click.echo(line)
+    for problem in report.problems:
+        (warn if not problem.is_error else say_error)(problem)
 
 
 @auth.command()
 @pass_app
 def logout(app: App) -> None:
-    """Remove the password from the system keyring.
+    """Remove the password, or the OAuth2 login, from the system keyring.
 
     \b
     Example:
       outreach auth logout
     """
     from outreach.delivery.credentials import forget_password
+    from outreach.delivery.oauth2 import forget, oauth2_servers
 
-    smtp = app.workspace.settings.smtp
+    settings = app.workspace.settings
+    smtp = settings.smtp
+    built_in = oauth2_servers(settings)
+    client_id = settings.oauth2.client_id if settings.oauth2 else None
+    for account in sorted({server.user for server in built_in if server.user}):
+        removed = forget(account, client_id)
+        if removed:
+            click.echo(f"Removed {' and '.join(removed)} from the system keyring.")
+        else:
+            click.echo(f"No OAuth2 login for {account} was in the system keyring.")
+    if smtp in built_in or not smtp.user:
+        return
     if forget_password(smtp):
         click.echo(f"Removed the password for {smtp.user} from the system keyring.")
     else:

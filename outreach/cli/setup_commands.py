@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shlex
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -70,9 +71,20 @@ def check(app: App) -> None:
       outreach check
     """
     from outreach.composing.check import check_workspace
+    from outreach.delivery.oauth2 import login_report
     from outreach.support.errors import OutreachError
+    from outreach.workspace.settings import read_settings
 
     problems = check_workspace(app.workspace)
+    try:
+        settings, _ = read_settings(app.workspace.settings_file)  # their problems: above
+    except OutreachError:  # outreach.toml does not parse: check_workspace said so
+        settings = None
+    if settings is not None:
+        logins = login_report(settings, sys.stdin.isatty(), only_configured=True)
+        for line in logins.lines:
+            notice(line)
+        problems = [*problems, *logins.problems]
     errors = warn_and_keep_errors(problems)
     if errors:
         raise OutreachError(*errors)

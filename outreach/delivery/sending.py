@@ -676,6 +676,10 @@ def open_session(
         smtp,
         password.value if password else None,
         login_hint=login_hint(password.where if password else "", smtp),
+        xoauth2=password.xoauth2 if password else False,
+        current=password.current if password else None,
+        renew=password.renew if password else None,
+        notify=notify,
     )
     delay = retry_delay()
     for attempt in range(TRIES):

@@ -108,18 +108,26 @@ class _NoLogin(Exception):
 
 
 class _NoLoginMethod(Exception):
-    """The server offers AUTH, but none of LOGIN_METHODS."""
+    """The server offers AUTH, but none of LOGIN_METHODS (or no XOAUTH2, for a token)."""
+
+    def __init__(self, offered: str, spoken: tuple[str, ...] = LOGIN_METHODS) -> None:
+        self.spoken = spoken
+        super().__init__(offered)
 
 
 class _Opening(smtplib.SMTP):
     """smtplib's client with a short wait for the server's first words, and one login try.
 
     The connection, the TLS handshake and the greeting get `opening_timeout`; every later
-    command the ordinary timeout.
+    command the ordinary timeout. With `xoauth2`, the password is an OAuth2 access token and
+    the login is SASL XOAUTH2.
     """
 
-    def __init__(self, *args: Any, opening_timeout: float, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, opening_timeout: float, xoauth2: bool = False, **kwargs: Any
+    ) -> None:
         self.opening_timeout = opening_timeout
+        self.xoauth2 = xoauth2
         self._reached = False
         super().__init__(*args, **kwargs)
 
@@ -160,6 +168,11 @@ class _Opening(smtplib.SMTP):
         if not self.has_extn("auth"):
             raise _NoLogin()
         offered = self.esmtp_features["auth"].upper().split()
+        if self.xoauth2:
+            if "XOAUTH2" not in offered:
+                raise _NoLoginMethod(", ".join(offered), ("XOAUTH2",))
+            self.user, self.password = user, password
+            return self.auth("XOAUTH2", self.auth_xoauth2, initial_response_ok=initial_response_ok)
         method = next((name for name in LOGIN_METHODS if name in offered), None)
         if method is None:
             raise _NoLoginMethod(", ".join(offered))
@@ -196,6 +209,13 @@ class _Opening(smtplib.SMTP):
         if code in (235, 503):  # 503: logged in already
             return code, reply
         raise smtplib.SMTPAuthenticationError(code, reply)
+
+    def auth_xoauth2(self, challenge: bytes | None = None) -> str:
+        """SASL XOAUTH2 (Google's and Microsoft's): the user and the bearer token. A refusal
+        comes first as a challenge holding the server's reasons, answered empty."""
+        if challenge is not None:
+            return ""
+        return f"user={self.user}\x01auth=Bearer {self.password}\x01\x01"
 
     def auth_cram_md5(self, challenge: bytes | None = None) -> str | None:  # type: ignore[override]
         if challenge is None:
@@ -263,9 +283,18 @@ class Session:
         login_hint: str = "check the password (outreach auth login)",
         timeout: float | None = None,
         opening_timeout: float | None = None,
+        xoauth2: bool = False,
+        current: Callable[[], str] | None = None,
+        renew: Callable[[], str] | None = None,
+        notify: Callable[[str], None] = lambda _: None,
     ) -> None:
         self.settings = smtp
-        self.password = password
+        self.password = password  # with xoauth2, an OAuth2 access token
+        self.xoauth2 = xoauth2
+        self.current = current  # the access token for each login, refreshed once it expires
+        self._connected_before = False
+        self.renew = renew  # a fresh access token, once, after the server refused one
+        self.notify = notify
         self.login_hint = login_hint  # what to do about a refused login
         self.timeout = command_timeout() if timeout is None else timeout
         self.opening_timeout = connect_timeout() if opening_timeout is None else opening_timeout
@@ -278,8 +307,33 @@ class Session:
     def connect(self) -> None:
         """Connect and log in. A refused login, a refused certificate, a server that says
         nothing and settings that cannot work are a SendError that stops the run; a lost
-        connection is Dropped, which the caller may retry."""
+        connection is Dropped, which the caller may retry. A refused access token (535 or
+        454 after XOAUTH2) is renewed once and the login tried once more."""
+        try:
+            self._connect()
+        except smtplib.SMTPAuthenticationError as refused:
+            if not (self.xoauth2 and self.renew and refused.smtp_code in (454, 535)):
+                raise self._login_error(refused) from None
+            self.notify(
+                f"{self.settings.host} refused the access token ({refused.smtp_code}): "
+                "getting a new one and logging in once more"
+            )
+            self.password = self.renew()
+            try:
+                self._connect()
+            except smtplib.SMTPAuthenticationError as again:
+                raise self._login_error(again) from None
+
+    def _login_error(self, refused: smtplib.SMTPAuthenticationError) -> Exception:
+        found = _connect_error(self.settings, refused, self.opening_timeout, self.login_hint)
+        return _without_secret(found, self.password)
+
+    def _connect(self) -> None:
+        """One connection and login; a refused login is smtplib's SMTPAuthenticationError."""
         self.close()
+        if self.current is not None and self._connected_before:  # the first token is fresh
+            self.password = self.current()
+        self._connected_before = True
         smtp = self.settings
         security = smtp.security
         context = ssl.create_default_context() if security != "none" else None
@@ -298,11 +352,16 @@ class Session:
             **extra,
         )
         client.opener = functools.partial(
-            _OpeningSSL if security == "ssl" else _Opening, opening_timeout=self.opening_timeout
+            _OpeningSSL if security == "ssl" else _Opening,
+            opening_timeout=self.opening_timeout,
+            xoauth2=self.xoauth2,
         )
         try:
             client.login()
             client.smtp.ehlo_or_helo_if_needed()
+        except smtplib.SMTPAuthenticationError:
+            _abandon(client)
+            raise
         except Exception as error:
             _abandon(client)
             found = _connect_error(smtp, error, self.opening_timeout, self.login_hint)
@@ -461,7 +520,7 @@ def _connect_error(smtp: Smtp, error: Exception, seconds: float, login_hint: str
     if isinstance(error, _NoLoginMethod):
         return SendError(
             f"{where} offers no login method that outreach speaks (it offers {error}; "
-            f"outreach speaks {', '.join(LOGIN_METHODS)}); nothing was sent"
+            f"outreach speaks {', '.join(error.spoken)}); nothing was sent"
         )
     if isinstance(error, _Silent):
         return SendError(_silence(smtp, seconds))

@@ -19,7 +19,7 @@ from typing import Any
 from outreach.delivery import credentials
 from outreach.support.errors import MailboxError
 from outreach.support.text import printable
-from outreach.workspace.settings import Imap
+from outreach.workspace.settings import Imap, OAuth2
 
 TIMEOUT = 60.0  # seconds for each read once connected (OUTREACH_COMMAND_TIMEOUT)
 CONNECT_TIMEOUT = 10.0  # to connect and finish the TLS handshake (OUTREACH_CONNECT_TIMEOUT)
@@ -58,9 +58,17 @@ class Folder:
 class Mailbox:
     """A logged-in IMAP connection (`client` is imapclient's `IMAPClient`, UIDs throughout)."""
 
-    def __init__(self, client: Any, settings: Imap) -> None:
+    def __init__(
+        self,
+        client: Any,
+        settings: Imap,
+        oauth2: OAuth2 | None = None,
+        notify: Callable[[str], None] = lambda _: None,
+    ) -> None:
         self.client = client
         self.settings = settings
+        self.oauth2 = oauth2  # [oauth2], for auth = "oauth2" without a password_cmd
+        self.notify = notify  # a refreshed token, an old Google refresh token
         self._folders: tuple[Folder, ...] | None = None
 
     @property
@@ -209,8 +217,45 @@ def password_login(mailbox: Mailbox, prompt: Prompt | None) -> None:
         ) from None
 
 
-# One login per `imap.auth`. XOAUTH2 ("oauth2") joins here, beside the password.
-LOGINS: dict[str, Callable[[Mailbox, Prompt | None], None]] = {"password": password_login}
+def oauth2_login(mailbox: Mailbox, prompt: Prompt | None) -> None:
+    """auth = "oauth2": SASL XOAUTH2 with an access token from the stored OAuth2 login (or
+    from imap.password_cmd, a token broker). A refused token is renewed once (a refresh, or
+    the broker asked again) and the login tried once more; a second refusal is an error."""
+    from imapclient.exceptions import LoginError
+
+    from outreach.delivery.oauth2 import find_secret
+
+    settings = mailbox.settings
+    secret = find_secret(settings, mailbox.oauth2, prompt, mailbox.notify)
+    token = secret.value
+    for attempt in range(2):
+        try:
+            mailbox.client.oauth2_login(settings.user, token)
+            return
+        except LoginError as error:
+            if attempt == 0 and secret.renew is not None:
+                mailbox.notify(
+                    f"{settings.host} refused the access token (IMAP NO): getting a new one "
+                    "and logging in once more"
+                )
+                token = secret.renew()
+                reopened = _open(settings)
+                with suppress(Exception):
+                    mailbox.client.shutdown()
+                mailbox.client = reopened
+                continue
+            words = _words(error).replace(token, "[the token]")
+            raise MailboxError(
+                f"{settings.host} refused the IMAP XOAUTH2 login for {settings.user}: {words}; "
+                f"{credentials.login_hint(secret.where, settings)}"
+            ) from None
+
+
+# One login per `imap.auth`.
+LOGINS: dict[str, Callable[[Mailbox, Prompt | None], None]] = {
+    "password": password_login,
+    "oauth2": oauth2_login,
+}
 
 
 def _log_in(mailbox: Mailbox, prompt: Prompt | None) -> None:
@@ -264,8 +309,15 @@ def _connect_error(settings: Imap, error: Exception) -> MailboxError:
 
 
 @contextmanager
-def connect(settings: Imap, *, prompt: Prompt | None = None) -> Iterator[Mailbox]:
-    """A logged-in mailbox for the [imap] settings, logged out at the end.
+def connect(
+    settings: Imap,
+    *,
+    prompt: Prompt | None = None,
+    oauth2: OAuth2 | None = None,
+    notify: Callable[[str], None] = lambda _: None,
+) -> Iterator[Mailbox]:
+    """A logged-in mailbox for the [imap] settings, logged out at the end. `oauth2`: the
+    [oauth2] settings, for imap.auth = "oauth2"; `notify` says what a login warns about.
 
     Every failure to connect or log in (a wrong password, a refused certificate, a server
     without IMAP4rev1, no server there) is a MailboxError with one clear line."""
@@ -278,7 +330,7 @@ def connect(settings: Imap, *, prompt: Prompt | None = None) -> Iterator[Mailbox
         client = _open(settings)
     except (OSError, IMAPClientError, imaplib.IMAP4.error) as error:
         raise _connect_error(settings, error) from None
-    mailbox = Mailbox(client, settings)
+    mailbox = Mailbox(client, settings, oauth2, notify)
     try:
         try:
             _require_imap4rev1(client, mailbox.where)

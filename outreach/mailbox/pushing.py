@@ -154,9 +154,10 @@ def push_drafts(
     *,
     prompt: Callable[[str], str] | None,
     on_pushed: Callable[[Pushed], None] | None = None,
+    notify: Callable[[str], None] = lambda _: None,
 ) -> list[Pushed]:
     """`drafts push`: the named drafts (all the approved ones where none is named), pushed
-    into the account that `[imap]` names."""
+    into the account that `[imap]` names. NOTIFY says what the login warns about."""
     from outreach.drafts.draft import list_drafts
     from outreach.drafts.outbox import find_drafts
     from outreach.mailbox.connection import connect
@@ -174,6 +175,6 @@ def push_drafts(
     chosen = choose(drafts, named=bool(names))
     if not chosen:
         return []
-    with connect(settings.imap, prompt=prompt) as mailbox:
+    with connect(settings.imap, prompt=prompt, oauth2=settings.oauth2, notify=notify) as mailbox:
         outbox = (workspace.root, settings.limits.max_message_mb)
         return push(mailbox, chosen, settings.me, outbox, on_pushed)
