@@ -4,8 +4,8 @@ for drafting, preview and the template check."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -27,6 +27,7 @@ class Shared:
     today: date
     last: Mapping[str, Mapping[str, object]]  # each person's latest journal entry, by id
     note: str | None = None
+    given: Mapping[str, Sequence[Mapping[str, object]]] = field(default_factory=dict)
 
 
 def shared_context(
@@ -43,6 +44,7 @@ def shared_context(
         today=today or date.today(),
         last=last_entries(journal),
         note=note,
+        given=given_entries(journal),
     )
 
 
@@ -56,6 +58,7 @@ def render_for(renderer: Renderer, person: Contact, shared: Shared) -> Rendered:
         today=shared.today,
         last=shared.last.get(person.id),
         note=shared.note,
+        given=shared.given.get(person.id, ()),
     )
 
 
@@ -71,3 +74,15 @@ def last_entries(journal: Journal | None) -> dict[str, dict[str, object]]:
     if journal is None:
         return {}
     return {person: entry.template_fields() for person, entry in journal.latest().items()}
+
+
+def given_entries(journal: Journal | None) -> dict[str, list[dict[str, object]]]:
+    """Each person's `gave` entries since the latest message sent to them (`given`)."""
+    if journal is None:
+        return {}
+    from outreach.journal.database import given_since_sent
+
+    return {
+        person: [entry.template_fields() for entry in entries]
+        for person, entries in given_since_sent(journal).items()
+    }

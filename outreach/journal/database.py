@@ -347,6 +347,21 @@ def exchanges(journal: Journal, person: str) -> list[Entry]:
     return [_entry(row) for row in rows]
 
 
+def given_since_sent(journal: Journal) -> dict[str, list[Entry]]:
+    """Each person's `gave` entries logged after the latest message sent to them (all of
+    them where nothing was sent), oldest first: what a message need not offer again."""
+    rows = journal.db.execute(
+        f"""SELECT {_COLUMNS} FROM entries AS g WHERE kind = 'gave' AND NOT EXISTS (
+                SELECT 1 FROM entries AS s WHERE s.person = g.person AND s.kind = 'sent'
+                AND (s.day > g.day OR (s.day = g.day AND s.id > g.id)))
+            ORDER BY day, id"""
+    )
+    found: dict[str, list[Entry]] = {}
+    for entry in map(_entry, rows):
+        found.setdefault(entry.person, []).append(entry)
+    return found
+
+
 def open_journal(path: Path) -> Journal:
     return Journal(path)
 
