@@ -69,7 +69,7 @@ def test_a_draft_holds_its_headers_and_body(run: Invoke, workspace: Path) -> Non
     assert headers["to"] == "Ada Lovelace <ada@example.org>"
     assert (
         headers["subject"]
-        == "Ada, a question about a product-design role at a climate-tech company"
+        == "Ada, could I ask your advice?"
     )
     assert headers["template"] == "request"
     assert headers["kind"] == "request"
