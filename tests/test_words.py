@@ -244,7 +244,9 @@ def test_given_holds_only_the_gifts_since_the_last_message(run: Invoke, workspac
             Entry(
                 person="ada-lovelace",
                 kind="sent",
-                at=__import__("datetime").datetime(2026, 10, 5, 12, tzinfo=__import__("datetime").UTC),
+                at=__import__("datetime").datetime(
+                    2026, 10, 5, 12, tzinfo=__import__("datetime").UTC
+                ),
                 day=date(2026, 10, 5),
                 template="request",
                 template_kind="request",
