@@ -67,10 +67,7 @@ def test_a_draft_holds_its_headers_and_body(run: Invoke, workspace: Path) -> Non
         "message_id",
     ]
     assert headers["to"] == "Ada Lovelace <ada@example.org>"
-    assert (
-        headers["subject"]
-        == "Ada, could I ask your advice?"
-    )
+    assert headers["subject"] == "Ada, could I ask your advice?"
     assert headers["template"] == "request"
     assert headers["kind"] == "request"
     assert headers["contact"] == "ada-lovelace"

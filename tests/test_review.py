@@ -384,9 +384,7 @@ def test_review_shows_each_message_as_it_will_be_sent(run: Invoke, drafted: Path
     assert "--- 1/4: drafts/ada-lovelace--request.md" in first
     assert "From: Sam Rivera <sam@example.org>\n" in first
     assert "To: Ada Lovelace <ada@example.org>\n" in first
-    assert (
-        "Subject: Ada, could I ask your advice?\n" in first
-    )
+    assert "Subject: Ada, could I ask your advice?\n" in first
     assert "Reply-To: sam.rivera@example.com\n" in first
     body = (drafted / FILES[0]).read_text(encoding="utf-8").split("\n---\n", 1)[1]
     assert first.endswith("\n\n" + body)

@@ -59,9 +59,8 @@ def shifted(text: str, days: int) -> str:
 
 
 MONTHS = [date(2000, month, 1).strftime("%B") for month in range(1, 13)]
-WORDS_DATE = re.compile(
-    rf"\b(?:{'|'.join(d.title() for d in WEEKDAYS)}) (\d{{1,2}}) ({'|'.join(MONTHS)})(?: (\d{{4}}))?"
-)
+DAY_NAMES = "|".join(day.title() for day in WEEKDAYS)
+WORDS_DATE = re.compile(rf"\b(?:{DAY_NAMES}) (\d{{1,2}}) ({'|'.join(MONTHS)})(?: (\d{{4}}))?")
 
 
 def shifted_words(text: str, days: int, today: date) -> str:
@@ -84,7 +83,7 @@ def paragraphs(text: str) -> list[str]:
 
 
 def shown_drafts(text: str) -> dict[str, str]:
-    """The drafts a README section shows: each text block, by the draft file named last before it."""
+    """The drafts a README section shows: each text block, by the draft named last before it."""
     found = {}
     for block in re.finditer(r"(?ms)^```text\n(.*?)^```$", text):
         names = re.findall(r"`drafts/([^`]+\.md)`", text[: block.start()])

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Iterator, Mapping
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -244,9 +244,7 @@ def test_given_holds_only_the_gifts_since_the_last_message(run: Invoke, workspac
             Entry(
                 person="ada-lovelace",
                 kind="sent",
-                at=__import__("datetime").datetime(
-                    2026, 10, 5, 12, tzinfo=__import__("datetime").UTC
-                ),
+                at=datetime(2026, 10, 5, 12, tzinfo=UTC),
                 day=date(2026, 10, 5),
                 template="request",
                 template_kind="request",

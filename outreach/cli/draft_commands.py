@@ -28,7 +28,7 @@ from outreach.cli.app import (
 @click.option("--due", "use_due", is_flag=True, help="Everyone for whom this kind is due.")
 @click.option(
     "--note",
-    help="A topic the template reaches as {{ note }}, in words that follow \"about\".",
+    help='A topic the template reaches as {{ note }}, in words that follow "about".',
 )
 @click.option("--replace", is_flag=True, help="Draft again where a draft already waits.")
 @pass_app

@@ -82,7 +82,7 @@ def _print_entries(app: App, person: str | None, as_json: bool) -> None:
 @click.option(
     "--note",
     help="What happened, in a few words; for met or call what you talked about, "
-    "which the thank-you names (\"what you said about ...\").",
+    'which the thank-you names ("what you said about ...").',
 )
 @on_option
 @pass_app
@@ -185,7 +185,7 @@ def plan(app: App, as_of: date, as_json: bool) -> None:
 @click.argument("person", shell_complete=complete_people)
 @click.option(
     "--note",
-    help="What you talked about, as it follows \"what you said about\" "
+    help='What you talked about, as it follows "what you said about" '
     "(default: the meeting's own note).",
 )
 @click.option(
