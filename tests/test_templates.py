@@ -168,7 +168,8 @@ def test_follow_up_is_gracious_about_silence(run: Invoke) -> None:
     assert "Would you have 30 minutes" in flat
     assert "I'd be glad to share the user-research templates" in flat
     _, with_note = preview(run, "follow-up", "grace", "the conference on heat pumps")
-    assert "reading about the conference on heat pumps," in " ".join(with_note.split())
+    noted = " ".join(with_note.split())
+    assert "reading about the conference on heat pumps. I'd love your view." in noted
     assert "conference" not in body
     assert_clean(with_note)
 
