@@ -196,7 +196,7 @@ def test_check_in_without_a_company_still_reads_well(run: Invoke) -> None:
 
 def test_check_in_gives_what_the_note_holds(run: Invoke) -> None:
     _, body = preview(run, "check-in", "grace", "heat pumps in old houses")
-    assert "reading about heat pumps in old houses, and it made me" in " ".join(body.split())
+    assert "reading about heat pumps in old houses, and you came to mind." in " ".join(body.split())
     assert_clean(body)
 
 
