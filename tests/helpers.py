@@ -59,6 +59,20 @@ def day(offset: int) -> str:
 # --- files and the installed command -------------------------------------------------
 
 
+def in_words(iso: str) -> str:
+    """A YYYY-MM-DD date as the shipped templates write it: 'Tuesday 1 December', and the year
+    only when it is not this year."""
+    day_ = date.fromisoformat(iso)
+    words = f"{day_:%A} {day_.day} {day_:%B}"
+    return words if day_.year == date.today().year else f"{words} {day_.year}"
+
+
+def flat(text: str) -> str:
+    """Text with its line breaks as spaces: where the wrapping at 72 broke a line is not the
+    point of a test that looks for words."""
+    return " ".join(text.split())
+
+
 def outreach_command() -> list[str]:
     """The installed console script, or the module where only the package is importable."""
     script = shutil.which("outreach", path=os.path.dirname(sys.executable))

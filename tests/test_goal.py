@@ -30,7 +30,7 @@ def test_goal_prints_the_example_goal_and_says_it_is_clear(run: Invoke) -> None:
         "Options:      a phone call, a video call, coffee",
         "Offer:        I'd be glad to share the user-research templates I built for my last team.",
     ]
-    assert "After six years designing checkout flows" in result.stdout
+    assert "For six years I designed checkout flows." in result.stdout
     assert result.stderr == "The goal is clear.\n"
 
 
@@ -355,7 +355,7 @@ def test_the_goal_reaches_templates_with_its_story(workspace: Path) -> None:
     fields = goal.template_fields()
     assert fields["looking_for"] == "a product-design role at a climate-tech company"
     assert fields["options"] == ["a phone call", "a video call", "coffee"]
-    assert fields["story"].startswith("After six years designing checkout flows")
+    assert fields["story"].startswith("For six years I designed checkout flows.")
 
 
 def test_a_single_option_may_be_written_as_text() -> None:

@@ -66,7 +66,7 @@ def test_drafts_lists_what_waits(run: Invoke, drafted: Path) -> None:
     assert [line.split()[0] for line in lines[1:]] == FILES
     assert all(line.split()[1] == "draft" for line in lines[1:])
     assert "José Núñez <jose@example.org>" in result.stdout
-    assert "José, a question about a product-design role" in result.stdout
+    assert "José, could I ask your advice?" in result.stdout
 
 
 def test_drafts_with_none_waiting(run: Invoke) -> None:
@@ -192,7 +192,7 @@ BROKEN = [
     ),
     pytest.param("to: Ada", "to: Ada\x85", "line 2: 'to' holds a control", id="nel"),
     pytest.param(
-        "subject: Ada, a question about a product-design role at a climate-tech company\n",
+        "subject: Ada, could I ask your advice?\n",
         "subject:   \n",
         "line 3: missing subject",
         id="empty-subject",
@@ -384,9 +384,7 @@ def test_review_shows_each_message_as_it_will_be_sent(run: Invoke, drafted: Path
     assert "--- 1/4: drafts/ada-lovelace--request.md" in first
     assert "From: Sam Rivera <sam@example.org>\n" in first
     assert "To: Ada Lovelace <ada@example.org>\n" in first
-    assert (
-        "Subject: Ada, a question about a product-design role at a climate-tech company\n" in first
-    )
+    assert "Subject: Ada, could I ask your advice?\n" in first
     assert "Reply-To: sam.rivera@example.com\n" in first
     body = (drafted / FILES[0]).read_text(encoding="utf-8").split("\n---\n", 1)[1]
     assert first.endswith("\n\n" + body)

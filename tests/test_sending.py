@@ -43,7 +43,7 @@ def test_a_batch_arrives_over_one_login_with_its_headers(run: Invoke, workspace:
     message_id = re.search(r"message_id: (.*)", drafted["jose-nunez"]).group(1)  # type: ignore[union-attr]
     assert jose["Message-ID"] == message_id
     body = jose.get_content().replace("\r\n", "\n")  # the wire uses CRLF
-    assert body.startswith("Hi José,\n\nI hope you are well")
+    assert body.startswith("Hi José,\n\nI still think of our time at Brightside")
     assert "\n\nThank you,\nSam Rivera\n" in body
     assert "<br>" not in body
     assert len({m["Message-ID"] for m in server.messages}) == 4
@@ -411,8 +411,10 @@ def test_the_latest_entry_reaches_templates_as_last(run: Invoke, workspace: Path
     )
     result = run("templates", "preview", "thank-you", "--to", "ada")
     assert result.exit_code == 0, result.output
-    assert "on 2026-11-20" in result.stdout
-    assert "how she moved into grid software" in result.stdout
+    flat = " ".join(result.stdout.split())  # the body is wrapped at 72
+    year = "" if date.today().year == 2026 else " 2026"  # the year only when it is not this one
+    assert f"on Friday 20 November{year}." in flat
+    assert "what you said about how she moved into grid software." in flat
 
 
 @pytest.mark.parametrize("security", ["ssl", "starttls"])

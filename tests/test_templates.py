@@ -72,14 +72,15 @@ def test_every_shipped_template_renders_cleanly_for_everyone(
 
 def test_request_says_how_we_know_the_person_and_asks_one_clear_thing(run: Invoke) -> None:
     subject, body = preview(run, "request", "ada")
-    assert subject == "Ada, a question about a product-design role at a climate-tech company"
-    assert "the Python user group" in body  # how_we_know
+    assert subject == "Ada, could I ask your advice?"
+    flat = " ".join(body.split())  # the body is wrapped at 72
+    assert "our time at the Python user group" in flat  # how_we_know
     request = "Would you have 30 minutes in the next two weeks to tell me how you moved into"
-    assert request + " climate tech?" in body
-    assert "a phone call, a video call or coffee" in body  # the options
-    assert body.count("30 minutes") == 2  # the request, and the time it needs
-    assert "I'd be glad to share the user-research templates I built for my last team." in body
-    assert "After six years designing checkout flows" in body  # goal.story
+    assert request + " climate tech?" in flat
+    assert "a phone call, a video call or coffee" in flat  # the options
+    assert flat.count("30 minutes") == 1  # the request says the time it needs: not again
+    assert "I'd be glad to share the user-research templates I built for my last team." in flat
+    assert "For six years I designed checkout flows." in flat  # goal.story
     assert body.count("?") == 1  # one question: the request
     assert (
         body.index("Hi Ada") < body.index("Would you have") < body.index("share the user-research")
@@ -93,28 +94,24 @@ def test_request_for_someone_without_how_we_know_leaves_the_sentence_out(
     _, ada = preview(run, "request", "ada")
     _, body = preview(run, "request", "bo-min")
     assert body.startswith("Hi Bo,\n")
-    assert len(body.splitlines()) == len(ada.splitlines())
-    different = [
-        (mine, hers)
-        for mine, hers in zip(body.splitlines(), ada.splitlines(), strict=True)
-        if mine != hers
-    ]
-    assert len(different) == 2  # the greeting, and the line that says how we know each other
-    assert "the Python user group" in different[1][1]
-    assert "the Python user group" not in different[1][0]
+    assert "Python user group" in ada and "our time at" not in body
+    mine, hers = (" ".join(text.split()) for text in (body, ada))
+    assert mine == hers.replace("Ada,", "Bo,").replace(
+        "I still think of our time at the Python user group. ", ""
+    )
     assert_clean(body)
 
 
 def test_request_with_non_ascii_names_keeps_them_whole(run: Invoke, workspace: Path) -> None:
     subject, body = preview(run, "request", "José")
-    assert subject.startswith("José, a question about")
+    assert subject == "José, could I ask your advice?"
     assert body.startswith("Hi José,\n")
     assert "Brightside, where we shared a desk" in body
     result = run("draft", "request", "jose-nunez")
     assert result.exit_code == 0, result.output
     text = (workspace / "drafts" / "jose-nunez--request.md").read_text(encoding="utf-8")
     assert "to: José Núñez <jose@example.org>\n" in text
-    assert "subject: José, a question about" in text
+    assert "subject: José, could I ask your advice?" in text
     assert "\nHi José,\n" in text
 
 
@@ -128,27 +125,28 @@ def test_request_with_a_bare_goal_drops_what_the_goal_leaves_out(
     )
     _, body = preview(run, "request", "ada")
     assert "Could we talk for 20 minutes about how you started?" in body
-    assert "a mentor in hardware design" in body
+    assert "a mentor in hardware design" in " ".join(body.split())
     for left_out in ("a video call", "30 minutes", "user-research", "checkout flows"):
         assert left_out not in body
-    assert "for you" in body  # it still offers to help back
+    assert "help you in return" in " ".join(body.split())  # it still offers to help back
     assert_clean(body)
 
 
 def test_thank_you_names_what_was_discussed_from_the_note(run: Invoke) -> None:
     subject, body = preview(run, "thank-you", "ada", "your tips on portfolio reviews")
     assert subject == "Thank you, Ada"
-    assert " your tips on portfolio reviews" in body
+    flat = " ".join(body.split())
+    assert "what you said about your tips on portfolio reviews." in flat
     _, without = preview(run, "thank-you", "ada")
     assert "portfolio" not in without
-    assert len(body.splitlines()) == len(without.splitlines()) + 2  # the sentence and a blank line
+    assert "our time at the Python user group" in " ".join(without.split())
     assert_clean(body)
 
 
 def test_thank_you_without_a_note_thanks_without_inventing_a_topic(run: Invoke) -> None:
     _, body = preview(run, "thank-you", "grace")
     assert "Thank you for" in body
-    assert "I'd be glad to share the user-research templates" in body  # the offer
+    assert "I'd be glad to share the user-research templates" in " ".join(body.split())  # offer
     assert_clean(body)
 
 
@@ -156,20 +154,22 @@ def test_thank_you_names_the_meeting_logged_in_the_journal(run: Invoke) -> None:
     logged = run("log", "add", "ada", "met", "--note", "moving from fintech to grid software")
     assert logged.exit_code == 0, logged.output
     _, body = preview(run, "thank-you", "ada")
-    assert " moving from fintech to grid software" in body
+    assert " moving from fintech to grid software" in " ".join(body.split())
     _, body = preview(run, "thank-you", "ada", "the note wins")
-    assert " the note wins" in body
+    assert " the note wins" in " ".join(body.split())
     assert "fintech" not in body
 
 
 def test_follow_up_is_gracious_about_silence(run: Invoke) -> None:
     subject, body = preview(run, "follow-up", "grace")
-    assert subject == "Following up: a product-design role at a climate-tech company"
-    assert "no need to reply" in body
-    assert "Would you have 30 minutes" in body
-    assert "I'd be glad to share the user-research templates" in body
-    _, with_note = preview(run, "follow-up", "grace", "I hope the conference went well.")
-    assert "I hope the conference went well." in with_note
+    assert subject == "Grace, following up on my note"  # no earlier message: a new one
+    flat = " ".join(body.split())
+    assert "no need to reply" in flat
+    assert "Would you have 30 minutes" in flat
+    assert "I'd be glad to share the user-research templates" in flat
+    _, with_note = preview(run, "follow-up", "grace", "the conference on heat pumps")
+    noted = " ".join(with_note.split())
+    assert "reading about the conference on heat pumps. I'd love your view." in noted
     assert "conference" not in body
     assert_clean(with_note)
 
@@ -188,15 +188,15 @@ def test_check_in_asks_about_the_company_where_there_is_one(
 def test_check_in_without_a_company_still_reads_well(run: Invoke) -> None:
     subject, body = preview(run, "check-in", "grace")
     assert subject == "Thinking of you, Grace"
-    assert " at ?" not in body
+    assert " at ?" not in body and "How are things with you?" in body
     assert "introduction" in body  # it offers, rather than asks
     assert "30 minutes" not in body
     assert_clean(body)
 
 
 def test_check_in_gives_what_the_note_holds(run: Invoke) -> None:
-    _, body = preview(run, "check-in", "grace", "an article on heat pumps in old houses")
-    assert " an article on heat pumps in old houses" in body
+    _, body = preview(run, "check-in", "grace", "heat pumps in old houses")
+    assert "reading about heat pumps in old houses, and you came to mind." in " ".join(body.split())
     assert_clean(body)
 
 
@@ -1147,12 +1147,12 @@ def test_text_numbers_and_dates_print(run: Invoke, workspace: Path) -> None:
         workspace / "templates" / "values.md",
         "---\nkind: check-in\nsubject: Hello\n---\n"
         "{{ contact.first_name.upper() }} {{ 3 }} {{ 2.5 }} {{ today.year }}\n"
-        "{{ goal.options|join(', ') }}; {{ goal.options|string }}; {{ goal.options|length }}\n",
+        "{{ goal.options|join(', ') }};\n{{ goal.options|string }}; {{ goal.options|length }}\n",
     )
     result = run("templates", "preview", "values", "--to", "ada")
     assert result.exit_code == 0, result.output
     year = str(__import__("datetime").date.today().year)
     assert result.stdout.endswith(
         f"\n\nADA 3 2.5 {year}\n"
-        "a phone call, a video call, coffee; ['a phone call', 'a video call', 'coffee']; 3\n"
+        "a phone call, a video call, coffee;\n['a phone call', 'a video call', 'coffee']; 3\n"
     )

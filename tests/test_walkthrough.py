@@ -58,6 +58,39 @@ def shifted(text: str, days: int) -> str:
     )
 
 
+MONTHS = [date(2000, month, 1).strftime("%B") for month in range(1, 13)]
+DAY_NAMES = "|".join(day.title() for day in WEEKDAYS)
+WORDS_DATE = re.compile(rf"\b(?:{DAY_NAMES}) (\d{{1,2}}) ({'|'.join(MONTHS)})(?: (\d{{4}}))?")
+
+
+def shifted_words(text: str, days: int, today: date) -> str:
+    """A draft's text from the README with every date in words ("Wednesday 25 November", in
+    the year the run began unless it says another) moved by `days`, as drafted `today`."""
+
+    def moved(match: re.Match[str]) -> str:
+        year = int(match.group(3) or BEGAN.year)
+        day = date(year, MONTHS.index(match.group(2)) + 1, int(match.group(1)))
+        day += timedelta(days=days)
+        words = f"{day:%A} {day.day} {day:%B}"
+        return words if day.year == today.year else f"{words} {day.year}"
+
+    return WORDS_DATE.sub(moved, text)
+
+
+def paragraphs(text: str) -> list[str]:
+    """Text as its paragraphs, each with its words: where a line wraps depends on the date."""
+    return [" ".join(p.split()) for p in re.split(r"\n\s*\n", text.strip())]
+
+
+def shown_drafts(text: str) -> dict[str, str]:
+    """The drafts a README section shows: each text block, by the draft named last before it."""
+    found = {}
+    for block in re.finditer(r"(?ms)^```text\n(.*?)^```$", text):
+        names = re.findall(r"`drafts/([^`]+\.md)`", text[: block.start()])
+        found[names[-1]] = block.group(1)
+    return found
+
+
 def outreach(workspace: Path, *args: str) -> str:
     """Run the installed command as the reader would: standard output and errors as one."""
     done = subprocess.run(
@@ -102,7 +135,7 @@ def test_the_walkthrough_types_only_relative_dates() -> None:
     assert not [c for c in commands if ISO_DATE.search(c)], "a newcomer types it on another day"
     assert any("--on" in c for c in commands) and any("--as-of" in c for c in commands)
     # Nor a weekday, in what is typed or shown: then every day gives the same rows.
-    assert not re.search(rf"(?i)\b({'|'.join(WEEKDAYS)})\b", WEEK.split("```console")[1])
+    assert not re.search(rf"(?i)\b({'|'.join(WEEKDAYS)})\b", next(fenced(WEEK, "console")))
 
 
 def test_the_week_shows_what_the_readme_shows_on_any_day(tmp_path: Path) -> None:
@@ -112,7 +145,31 @@ def test_the_week_shows_what_the_readme_shows_on_any_day(tmp_path: Path) -> None
     days = (today - BEGAN).days
     for (command, shown), (_, output) in zip(STEPS, typed, strict=True):
         assert output == shifted(shown, days), f"$ {command}"
-    thanks = (workspace / "drafts" / "jose-nunez--thank-you.md").read_text(encoding="utf-8")
-    for block in fenced(WEEK, "text"):
-        assert shifted(block, days) in thanks
+    shown = shown_drafts(WEEK)
+    assert len(shown) == len(list(fenced(WEEK, "text"))) == 3  # a thank-you, follow-up, check-in
+    for name, block in shown.items():
+        text = (workspace / "drafts" / name).read_text(encoding="utf-8")
+        body = text.split("\n---\n", 1)[1]
+        assert paragraphs(body) == paragraphs(shifted_words(block, days, today)), name
     assert (workspace / "week.ics").is_file()
+
+
+SESSION = README.read_text(encoding="utf-8").split("\n## A session\n")[1].split("\n### ")[0]
+
+
+def test_the_session_drafts_what_the_readme_shows(tmp_path: Path) -> None:
+    """The first request, drafted for the people the plan proposes, and Ada's draft as shown
+    (its message id and the moment it was drafted aside)."""
+    shown = dict(steps(next(fenced(SESSION, "console"))))
+    outreach(tmp_path, "init", "--example", "demo")
+    workspace = tmp_path / "demo"
+    for command in ("outreach draft request --plan",):
+        assert outreach(workspace, *shlex.split(command)[1:]) == shown[command]
+    command = "cat drafts/ada-lovelace--request.md"
+    drafted = (workspace / "drafts" / "ada-lovelace--request.md").read_text(encoding="utf-8")
+    for key in ("message_id", "drafted"):
+        drafted = re.sub(
+            rf"(?m)^{key}: .*$", re.findall(rf"(?m)^{key}: .*$", shown[command])[0], drafted
+        )
+    assert drafted == shown[command]
+    assert "mei-chen" not in shown["outreach draft request --plan"]  # a like-only friend waits

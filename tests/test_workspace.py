@@ -71,7 +71,8 @@ def test_init_example_makes_a_complete_demonstration(tmp_path: Path) -> None:
     for name in FILES:
         assert (root / name).is_file(), name
     assert result.stdout.endswith(
-        f"Next:\n  cd {root}\n  outreach check\n  outreach draft request --all\n  outreach review\n"
+        f"Next:\n  cd {root}\n  outreach check\n  outreach draft request --plan\n"
+        "  outreach review\n"
     )
     people, problems = parse_contacts((root / "contacts.yaml").read_text(encoding="utf-8"))
     assert problems == []

@@ -104,7 +104,7 @@ def cli(ctx: click.Context, workspace: Path | None) -> None:
     Start here:
       outreach init --example demo && cd demo
       outreach check
-      outreach draft request --all
+      outreach draft request --plan
       outreach review
     """
     # A command lives for a moment but may make a hundred thousand small objects (10,000

@@ -34,7 +34,10 @@ if TYPE_CHECKING:
 @click.option("--all", "everyone", is_flag=True, help="Everyone in contacts.yaml.")
 @click.option("--plan", "use_plan", is_flag=True, help="The people `outreach plan` proposes.")
 @click.option("--due", "use_due", is_flag=True, help="Everyone for whom this kind is due.")
-@click.option("--note", help="Text the template reaches as {{ note }}.")
+@click.option(
+    "--note",
+    help='A topic the template reaches as {{ note }}, in words that follow "about".',
+)
 @click.option("--replace", is_flag=True, help="Draft again where a draft already waits.")
 @pass_app
 def draft(
@@ -55,10 +58,11 @@ def draft(
 
     \b
     Examples:
+      outreach draft request --plan
       outreach draft request ada jose
-      outreach draft request --all
       outreach draft check-in --due
-      outreach draft thank-you grace --note "the tip about portfolio reviews"
+      outreach draft check-in mei --note "a new climbing gym downtown"
+      outreach draft thank-you grace --note "portfolio reviews"
     """
     from outreach.composing.drafting import draft_messages
 
@@ -78,6 +82,13 @@ def draft(
     )
     for line in result.warnings:
         warn(line)
+    if use_plan:
+        if result.plan:
+            click.echo("The plan proposes:")
+            print_table(("person", "why"), result.plan)
+            click.echo("")
+        else:
+            click.echo("The plan proposes nobody now: see why with outreach plan")
     for line in result.notices:
         notice(line)
     lines = [f"drafted drafts/{path.name}" for path in result.written]

@@ -33,7 +33,7 @@ def log(ctx: click.Context, as_json: bool) -> None:
     Examples:
       outreach log
       outreach log show ada
-      outreach log add ada met --note "coffee; she suggested the Gridwise team" --on monday
+      outreach log add ada met --note "moving from fintech to grid software" --on monday
     """
     if ctx.invoked_subcommand is None:
         _print_entries(ctx.ensure_object(App), None, as_json)
@@ -108,7 +108,11 @@ def remove(app: App, entry: int) -> None:
 @log.command()
 @click.argument("person", shell_complete=complete_people)
 @click.argument("kind", type=click.Choice(HAND_KINDS))
-@click.option("--note", help="What happened, in a few words.")
+@click.option(
+    "--note",
+    help="What happened, in a few words; for met or call what you talked about, "
+    'which the thank-you names ("what you said about ...").',
+)
 @on_option
 @pass_app
 def add(app: App, person: str, kind: str, note: str | None, on: date | None) -> None:
@@ -118,8 +122,8 @@ def add(app: App, person: str, kind: str, note: str | None, on: date | None) -> 
     \b
     Examples:
       outreach log add ada replied
-      outreach log add jose call --note "portfolio advice" --on yesterday
-      outreach log add grace gave --note "sent her the research templates"
+      outreach log add jose call --note "what a design portfolio should show" --on yesterday
+      outreach log add grace gave --note "the research templates"
     """
     from outreach.journal.database import logged_entry, open_journal
     from outreach.people.lookup import find_person
@@ -208,7 +212,11 @@ def plan(app: App, as_of: date, as_json: bool) -> None:
 
 @cli.command()
 @click.argument("person", shell_complete=complete_people)
-@click.option("--note", help="What you talked about (default: the meeting's own note).")
+@click.option(
+    "--note",
+    help='What you talked about, as it follows "what you said about" '
+    "(default: the meeting's own note).",
+)
 @click.option(
     "--template",
     default=None,
@@ -222,8 +230,8 @@ def thank(app: App, person: str, note: str | None, template: str | None, replace
 
     \b
     Examples:
-      outreach thank jose --note "the intro to the Gridwise design team"
-      outreach thank jose --replace --note "the portfolio advice"
+      outreach thank jose --note "how Gridwise hires designers"
+      outreach thank jose --replace --note "design briefs that work"
     """
     from outreach.composing.thanks import thank_you
 

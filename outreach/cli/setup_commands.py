@@ -44,7 +44,7 @@ def init(directory: Path, example: bool) -> None:
         warn(problem)
     click.echo("")
     steps = (
-        ["outreach check", "outreach draft request --all", "outreach review"]
+        ["outreach check", "outreach draft request --plan", "outreach review"]
         if example
         else [
             "write your goal in goal.md (requests wait until it is clear)",

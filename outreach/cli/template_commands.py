@@ -125,8 +125,9 @@ def preview(app: App, name: str, person: str, note: str | None) -> None:
     """Show the message NAME renders for one person, without writing anything.
 
     \b
-    Example:
+    Examples:
       outreach templates preview request --to ada
+      outreach templates preview check-in --to grace --note "heat pumps in old houses"
     """
     from outreach.composing.drafting import preview as render_preview
 

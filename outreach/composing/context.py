@@ -4,7 +4,7 @@ for drafting, preview and the template check."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import TYPE_CHECKING
@@ -30,6 +30,7 @@ class Shared:
     note: str | None = None
     # For a `thread: true` template: the latest message sent to each person, by id.
     threads: Mapping[str, Thread] = field(default_factory=dict)
+    given: Mapping[str, Sequence[Mapping[str, object]]] = field(default_factory=dict)
 
 
 def shared_context(
@@ -48,6 +49,7 @@ def shared_context(
         last=last_entries(journal),
         note=note,
         threads=threads or {},
+        given=given_entries(journal),
     )
 
 
@@ -65,6 +67,7 @@ def render_for(renderer: Renderer, person: Contact, shared: Shared) -> Rendered:
         last=shared.last.get(person.id),
         note=shared.note,
         thread=thread.template_fields() if thread is not None else None,
+        given=shared.given.get(person.id, ()),
     )
     subject = reply_subject(rendered.subject)
     return rendered if subject == rendered.subject else replace(rendered, subject=subject)
@@ -82,3 +85,15 @@ def last_entries(journal: Journal | None) -> dict[str, dict[str, object]]:
     if journal is None:
         return {}
     return {person: entry.template_fields() for person, entry in journal.latest().items()}
+
+
+def given_entries(journal: Journal | None) -> dict[str, list[dict[str, object]]]:
+    """Each person's `gave` entries since the latest message sent to them (`given`)."""
+    if journal is None:
+        return {}
+    from outreach.journal.database import given_since_sent
+
+    return {
+        person: [entry.template_fields() for entry in entries]
+        for person, entries in given_since_sent(journal).items()
+    }

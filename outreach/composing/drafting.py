@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from collections.abc import Sequence
@@ -62,6 +63,7 @@ class Selection:
     notices: tuple[str, ...] = ()  # batch members left out, and why
     warnings: tuple[str, ...] = ()
     named: frozenset[str] = frozenset()  # ids of the people named on the command line
+    plan: tuple[tuple[str, str], ...] = ()  # with --plan: each person proposed, and why
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,7 @@ class DraftResult:
     notices: tuple[str, ...]
     warnings: tuple[str, ...]
     unchanged: tuple[Path, ...] = ()  # --replace found them as they would be
+    plan: tuple[tuple[str, str], ...] = ()  # with --plan: each person proposed, and why
 
 
 def select_people(
@@ -140,13 +143,17 @@ def batch_for(
     plan: bool,
     due: bool,
     as_of: date,
-) -> list[Contact]:
-    """The people `draft --plan` or `draft --due` means for this template."""
+) -> tuple[list[Contact], list[tuple[str, str]]]:
+    """The people `draft --plan` or `draft --due` means for this template, and with --plan
+    the plan's reason for each."""
     chosen: list[Contact] = []
+    reasons: list[tuple[str, str]] = []
     if plan:
         if template.kind != "request":
             raise OutreachError(f"--plan drafts requests; '{template.name}' is a {template.kind}")
-        chosen.extend(p.person for p in plan_from(workspace, journal, as_of).proposals)
+        proposals = plan_from(workspace, journal, as_of).proposals
+        chosen.extend(p.person for p in proposals)
+        reasons.extend((p.person.label, p.reason) for p in proposals)
     if due:
         if template.kind == "request":
             raise OutreachError(
@@ -158,7 +165,7 @@ def batch_for(
             for item in due_items(contacts, summaries, as_of, until=as_of)
             if item.reason == template.kind
         )
-    return chosen
+    return chosen, reasons
 
 
 def goal_for(workspace: Workspace, template: Template) -> tuple[Goal, list[str]]:
@@ -233,7 +240,9 @@ def draft_with(
     except OSError as error:
         raise DraftError(f"drafts could not be written ({error}); none were changed") from None
     written = tuple(path for path, _ in drafts.planned)
-    return DraftResult(written, tuple(drafts.notices), warned, tuple(drafts.unchanged))
+    return DraftResult(
+        written, tuple(drafts.notices), warned, tuple(drafts.unchanged), selection.plan
+    )
 
 
 def _threads(
@@ -269,8 +278,9 @@ def _select(
 ) -> Selection:
     contacts = workspace.load_contacts()
     batch: list[Contact] = []
+    reasons: list[tuple[str, str]] = []
     if audience.plan or audience.due:
-        batch = batch_for(
+        batch, reasons = batch_for(
             workspace,
             journal,
             contacts,
@@ -279,13 +289,14 @@ def _select(
             due=audience.due,
             as_of=as_of,
         )
-    return select_people(
+    selection = select_people(
         contacts,
         names=audience.names,
         tags=audience.tags,
         everyone=audience.everyone,
         batch=batch,
     )
+    return dataclasses.replace(selection, plan=tuple(reasons)) if audience.plan else selection
 
 
 def _kind_warnings(

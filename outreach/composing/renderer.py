@@ -16,7 +16,7 @@ import sys
 import threading
 import time
 import types
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from types import TracebackType
@@ -30,6 +30,7 @@ from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedFormatter
 from markupsafe import EscapeFormatter, Markup
 
+from outreach.composing import words
 from outreach.composing.sandbox_limits import (
     MAX_MESSAGE,
     MAX_VALUE,
@@ -334,6 +335,8 @@ def _environment() -> _Sandbox:
         autoescape=False,
     )
     env.filters["join_or"] = checked_filter("join_or", join_or, env.budget)
+    env.filters["long_date"] = checked_filter("long_date", words.long_date, env.budget)
+    env.filters["quote"] = checked_filter("quote", words.quote, env.budget)
     return env
 
 
@@ -481,6 +484,7 @@ class Renderer:
         today: date,
         last: Mapping[str, Any] | None = None,
         note: str | None = None,
+        given: Sequence[Mapping[str, Any]] = (),
         thread: Mapping[str, Any] | None = None,
     ) -> Rendered:
         """The subject and body for one person; a TemplateError names template, line and person."""
@@ -492,6 +496,7 @@ class Renderer:
             "last": Fields("last", last) if last is not None else None,
             "note": note or None,
             "thread": Fields("thread", thread) if thread is not None else None,
+            "given": [Fields("given", entry) for entry in given],
         }
         # One render may take RENDER_SECONDS; all the renders of the template in one command
         # together RENDER_SECONDS and SECONDS_PER_PERSON each, so that a template that runs
@@ -562,7 +567,7 @@ class Renderer:
             raise TemplateError(
                 Problem(at(self._where, subject_line), f"the subject is empty for {who}")
             )
-        body = self._run(self._body, context, who).strip("\n") + "\n"
+        body = words.wrap(self._run(self._body, context, who).strip("\n") + "\n")
         if not body.strip():
             raise TemplateError(
                 Problem(at(self._where, self.template.body_line), f"the message is empty for {who}")

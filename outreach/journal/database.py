@@ -411,6 +411,21 @@ def _check_via(entry: Entry) -> None:
         raise ValueError(f"{entry.via!r} is not a way an entry comes ({', '.join(VIAS)})")
 
 
+def given_since_sent(journal: Journal) -> dict[str, list[Entry]]:
+    """Each person's `gave` entries logged after the latest message sent to them (all of
+    them where nothing was sent), oldest first: what a message need not offer again."""
+    rows = journal.db.execute(
+        f"""SELECT {_READ} FROM entries AS g WHERE kind = 'gave' AND NOT EXISTS (
+                SELECT 1 FROM entries AS s WHERE s.person = g.person AND s.kind = 'sent'
+                AND (s.day > g.day OR (s.day = g.day AND s.id > g.id)))
+            ORDER BY day, id"""
+    )
+    found: dict[str, list[Entry]] = {}
+    for entry in map(_entry, rows):
+        found.setdefault(entry.person, []).append(entry)
+    return found
+
+
 def open_journal(path: Path) -> Journal:
     return Journal(path)
 
