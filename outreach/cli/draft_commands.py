@@ -72,6 +72,10 @@ def draft(
         warn(line)
     for line in result.notices:
         notice(line)
+    advised = sum(1 for coaching in result.coaching if coaching.warnings)
+    if advised:
+        count = len(result.coaching)
+        notice(f"The coach has advice on {advised} of {count} (outreach review shows it).")
     lines = [f"drafted drafts/{path.name}" for path in result.written]
     if result.unchanged:
         lines.append(f"{len(result.unchanged)} unchanged (the waiting draft is already this text)")
@@ -98,6 +102,9 @@ def drafts(app: App, as_json: bool) -> None:
     items = waiting(app.workspace)
     root = app.workspace.root
     if as_json:
+        from outreach.composing.coach import coach_draft, known_for
+
+        known = known_for(app.workspace)
         print_json(
             [
                 {
@@ -106,6 +113,9 @@ def drafts(app: App, as_json: bool) -> None:
                     "template": w.draft.template,
                     "status": w.status,
                     "message_id": w.draft.message_id or None,
+                    "coach": coaching.as_json()
+                    if (coaching := coach_draft(w.draft, known))
+                    else None,
                 }
                 for w in items
             ]
@@ -216,6 +226,7 @@ def review(app: App, everything: bool) -> None:
       outreach review
       outreach review --all
     """
+    from outreach.composing.coach import known_for
     from outreach.drafts.draft import format_address, read_draft
     from outreach.drafts.outbox import approve as approve_drafts
     from outreach.drafts.outbox import cut_off_ids, delete, waiting
@@ -223,6 +234,7 @@ def review(app: App, everything: bool) -> None:
     from outreach.support.editor import open_in_editor
 
     workspace = app.workspace
+    known = known_for(workspace)
     me = workspace.settings.me
     sender = format_address(me.name, me.email)
     walked = ("draft", "broken", "approved", "failed") if everything else ("draft", "broken")
@@ -233,13 +245,13 @@ def review(app: App, everything: bool) -> None:
         return
     counts = {"approved": 0, "skipped": 0, "deleted": 0}
     for number, current in enumerate(queue, start=1):
-        _show(current, sender, f"{number}/{len(queue)}")
+        _show(current, sender, f"{number}/{len(queue)}", known)
         while True:
             choice = ask(PROMPT, CHOICES)
             if choice == "e":
                 open_in_editor(current.path)
                 current = read_draft(current.path)
-                _show(current, sender, f"{number}/{len(queue)}")
+                _show(current, sender, f"{number}/{len(queue)}", known)
                 continue
             if choice == "a":
                 if current.broken:
@@ -264,7 +276,8 @@ def review(app: App, everything: bool) -> None:
     _summary(counts, next_step(workspace, cut_off))
 
 
-def _show(current: object, me: str, place: str) -> None:
+def _show(current: object, me: str, place: str, known: object) -> None:
+    from outreach.composing.coach import Known, coach_draft
     from outreach.drafts.draft import Draft
 
     assert isinstance(current, Draft)
@@ -278,6 +291,12 @@ def _show(current: object, me: str, place: str) -> None:
             click.echo(f"{key.replace('_', '-').title()}: {current.get(key)}")
     click.echo("")
     click.echo(current.body, nl=False)
+    assert isinstance(known, Known)
+    coaching = coach_draft(current, known)
+    if coaching is not None:
+        click.echo(click.style(f"\nCoach: {coaching.summary}", dim=True))
+        for advice in coaching.warnings:
+            click.echo(click.style(f"  - {advice}", dim=True))
 
 
 def _summary(counts: dict[str, int], next_line: str) -> None:

@@ -8,7 +8,9 @@ from outreach.support.errors import OutreachError, Problem
 from outreach.workspace.folder import Workspace
 
 if TYPE_CHECKING:
+    from outreach.drafts.draft import Draft
     from outreach.people.contact import Contact
+    from outreach.workspace.goal import Goal
 
 
 def _caught(problems: list[Problem], error: OutreachError) -> None:
@@ -50,9 +52,32 @@ def check_workspace(workspace: Workspace) -> list[Problem]:
     if workspace.drafts_dir.is_dir():
         from outreach.drafts.draft import list_drafts
 
+        drafts = list_drafts(workspace.drafts_dir)
         problems.extend(
-            Problem(f"drafts/{draft.path.name}", draft.broken)
-            for draft in list_drafts(workspace.drafts_dir)
-            if draft.broken
+            Problem(f"drafts/{draft.path.name}", draft.broken) for draft in drafts if draft.broken
         )
+        problems.extend(_coach_warnings(workspace, drafts, contacts if contacts_ok else None, goal))
     return problems
+
+
+def _coach_warnings(
+    workspace: Workspace, drafts: list[Draft], people: list[Contact] | None, goal: Goal | None
+) -> list[Problem]:
+    """The coach's advice on each draft that parses, as warnings."""
+    from outreach.composing.coach import coach_draft, known_from
+    from outreach.journal.database import existing_journal
+
+    sound = [draft for draft in drafts if not draft.broken]
+    if not sound:
+        return []
+    try:
+        with existing_journal(workspace.journal_file) as journal:
+            known = known_from(people, goal, journal)
+    except OutreachError:
+        known = known_from(people, goal, None)
+    found = []
+    for draft in sound:
+        coaching = coach_draft(draft, known)
+        for advice in coaching.warnings if coaching is not None else ():
+            found.append(Problem(f"drafts/{draft.path.name}", f"coach: {advice}", "warning"))
+    return found

@@ -38,6 +38,7 @@ from outreach.workspace.settings import Settings
 from outreach.workspace.templates import Template, list_templates
 
 if TYPE_CHECKING:
+    from outreach.composing.coach import Coaching
     from outreach.journal.database import Journal
 
 
@@ -66,6 +67,7 @@ class DraftResult:
     notices: tuple[str, ...]
     warnings: tuple[str, ...]
     unchanged: tuple[Path, ...] = ()  # --replace found them as they would be
+    coaching: tuple[Coaching, ...] = ()  # the coach's, one for each draft written
 
 
 def select_people(
@@ -223,7 +225,25 @@ def draft_with(
     except OSError as error:
         raise DraftError(f"drafts could not be written ({error}); none were changed") from None
     written = tuple(path for path, _ in drafts.planned)
-    return DraftResult(written, tuple(drafts.notices), warned, tuple(drafts.unchanged))
+    coaching = _coached(drafts.planned, selection.people, goal, journal, shared)
+    return DraftResult(written, tuple(drafts.notices), warned, tuple(drafts.unchanged), coaching)
+
+
+def _coached(
+    planned: Sequence[tuple[Path, str]],
+    people: Sequence[Contact],
+    goal: Goal,
+    journal: Journal | None,
+    shared: Shared,
+) -> tuple[Coaching, ...]:
+    """The coach's measures of the drafts written (advice only: they are written already)."""
+    from outreach.composing.coach import coach_drafted, known_from
+
+    notes = {
+        person: str(entry["note"]) for person, entry in shared.last.items() if entry.get("note")
+    }
+    known = known_from(people, goal, journal, notes)
+    return coach_drafted((text for _, text in planned), known)
 
 
 def _select(
