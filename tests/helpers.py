@@ -197,3 +197,9 @@ def statuses(run: Callable[..., Result]) -> dict[str, str]:
     """Each waiting draft's status, by person."""
     result = run("drafts", "--json")
     return {row["person"]: row["status"] for row in json.loads(result.stdout)}
+
+
+def without_coach(stderr: str) -> list[str]:
+    """The lines of a draft command's errors and notices, less the coach's summary line (its
+    advice depends on the shipped templates' words)."""
+    return [line for line in stderr.splitlines() if not line.startswith("The coach has advice")]
