@@ -52,10 +52,11 @@ _ASKING = re.compile(
     r"(?:you|i|we)\b|are\s+you\s+(?:open|free|available|up|willing)\b)"
 )
 _OFFER = re.compile(
-    r"(?i)\b(?:(?:i'?d|i\s+would|i'?m|i\s+am|i'?ll|i\s+will)\s+(?:be\s+)?"
+    r"(?i)\b(?:(?:i['\u2019]?d|i\s+would|i['\u2019]?m|i\s+am|i['\u2019]?ll|i\s+will)\s+(?:be\s+)?"
     r"(?:glad|happy|delighted)\s+to|in\s+return|return\s+the\s+favou?r|"
-    r"(?:something|anything)(?:\s+else)?\s+(?:i\s+can|from\s+me)|can\s+i\s+help|"
-    r"i\s+can\s+help|if\s+i\s+can\s+help|happy\s+to\s+help|just\s+ask|offer)\b"
+    r"(?:something|anything)(?:\s+else)?\s+(?:i\s+can|from\s+me)|"
+    r"i\s+(?:can|could)\s+(?:help|share|send|introduce|lend|make)|(?:can|could)\s+i\s+help|"
+    r"happy\s+to\s+help|just\s+ask|offer)\b"
 )
 _THANKS = re.compile(r"(?i)\b(?:thank(?:s|\s+you)|grateful|appreciated?)\b")
 _REPLY_PREFIX = re.compile(r"(?i)^\s*(?:(?:re|fwd?|aw|sv)\s*:\s*)+")
