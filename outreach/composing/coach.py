@@ -15,7 +15,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from outreach.drafts.draft import Draft
@@ -63,6 +63,9 @@ _REPLY_PREFIX = re.compile(r"(?i)^\s*(?:(?:re|fwd?|aw|sv)\s*:\s*)+")
 _LETTERS = re.compile(r"[^\W\d_]+(?:['\u2019][^\W\d_]+)*")
 _DIGITS = re.compile(r"\d+")
 _PLAIN_WORDS = re.compile(r"[^\W_]+")
+_COACHED_FIELDS = re.compile(r"(?m)^(kind|subject|contact|attachments): (.*)$")
+_HAS_WORD = re.compile(r"[^\W_]")
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 
 
 @dataclass(frozen=True)
@@ -117,23 +120,23 @@ def coach(
     where unknown: then the personal line is not looked for); `offer` and `request`: the
     goal's; `attachments`: whether the draft carries files; `first_request`: whether no
     request was sent to the person before."""
-    text = counted_body(body)
-    flat = " ".join(text.split())
-    words = text.split()
-    words = [token for token in words if any(char.isalnum() for char in token)]
-    questions = len(_QUESTION.findall(text))
-    grade = reading_grade(text, words)
+    parts = [_paragraph(text) for text in _PARAGRAPH_BREAK.split(counted_body(body))]
+    words = questions = 0
+    for part in parts:
+        words += part.words
+        questions += part.questions
+    grade = _grade(parts)
     subject_words = count_subject_words(subject)
-    plain = _plain(flat)
+    plain = "".join(part.plain for part in parts)  # " words ... words  words ... "
     warnings: list[str] = []
     asking = kind in ASKING_KINDS
-    if asking and len(words) < MIN_WORDS:
+    if asking and words < MIN_WORDS:
         warnings.append(
-            f"{len(words)} words: {MIN_WORDS} to {MAX_WORDS} are answered most; say a little more"
+            f"{words} words: {MIN_WORDS} to {MAX_WORDS} are answered most; say a little more"
         )
-    elif len(words) > MAX_WORDS:
+    elif words > MAX_WORDS:
         ideal = f"{MIN_WORDS} to {MAX_WORDS}" if asking else f"at most {MAX_WORDS}"
-        warnings.append(f"{len(words)} words: {ideal} are answered most; cut some")
+        warnings.append(f"{words} words: {ideal} are answered most; cut some")
     if asking and questions < MIN_QUESTIONS:
         warnings.append(f"no question: {MIN_QUESTIONS} to {MAX_QUESTIONS} are answered most")
     elif questions > MAX_QUESTIONS:
@@ -154,28 +157,32 @@ def coach(
             "remember (contacts.yaml's how_we_know, a note in the journal)"
         )
     if kind == "request":
-        asks = count_requests(flat, request)
+        asks = sum(part.asks for part in parts)
+        if not asks and request and _mentions(plain, request, 5):
+            asks = 1  # the goal's request, in words of its own
         if asks == 0:
             warnings.append("no clear request: ask for one thing, as a question (Would you ...?)")
         elif asks > 1:
             warnings.append(f"{asks} requests: ask for one thing, so that a yes is easy")
-    if not (_OFFER.search(flat) or (offer and _mentions(plain, offer, 5))):
+    if not (any(part.offer for part in parts) or (offer and _mentions(plain, offer, 5))):
         warnings.append("no offer: say what you can do for them in return")
-    if kind == "thank-you" and not _THANKS.search(flat):
+    if kind == "thank-you" and not any(part.thanks for part in parts):
         warnings.append("no thank-you: say thank you, and for what")
     if kind == "request" and attachments and first_request:
         warnings.append(
             "an attachment on a first request: a link, or the file after a yes, is "
             "answered more often"
         )
-    return Coaching(len(words), questions, grade, subject_words, tuple(warnings))
+    return Coaching(words, questions, grade, subject_words, tuple(warnings))
 
 
 def counted_body(body: str) -> str:
     """The body the coach counts: without a quoted message (the 'On ... wrote:' line and the
     '>' lines) and without the signature (from the closing line, 'Thank you,', on)."""
     text = _QUOTE_HEAD.sub("", body) if "wrote:" in body else body
-    lines = [line for line in text.split("\n") if not line.lstrip().startswith(">")]
+    lines = text.split("\n")
+    if ">" in text:
+        lines = [line for line in lines if not line.lstrip().startswith(">")]
     if "-- " in lines:  # the signature separator of mail programs
         lines = lines[: lines.index("-- ")]
     closing = _closing_line(lines)
@@ -187,11 +194,15 @@ def counted_body(body: str) -> str:
 def _closing_line(lines: Sequence[str]) -> int | None:
     """Where the closing line is: a short line ('All the best,', 'Thanks!') near the end,
     on a line of its own after a paragraph or a sentence; never the greeting."""
-    written = [number for number, line in enumerate(lines) if line.strip()]
-    for place, number in enumerate(reversed(written[1:])):
-        if place > 4:  # the name and a few lines of signature under it, no more
-            return None
+    first = next((number for number, line in enumerate(lines) if line.strip()), len(lines))
+    place = 0
+    for number in range(len(lines) - 1, first, -1):
         line = lines[number].strip()
+        if not line:
+            continue
+        place += 1
+        if place > 5:  # the name and a few lines of signature under it, no more
+            return None
         if len(line.split()) > 4 or not (line.endswith(",") or _SIGN_OFF.fullmatch(line)):
             continue
         before = lines[number - 1].rstrip()
@@ -200,23 +211,60 @@ def _closing_line(lines: Sequence[str]) -> int | None:
     return None
 
 
-def reading_grade(text: str, words: Sequence[str] | None = None) -> float:
+class _Paragraph(NamedTuple):
+    """What the coach counts in one paragraph. A paragraph is measured once however many
+    drafts share it: a template's paragraphs come back, word for word, in most drafts."""
+
+    plain: str  # its words alone, casefolded, one space apart (as `_plain` makes them)
+    words: int
+    questions: int
+    sentences: int
+    syllables: int
+    asks: int  # questions that ask the reader for something
+    offer: bool
+    thanks: bool
+
+
+@functools.lru_cache(maxsize=16384)
+def _paragraph(text: str) -> _Paragraph:
+    tokens = [token for token in text.split() if _HAS_WORD.search(token)]
+    if not tokens:
+        return _Paragraph(" ", 0, 0, 0, 0, 0, False, False)
+    flat = " ".join(text.split())
+    closed = _CLOSED.search(flat) is not None
+    asks = sum(
+        1
+        for sentence in _SENTENCE.findall(flat)
+        if sentence.rstrip().endswith("?") and _ASKING.search(sentence.strip())
+    )
+    return _Paragraph(
+        _plain(flat),
+        len(tokens),
+        len(_QUESTION.findall(flat)),
+        len(_SENTENCE_END.findall(flat)) + (0 if closed else 1),
+        sum(map(_syllables, tokens)),
+        asks,
+        _OFFER.search(flat) is not None,
+        _THANKS.search(flat) is not None,
+    )
+
+
+def _grade(parts: Sequence[_Paragraph]) -> float:
     """The Flesch-Kincaid grade level, one decimal, never below 0: 0.39 words per sentence
-    plus 11.8 syllables per word, less 15.59. A paragraph is at least one sentence (a
-    greeting ends at its line)."""
-    if words is None:
-        words = [token for token in text.split() if any(char.isalnum() for char in token)]
+    plus 11.8 syllables per word, less 15.59."""
+    words = sum(part.words for part in parts)
     if not words:
         return 0.0
-    sentences = 0
-    for paragraph in re.split(r"\n[ \t]*\n", text):
-        if not paragraph.strip():
-            continue
-        closed = _CLOSED.search(paragraph.rstrip()) is not None
-        sentences += len(_SENTENCE_END.findall(paragraph)) + (0 if closed else 1)
-    syllables = sum(map(_syllables, words))
-    grade = 0.39 * len(words) / max(sentences, 1) + 11.8 * syllables / len(words) - 15.59
+    sentences = sum(part.sentences for part in parts)
+    syllables = sum(part.syllables for part in parts)
+    grade = 0.39 * words / max(sentences, 1) + 11.8 * syllables / words - 15.59
     return round(max(grade, 0.0), 1)
+
+
+def reading_grade(text: str) -> float:
+    """The Flesch-Kincaid grade level of a text. A paragraph is at least one sentence (a
+    greeting ends at its line)."""
+    return _grade([_paragraph(part) for part in _PARAGRAPH_BREAK.split(text)])
 
 
 @functools.lru_cache(maxsize=65536)
@@ -232,24 +280,10 @@ def _syllables(token: str) -> int:
     return max(count, 1)
 
 
+@functools.lru_cache(maxsize=4096)
 def count_subject_words(subject: str) -> int:
     """The subject's words, less the 'Re:' or 'Fwd:' a mail program puts in front."""
-    return sum(
-        1 for token in _REPLY_PREFIX.sub("", subject).split() if any(c.isalnum() for c in token)
-    )
-
-
-def count_requests(flat: str, goal_request: str | None = None) -> int:
-    """The questions that ask the reader for something ('Would you ...?', 'Could I ...?'); one
-    where there is none of those but the goal's request is there in other words."""
-    asks = sum(
-        1
-        for sentence in _SENTENCE.findall(flat)
-        if sentence.rstrip().endswith("?") and _ASKING.search(sentence.strip())
-    )
-    if not asks and goal_request and _mentions(_plain(flat), goal_request, 5):
-        return 1
-    return asks
+    return sum(1 for token in _REPLY_PREFIX.sub("", subject).split() if _HAS_WORD.search(token))
 
 
 def _plain(text: str) -> str:
@@ -259,14 +293,20 @@ def _plain(text: str) -> str:
 
 def _mentions(plain_body: str, phrase: str, window: int) -> bool:
     """Whether the body says the phrase: all of it, or `window` of its words in a row."""
+    return any(part in plain_body for part in _windows(phrase, window))
+
+
+@functools.lru_cache(maxsize=16384)
+def _windows(phrase: str, window: int) -> tuple[str, ...]:
+    """The runs of `window` words of a phrase (the whole phrase, if shorter), each padded
+    with spaces as in `_plain`; none for a phrase too short to say anything."""
     words = _PLAIN_WORDS.findall(phrase.casefold())
     if sum(map(len, words)) < _MIN_FACT:
-        return False
+        return ()
     if len(words) <= window:
-        return f" {' '.join(words)} " in plain_body
-    return any(
-        f" {' '.join(words[start : start + window])} " in plain_body
-        for start in range(len(words) - window + 1)
+        return (f" {' '.join(words)} ",)
+    return tuple(
+        f" {' '.join(words[start : start + window])} " for start in range(len(words) - window + 1)
     )
 
 
@@ -346,8 +386,7 @@ def coach_drafted(texts: Iterable[str], known: Known) -> tuple[Coaching, ...]:
     found = []
     for text in texts:
         front, _, body = text.partition("\n---\n")
-        headers = dict(line.partition(": ")[::2] for line in front.split("\n")[1:])
-        found.append(_coach_fields(headers, body, known))
+        found.append(_coach_fields(dict(_COACHED_FIELDS.findall(front)), body, known))
     return tuple(found)
 
 
