@@ -219,7 +219,8 @@ def review(app: App, everything: bool) -> None:
     """Walk the waiting drafts one by one: approve, edit, skip or delete each.
 
     At a terminal one key answers (a, e, s, d or q); from a pipe, a line with the
-    letter or the word. A deleted draft goes to drafts/.deleted/.
+    letter or the word. A deleted draft goes to drafts/.deleted/. Under each draft
+    the coach shows its measures and its advice, which never blocks anything.
 
     \b
     Examples:
