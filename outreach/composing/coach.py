@@ -14,7 +14,7 @@ import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
@@ -33,9 +33,6 @@ ASKING_KINDS = ("request", "follow-up")
 MAX_GRADE = 5.0
 MAX_SUBJECT_WORDS = 7
 
-# The person's fields that say nothing personal in a sentence (a name, an address, a date,
-# a channel such as "coffee", which the goal's options name for everyone).
-_NOT_PERSONAL = {"name", "id", "first_name", "email", "channel", "keep_in_touch", "last_contact"}
 _MIN_FACT = 4  # characters: a shorter value ("UK", "she") is found in too many sentences
 
 _QUOTE_HEAD = re.compile(r"(?m)^On [^\n]*(?:\n[^\n>]+)?wrote:[ \t]*$")
@@ -99,10 +96,17 @@ class Coaching:
 class Known:
     """What the coach knows beside a draft's text, read once for a whole command."""
 
-    facts: Mapping[str, tuple[str, ...]] | None = None  # by person id; None: no contacts read
+    people: Mapping[str, Contact] | None = None  # by id; None: contacts.yaml was not read
+    notes: Mapping[str, str] = field(default_factory=dict)  # each one's latest journal note
     asked: frozenset[str] = frozenset()  # the people the journal says were sent a request
     offer: str | None = None  # the goal's
     request: str | None = None  # the goal's
+
+    def facts(self, person: str) -> tuple[str, ...] | None:
+        """What a personal line could say of the person; None where they are not known."""
+        if self.people is None or person not in self.people:
+            return None
+        return person_facts(self.people[person], self.notes.get(person))
 
 
 def coach(
@@ -121,11 +125,17 @@ def coach(
     goal's; `attachments`: whether the draft carries files; `first_request`: whether no
     request was sent to the person before."""
     parts = [_paragraph(text) for text in _PARAGRAPH_BREAK.split(counted_body(body))]
-    words = questions = 0
+    words = questions = sentences = syllables = asks = 0
+    offered = thanked = False
     for part in parts:
         words += part.words
         questions += part.questions
-    grade = _grade(parts)
+        sentences += part.sentences
+        syllables += part.syllables
+        asks += part.asks
+        offered = offered or part.offer
+        thanked = thanked or part.thanks
+    grade = _flesch_kincaid(words, sentences, syllables)
     subject_words = count_subject_words(subject)
     plain = "".join(part.plain for part in parts)  # " words ... words  words ... "
     warnings: list[str] = []
@@ -157,16 +167,15 @@ def coach(
             "remember (contacts.yaml's how_we_know, a note in the journal)"
         )
     if kind == "request":
-        asks = sum(part.asks for part in parts)
         if not asks and request and _mentions(plain, request, 5):
             asks = 1  # the goal's request, in words of its own
         if asks == 0:
             warnings.append("no clear request: ask for one thing, as a question (Would you ...?)")
         elif asks > 1:
             warnings.append(f"{asks} requests: ask for one thing, so that a yes is easy")
-    if not (any(part.offer for part in parts) or (offer and _mentions(plain, offer, 5))):
+    if not (offered or (offer and _mentions(plain, offer, 5))):
         warnings.append("no offer: say what you can do for them in return")
-    if kind == "thank-you" and not any(part.thanks for part in parts):
+    if kind == "thank-you" and not thanked:
         warnings.append("no thank-you: say thank you, and for what")
     if kind == "request" and attachments and first_request:
         warnings.append(
@@ -249,14 +258,11 @@ def _paragraph(text: str) -> _Paragraph:
     )
 
 
-def _grade(parts: Sequence[_Paragraph]) -> float:
+def _flesch_kincaid(words: int, sentences: int, syllables: int) -> float:
     """The Flesch-Kincaid grade level, one decimal, never below 0: 0.39 words per sentence
     plus 11.8 syllables per word, less 15.59."""
-    words = sum(part.words for part in parts)
     if not words:
         return 0.0
-    sentences = sum(part.sentences for part in parts)
-    syllables = sum(part.syllables for part in parts)
     grade = 0.39 * words / max(sentences, 1) + 11.8 * syllables / words - 15.59
     return round(max(grade, 0.0), 1)
 
@@ -264,7 +270,12 @@ def _grade(parts: Sequence[_Paragraph]) -> float:
 def reading_grade(text: str) -> float:
     """The Flesch-Kincaid grade level of a text. A paragraph is at least one sentence (a
     greeting ends at its line)."""
-    return _grade([_paragraph(part) for part in _PARAGRAPH_BREAK.split(text)])
+    parts = [_paragraph(part) for part in _PARAGRAPH_BREAK.split(text)]
+    return _flesch_kincaid(
+        sum(part.words for part in parts),
+        sum(part.sentences for part in parts),
+        sum(part.syllables for part in parts),
+    )
 
 
 @functools.lru_cache(maxsize=65536)
@@ -314,13 +325,11 @@ def _windows(phrase: str, window: int) -> tuple[str, ...]:
 
 
 def person_facts(person: Contact, journal_note: str | None = None) -> tuple[str, ...]:
-    """What a personal line could say of the person: the text of their fields but for the
-    name, address, channel and dates, and the note of their latest journal entry."""
-    facts = [
-        value
-        for key, value in person.template_fields().items()
-        if key not in _NOT_PERSONAL and isinstance(value, str)
-    ]
+    """What a personal line could say of the person: their how_we_know, notes and custom
+    fields (company ...), and the note of their latest journal entry; not the name, address,
+    channel ("coffee" is among the goal's options for everyone) or dates."""
+    facts = [value for value in (person.how_we_know, person.notes) if value]
+    facts.extend(value for value in person.custom.values() if isinstance(value, str))
     if journal_note:
         facts.append(journal_note)
     return tuple(facts)
@@ -342,12 +351,9 @@ def known_from(
         asked = frozenset(person for person, s in summaries(journal).items() if s.asks)
         if notes is None:
             notes = {person: e.note for person, e in journal.latest().items() if e.note}
-    notes = notes or {}
-    facts = None
-    if people is not None:
-        facts = {person.id: person_facts(person, notes.get(person.id)) for person in people}
     return Known(
-        facts,
+        None if people is None else {person.id: person for person in people},
+        notes or {},
         asked,
         goal.offer if goal is not None else None,
         goal.request if goal is not None else None,
@@ -392,7 +398,7 @@ def coach_drafted(texts: Iterable[str], known: Known) -> tuple[Coaching, ...]:
 
 def _coach_fields(headers: Mapping[str, str], body: str, known: Known) -> Coaching:
     person = headers.get("contact", "")
-    facts = None if known.facts is None else known.facts.get(person)
+    facts = known.facts(person)
     attachments = headers.get("attachments", "").strip() not in ("", "[]", "none")
     return coach(
         headers.get("kind", ""),
