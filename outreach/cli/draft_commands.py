@@ -227,19 +227,21 @@ def review(app: App, everything: bool) -> None:
       outreach review
       outreach review --all
     """
-    from outreach.composing.coach import known_for
+    from outreach.composing.coach import known_in
     from outreach.drafts.draft import format_address, read_draft
     from outreach.drafts.outbox import approve as approve_drafts
-    from outreach.drafts.outbox import cut_off_ids, delete, waiting
+    from outreach.drafts.outbox import delete, waiting
     from outreach.drafts.reviewing import CHOICES, PROMPT, YES_NO, ask, next_step
+    from outreach.journal.database import existing_journal
     from outreach.support.editor import open_in_editor
 
     workspace = app.workspace
-    known = known_for(workspace)
     me = workspace.settings.me
     sender = format_address(me.name, me.email)
     walked = ("draft", "broken", "approved", "failed") if everything else ("draft", "broken")
-    cut_off = cut_off_ids(workspace)  # the journal read once: a review sends nothing
+    with existing_journal(workspace.journal_file) as journal:  # read once: a review sends nothing
+        cut_off = journal.unfinished() if journal is not None else set()
+        known = known_in(workspace, journal)
     queue = [w.draft for w in waiting(workspace, cut_off) if w.status in walked]
     if not queue:
         click.echo("Nothing to review. Make drafts with: outreach draft TEMPLATE PERSON")

@@ -365,6 +365,17 @@ def known_for(workspace: Workspace) -> Known:
     part unknown (`check` names the problem)."""
     from outreach.journal.database import existing_journal
     from outreach.support.errors import OutreachError
+
+    try:
+        with existing_journal(workspace.journal_file) as journal:
+            return known_in(workspace, journal)
+    except OutreachError:
+        return known_in(workspace, None)
+
+
+def known_in(workspace: Workspace, journal: Journal | None) -> Known:
+    """known_for with the journal a command has open already."""
+    from outreach.support.errors import OutreachError
     from outreach.workspace.goal import load_goal
 
     people: list[Contact] | None = None
@@ -373,11 +384,7 @@ def known_for(workspace: Workspace) -> Known:
         people = workspace.load_contacts()
     with contextlib.suppress(OutreachError):
         goal, _ = load_goal(workspace.goal_file)
-    try:
-        with existing_journal(workspace.journal_file) as journal:
-            return known_from(people, goal, journal)
-    except OutreachError:
-        return known_from(people, goal, None)
+    return known_from(people, goal, journal)
 
 
 def coach_draft(draft: Draft, known: Known) -> Coaching | None:
