@@ -231,3 +231,9 @@ def configure_imap(
     settings.write_text(
         text.rstrip("\n") + "\n\n" + server.settings(security=security, folders=folders)
     )
+
+
+def without_coach(stderr: str) -> list[str]:
+    """The lines of a draft command's errors and notices, less the coach's summary line (its
+    advice depends on the shipped templates' words)."""
+    return [line for line in stderr.splitlines() if not line.startswith("The coach has advice")]

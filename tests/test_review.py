@@ -83,7 +83,7 @@ def test_drafts_json_shape(run: Invoke, drafted: Path) -> None:
     rows = json.loads(result.stdout)
     assert [row["file"] for row in rows] == FILES
     for row in rows:
-        assert set(row) == {"file", "person", "template", "status", "message_id"}
+        assert set(row) == {"file", "person", "template", "status", "message_id", "coach"}
         assert row["template"] == "request"
         assert row["status"] == "draft"
         assert row["message_id"] == header(drafted / str(row["file"]), "message_id")
@@ -387,7 +387,7 @@ def test_review_shows_each_message_as_it_will_be_sent(run: Invoke, drafted: Path
     assert "Subject: Ada, could I ask your advice?\n" in first
     assert "Reply-To: sam.rivera@example.com\n" in first
     body = (drafted / FILES[0]).read_text(encoding="utf-8").split("\n---\n", 1)[1]
-    assert first.endswith("\n\n" + body)
+    assert "\n\n" + body + "\nCoach: " in first  # the coach's line right under the body
     assert "--- 3/4: drafts/jose-nunez--request.md" in out
     assert "Hi José," in out
     assert out.endswith("0 approved, 4 skipped, 0 deleted.\nNext: outreach review\n")

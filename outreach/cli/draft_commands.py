@@ -91,6 +91,10 @@ def draft(
             click.echo("The plan proposes nobody now: see why with outreach plan")
     for line in result.notices:
         notice(line)
+    advised = sum(1 for coaching in result.coaching if coaching.warnings)
+    if advised:
+        count = len(result.coaching)
+        notice(f"The coach has advice on {advised} of {count} (outreach review shows it).")
     lines = [f"drafted drafts/{path.name}" for path in result.written]
     if result.unchanged:
         lines.append(f"{len(result.unchanged)} unchanged (the waiting draft is already this text)")
@@ -169,6 +173,9 @@ def _list_drafts(app: App, as_json: bool) -> None:
     items = waiting(app.workspace)
     root = app.workspace.root
     if as_json:
+        from outreach.composing.coach import coach_draft, known_for
+
+        known = known_for(app.workspace)
         print_json(
             [
                 {
@@ -177,6 +184,9 @@ def _list_drafts(app: App, as_json: bool) -> None:
                     "template": w.draft.template,
                     "status": w.status,
                     "message_id": w.draft.message_id or None,
+                    "coach": coaching.as_json()
+                    if (coaching := coach_draft(w.draft, known))
+                    else None,
                 }
                 for w in items
             ]
@@ -280,37 +290,42 @@ def review(app: App, everything: bool) -> None:
     """Walk the waiting drafts one by one: approve, edit, skip or delete each.
 
     At a terminal one key answers (a, e, s, d or q); from a pipe, a line with the
-    letter or the word. A deleted draft goes to drafts/.deleted/.
+    letter or the word. A deleted draft goes to drafts/.deleted/. Under each draft
+    the coach shows its measures and its advice, which never blocks anything.
 
     \b
     Examples:
       outreach review
       outreach review --all
     """
+    from outreach.composing.coach import known_in
     from outreach.drafts.draft import format_address, read_draft
     from outreach.drafts.outbox import approve as approve_drafts
-    from outreach.drafts.outbox import cut_off_ids, delete, waiting
+    from outreach.drafts.outbox import delete, waiting
     from outreach.drafts.reviewing import CHOICES, PROMPT, YES_NO, ask, next_step
+    from outreach.journal.database import existing_journal
     from outreach.support.editor import open_in_editor
 
     workspace = app.workspace
     me = workspace.settings.me
     sender = format_address(me.name, me.email)
     walked = ("draft", "broken", "approved", "failed") if everything else ("draft", "broken")
-    cut_off = cut_off_ids(workspace)  # the journal read once: a review sends nothing
+    with existing_journal(workspace.journal_file) as journal:  # read once: a review sends nothing
+        cut_off = journal.unfinished() if journal is not None else set()
+        known = known_in(workspace, journal)
     queue = [w.draft for w in waiting(workspace, cut_off) if w.status in walked]
     if not queue:
         click.echo("Nothing to review. Make drafts with: outreach draft TEMPLATE PERSON")
         return
     counts = {"approved": 0, "skipped": 0, "deleted": 0}
     for number, current in enumerate(queue, start=1):
-        _show(current, sender, f"{number}/{len(queue)}", workspace.root)
+        _show(current, sender, f"{number}/{len(queue)}", workspace.root, known)
         while True:
             choice = ask(PROMPT, CHOICES)
             if choice == "e":
                 open_in_editor(current.path)
                 current = read_draft(current.path)
-                _show(current, sender, f"{number}/{len(queue)}", workspace.root)
+                _show(current, sender, f"{number}/{len(queue)}", workspace.root, known)
                 continue
             if choice == "a":
                 if current.broken:
@@ -335,7 +350,8 @@ def review(app: App, everything: bool) -> None:
     _summary(counts, next_step(workspace, cut_off))
 
 
-def _show(current: object, me: str, place: str, root: Path) -> None:
+def _show(current: object, me: str, place: str, root: Path, known: object) -> None:
+    from outreach.composing.coach import Known, coach_draft
     from outreach.drafts.draft import Draft
 
     assert isinstance(current, Draft)
@@ -350,6 +366,12 @@ def _show(current: object, me: str, place: str, root: Path) -> None:
     _show_attachments(current, root)
     click.echo("")
     click.echo(current.body, nl=False)
+    assert isinstance(known, Known)
+    coaching = coach_draft(current, known)
+    if coaching is not None:
+        click.echo(click.style(f"\nCoach: {coaching.summary}", dim=True))
+        for advice in coaching.warnings:
+            click.echo(click.style(f"  - {advice}", dim=True))
 
 
 def _show_attachments(current: Draft, root: Path) -> None:

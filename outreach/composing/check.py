@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from outreach.drafts.draft import Draft
     from outreach.journal.database import Journal
     from outreach.people.contact import Contact
+    from outreach.workspace.goal import Goal
 
 
 def _caught(problems: list[Problem], error: OutreachError) -> None:
@@ -65,11 +66,13 @@ def check_workspace(workspace: Workspace) -> list[Problem]:
         from outreach.drafts.draft import list_drafts
 
         max_mb = settings.limits.max_message_mb if settings is not None else 20
-        for draft in list_drafts(workspace.drafts_dir):
+        drafts = list_drafts(workspace.drafts_dir)
+        for draft in drafts:
             if draft.broken:
                 problems.append(Problem(f"drafts/{draft.path.name}", draft.broken))
             else:
                 problems.extend(_attachment_problems(workspace, draft, max_mb))
+        problems.extend(_coach_warnings(workspace, drafts, contacts if contacts_ok else None, goal))
     return problems
 
 
@@ -101,3 +104,26 @@ def _bounces(journal: Journal | None, contacts: list[Contact]) -> list[Problem]:
         )
         for person, day in bounced_people(journal, contacts)
     ]
+
+
+def _coach_warnings(
+    workspace: Workspace, drafts: list[Draft], people: list[Contact] | None, goal: Goal | None
+) -> list[Problem]:
+    """The coach's advice on each draft that parses, as warnings."""
+    from outreach.composing.coach import coach_draft, known_from
+    from outreach.journal.database import existing_journal
+
+    sound = [draft for draft in drafts if not draft.broken]
+    if not sound:
+        return []
+    try:
+        with existing_journal(workspace.journal_file) as journal:
+            known = known_from(people, goal, journal)
+    except OutreachError:
+        known = known_from(people, goal, None)
+    found = []
+    for draft in sound:
+        coaching = coach_draft(draft, known)
+        for advice in coaching.warnings if coaching is not None else ():
+            found.append(Problem(f"drafts/{draft.path.name}", f"coach: {advice}", "warning"))
+    return found

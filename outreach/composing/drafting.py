@@ -43,6 +43,7 @@ from outreach.workspace.settings import Settings
 from outreach.workspace.templates import Template, list_templates
 
 if TYPE_CHECKING:
+    from outreach.composing.coach import Coaching
     from outreach.journal.database import Journal
 
 
@@ -73,6 +74,7 @@ class DraftResult:
     warnings: tuple[str, ...]
     unchanged: tuple[Path, ...] = ()  # --replace found them as they would be
     plan: tuple[tuple[str, str], ...] = ()  # with --plan: each person proposed, and why
+    coaching: tuple[Coaching, ...] = ()  # the coach's, one for each draft written
 
 
 def select_people(
@@ -240,8 +242,9 @@ def draft_with(
     except OSError as error:
         raise DraftError(f"drafts could not be written ({error}); none were changed") from None
     written = tuple(path for path, _ in drafts.planned)
+    coaching = _coached(drafts.planned, selection.people, goal, journal, shared)
     return DraftResult(
-        written, tuple(drafts.notices), warned, tuple(drafts.unchanged), selection.plan
+        written, tuple(drafts.notices), warned, tuple(drafts.unchanged), selection.plan, coaching
     )
 
 
@@ -267,6 +270,23 @@ def _said(warning: str, warned: Sequence[str]) -> bool:
     """Whether another warning names the person this one starts with."""
     person = warning.partition(": ")[0]
     return any(other.startswith(person) for other in warned)
+
+
+def _coached(
+    planned: Sequence[tuple[Path, str]],
+    people: Sequence[Contact],
+    goal: Goal,
+    journal: Journal | None,
+    shared: Shared,
+) -> tuple[Coaching, ...]:
+    """The coach's measures of the drafts written (advice only: they are written already)."""
+    from outreach.composing.coach import coach_drafted, known_from
+
+    notes = {
+        person: str(entry["note"]) for person, entry in shared.last.items() if entry.get("note")
+    }
+    known = known_from(people, goal, journal, notes)
+    return coach_drafted((text for _, text in planned), known)
 
 
 def _select(
