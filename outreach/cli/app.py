@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import gc
 import os
@@ -111,6 +112,10 @@ def cli(ctx: click.Context, workspace: Path | None) -> None:
     # people, their rows, their JSON): collecting cycles every 700 of them costs more time
     # than the little memory it would free.
     gc.set_threshold(100_000, 50, 50)
+    # At exit the interpreter collects cycles once more over every object, all about to go
+    # anyway (10 to 40 ms); frozen, they are left to the process's end. Files and the journal
+    # are closed by then (every write goes through a `with`), and stdout is flushed after.
+    atexit.register(gc.freeze)
     app = App(workspace)
     ctx.obj = app
     ctx.call_on_close(app.close)

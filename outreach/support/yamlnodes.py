@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import yaml
@@ -132,7 +132,7 @@ class _Composer:
 
     def __init__(self, text: str) -> None:
         self.loader = Loader(text)
-        self.next_event = self.loader.get_event
+        self.next_event: Callable[[], Any] = self.loader.get_event
         self.anchors: dict[str, yaml.Node] = {}
         self.resolvers: dict[Any, list[tuple[str, re.Pattern[str]]]] = (
             Loader.yaml_implicit_resolvers
@@ -147,7 +147,8 @@ class _Composer:
             return None
         event = self.next_event()  # past the document's start
         if isinstance(event, yaml.SequenceStartEvent):
-            return self._start(event, yaml.SequenceNode, SEQ)
+            root: yaml.SequenceNode = self._start(event, yaml.SequenceNode, SEQ)
+            return root
         return self.node(event)
 
     def items(self) -> Iterator[yaml.Node]:
@@ -185,13 +186,13 @@ class _Composer:
                 self._anchor(event, node)
             return node
         if kind is yaml.SequenceStartEvent:
-            sequence = self._start(event, yaml.SequenceNode, SEQ)
+            sequence: yaml.SequenceNode = self._start(event, yaml.SequenceNode, SEQ)
             append = sequence.value.append
             while type(child := self.next_event()) is not yaml.SequenceEndEvent:
                 append(self.node(child))
             return sequence
         if kind is yaml.MappingStartEvent:
-            mapping = self._start(event, yaml.MappingNode, MAP)
+            mapping: yaml.MappingNode = self._start(event, yaml.MappingNode, MAP)
             append = mapping.value.append
             while type(child := self.next_event()) is not yaml.MappingEndEvent:
                 append((self.node(child), self.node(self.next_event())))
