@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shlex
-from datetime import date
 from pathlib import Path
 
 import click
@@ -144,8 +143,8 @@ def contacts(app: App, as_json: bool) -> None:
                     "id": row.contact.id,
                     "name": row.contact.name,
                     "email": row.contact.email,
-                    "last_contact": _iso(row.last_contact),
-                    "next_due": _iso(row.next_due),
+                    "last_contact": row.last_contact,  # orjson writes dates as YYYY-MM-DD
+                    "next_due": row.next_due,
                     "asks": row.asks,
                     "gives": row.gives,
                 }
@@ -169,7 +168,3 @@ def contacts(app: App, as_json: bool) -> None:
             for r in rows
         ],
     )
-
-
-def _iso(day: date | None) -> str | None:
-    return day.isoformat() if day is not None else None
