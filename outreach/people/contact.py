@@ -90,7 +90,7 @@ def slug(name: str) -> str:
 
 def _short_hash(name: str) -> str:
     try:  # the built-in module: hashlib would load OpenSSL's first (3 ms of every command)
-        from _sha1 import sha1
+        from _sha1 import sha1  # type: ignore[import-not-found]
     except ImportError:  # pragma: no cover - a Python built without it
         from hashlib import sha1
-    return sha1(name.encode()).hexdigest()[:6]
+    return str(sha1(name.encode()).hexdigest()[:6])
