@@ -5,9 +5,10 @@ from __future__ import annotations
 import atexit
 import contextlib
 import gc
+import itertools
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from functools import cached_property
 from pathlib import Path
@@ -171,15 +172,24 @@ def as_of_option(function: F) -> F:
     )(function)
 
 
-def print_json(rows: Sequence[dict[str, Any]]) -> None:
+def print_json(rows: Iterable[dict[str, Any]]) -> None:
     """One JSON array (dates as YYYY-MM-DD): indented at a terminal, compact for a pipe.
 
-    orjson writes the thousands of rows of `contacts --json` ten times faster than json.
+    orjson writes the thousands of rows of `contacts --json` ten times faster than json. For
+    a pipe the rows are written a thousand at a time, as they come: 100,000 people's rows are
+    never all in memory at once.
     """
     import orjson
 
-    indent = orjson.OPT_INDENT_2 if sys.stdout.isatty() else 0
-    click.echo(orjson.dumps(list(rows), option=indent))
+    if sys.stdout.isatty():
+        click.echo(orjson.dumps(list(rows), option=orjson.OPT_INDENT_2))
+        return
+    remaining = iter(rows)
+    separator = b"["
+    while chunk := list(itertools.islice(remaining, 1000)):
+        click.echo(separator + orjson.dumps(chunk)[1:-1], nl=False)
+        separator = b","
+    click.echo(b"[]" if separator == b"[" else b"]")
 
 
 # Every line of errors, warnings and notices is printed by one of the three functions below,

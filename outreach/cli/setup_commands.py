@@ -138,18 +138,16 @@ def contacts(app: App, as_json: bool) -> None:
         return
     if as_json:
         print_json(
-            [
-                {
-                    "id": row.contact.id,
-                    "name": row.contact.name,
-                    "email": row.contact.email,
-                    "last_contact": row.last_contact,  # orjson writes dates as YYYY-MM-DD
-                    "next_due": row.next_due,
-                    "asks": row.asks,
-                    "gives": row.gives,
-                }
-                for row in rows
-            ]
+            {
+                "id": row.contact.id,
+                "name": row.contact.name,
+                "email": row.contact.email,
+                "last_contact": row.last_contact,  # orjson writes dates as YYYY-MM-DD
+                "next_due": row.next_due,
+                "asks": row.asks,
+                "gives": row.gives,
+            }
+            for row in rows
         )
         return
     print_table(
