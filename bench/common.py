@@ -95,10 +95,15 @@ class Case:
     setup: Callable[[], None] | None = None
     check: Callable[[], None] | None = None
     times: list[float] = field(default_factory=list)
+    peaks: list[float] = field(default_factory=list)  # the child's peak RSS, MiB, each run
 
     @property
     def median(self) -> float:
         return statistics.median(self.times)
+
+    @property
+    def peak_mib(self) -> float:
+        return statistics.median(self.peaks)
 
     @property
     def best(self) -> float:
@@ -106,23 +111,30 @@ class Case:
 
 
 def _time_once(case: Case) -> float:
+    """One timed run; the child's own peak RSS goes into case.peaks (from wait4's rusage,
+    which is that child's alone, not the maximum over every child so far)."""
     if case.setup is not None:
         case.setup()
     env = clean_env()
-    started = time.perf_counter()
-    result = subprocess.run(
-        list(case.argv),
-        cwd=case.cwd,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        check=False,
-    )
-    elapsed = time.perf_counter() - started
-    if result.returncode != 0:
-        error = result.stderr.decode("utf-8", "replace").strip()
-        sys.exit(f"bench: '{case.label}' failed with exit {result.returncode}:\n{error}")
+    with tempfile.TemporaryFile() as errors:
+        started = time.perf_counter()
+        child = subprocess.Popen(
+            list(case.argv),
+            cwd=case.cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=errors,
+        )
+        _, status, usage = os.wait4(child.pid, 0)
+        elapsed = time.perf_counter() - started
+        child.returncode = os.waitstatus_to_exitcode(status)
+        if child.returncode != 0:
+            errors.seek(0)
+            error = errors.read().decode("utf-8", "replace").strip()
+            sys.exit(f"bench: '{case.label}' failed with exit {child.returncode}:\n{error}")
+    kib = usage.ru_maxrss if sys.platform != "darwin" else usage.ru_maxrss / 1024
+    case.peaks.append(kib / 1024)
     if case.check is not None:
         case.check()
     return elapsed
@@ -528,9 +540,12 @@ def report(title: str, cases: Sequence[Case], targets: Sequence[Target], runs: i
     )
     print()
     width = max(len(case.label) for case in cases)
-    print(f"{'command'.ljust(width)}  {'median':>9}  {'min':>9}")
+    print(f"{'command'.ljust(width)}  {'median':>9}  {'min':>9}  {'peak RSS':>10}")
     for case in cases:
-        print(f"{case.label.ljust(width)}  {_seconds(case.median):>9}  {_seconds(case.best):>9}")
+        print(
+            f"{case.label.ljust(width)}  {_seconds(case.median):>9}  {_seconds(case.best):>9}  "
+            f"{case.peak_mib:>6.0f} MiB"
+        )
     print()
     width = max(len(target.label) for target in targets)
     print(f"{'ratio'.ljust(width)}  {'median':>7}  {'min':>7}  {'target':>8}  result")

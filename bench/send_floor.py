@@ -19,9 +19,13 @@ def main(folder: Path, host: str, port: int) -> None:
     envelopes = [
         line.split("\t") for line in (folder / "envelopes.tsv").read_text("utf-8").splitlines()
     ]
+    # Every message's bytes in memory before the connection opens: the loop only sends.
+    messages = [
+        (sender, recipient, (folder / name).read_bytes()) for name, sender, recipient in envelopes
+    ]
     with smtplib.SMTP(host, port) as smtp:
-        for name, sender, recipient in envelopes:
-            smtp.sendmail(sender, [recipient], (folder / name).read_bytes())
+        for sender, recipient, message in messages:
+            smtp.sendmail(sender, [recipient], message)
 
 
 if __name__ == "__main__":

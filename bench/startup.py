@@ -1,8 +1,9 @@
 """Start-up speed (issue 2), measured side by side in one run.
 
   outreach --help                     vs  python -c "import click"        target: at most 2x
-  outreach contacts --json (10,000    vs  outreach --help                 target: at most 2x
-  people, contacts cache warm)
+  outreach contacts --json (10,000    vs  python -c "import click"        target: at most 1.4x
+  people, contacts cache warm)            (issue 15: a floor that does not move, never our
+                                          own --help, which every start-up cut also speeds)
 
 Run: python bench/startup.py [--runs N] [--people N] [--keep] [--strict]
 """
@@ -49,7 +50,7 @@ def main() -> int:
         cases,
         [
             Target("outreach --help / import click", help_, click, 2.0),
-            Target("contacts --json / outreach --help", contacts, help_, 2.0),
+            Target("contacts --json / import click", contacts, click, 1.4),
         ],
         args.runs,
     )

@@ -88,3 +88,59 @@ def test_the_flow_count_agrees_with_the_parser() -> None:
     for _ in range(300):
         text = "- name: Ada\n  deep: " + flow_document(rng, rng.randint(55, 70)) + "\n"
         assert (yamlnodes._deep_flow_line(text) is not None) == (parser_depth(text) - 2 > 64), text
+
+
+# --- compose_list: a list composed one item at a time, as libyaml's composer would ---------
+
+LIST = """\
+- name: Ada
+  like: yes
+  tags: [python, 3, 2.5, 2026-01-02, ~, '7', !!str 8, true]
+  notes: |
+    two
+    lines
+  nested: {a: [1, {b: null}]}
+  "": empty key
+- plain text
+- [1, 2]
+"""
+
+
+def shape(node: yaml.Node) -> object:
+    """A node's tag, line, style and children, to compare two composers."""
+    if isinstance(node, yaml.ScalarNode):
+        return (node.tag, node.start_mark.line, node.value, node.style)
+    if isinstance(node, yaml.SequenceNode):
+        return (node.tag, node.start_mark.line, [shape(item) for item in node.value])
+    return (node.tag, node.start_mark.line, [(shape(k), shape(v)) for k, v in node.value])
+
+
+def test_a_list_is_composed_item_by_item_into_the_nodes_libyaml_makes() -> None:
+    whole = yamlnodes.compose(LIST, "contacts.yaml")
+    root, items = yamlnodes.compose_list(LIST, "contacts.yaml")
+    assert isinstance(whole, yaml.SequenceNode) and isinstance(root, yaml.SequenceNode)
+    assert [shape(item) for item in items] == [shape(item) for item in whole.value]
+
+
+@pytest.mark.parametrize("text", ["", "# only a comment\n", "name: Ada\n", "just text\n"])
+def test_anything_but_a_list_is_the_root_alone(text: str) -> None:
+    whole = yamlnodes.compose(text, "contacts.yaml")
+    root, items = yamlnodes.compose_list(text, "contacts.yaml")
+    assert list(items) == []
+    assert (root is None and whole is None) or shape(root) == shape(whole)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "words"),
+    [
+        ("- a: &x [1]\n- b: *x\n", 1, "anchors and aliases"),
+        ("- a: 1\n- b: *nowhere\n", 2, "undefined alias"),
+        ("- a: 1\n---\n- b: 2\n", 2, "another document"),
+        ("- a: 1\n- b: [2\n", 3, "invalid YAML"),
+    ],
+)
+def test_compose_list_refuses_what_compose_refuses(text: str, line: int, words: str) -> None:
+    with pytest.raises(OutreachError) as raised:
+        _, items = yamlnodes.compose_list(text, "contacts.yaml")
+        list(items)
+    assert f"contacts.yaml:{line}" in str(raised.value) and words in str(raised.value)

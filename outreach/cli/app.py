@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import gc
+import itertools
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from functools import cached_property
 from pathlib import Path
@@ -111,6 +113,10 @@ def cli(ctx: click.Context, workspace: Path | None) -> None:
     # people, their rows, their JSON): collecting cycles every 700 of them costs more time
     # than the little memory it would free.
     gc.set_threshold(100_000, 50, 50)
+    # At exit the interpreter collects cycles once more over every object, all about to go
+    # anyway (10 to 40 ms); frozen, they are left to the process's end. Files and the journal
+    # are closed by then (every write goes through a `with`), and stdout is flushed after.
+    atexit.register(gc.freeze)
     app = App(workspace)
     ctx.obj = app
     ctx.call_on_close(app.close)
@@ -166,15 +172,24 @@ def as_of_option(function: F) -> F:
     )(function)
 
 
-def print_json(rows: Sequence[dict[str, Any]]) -> None:
+def print_json(rows: Iterable[dict[str, Any]]) -> None:
     """One JSON array (dates as YYYY-MM-DD): indented at a terminal, compact for a pipe.
 
-    orjson writes the thousands of rows of `contacts --json` ten times faster than json.
+    orjson writes the thousands of rows of `contacts --json` ten times faster than json. For
+    a pipe the rows are written a thousand at a time, as they come: 100,000 people's rows are
+    never all in memory at once.
     """
     import orjson
 
-    indent = orjson.OPT_INDENT_2 if sys.stdout.isatty() else 0
-    click.echo(orjson.dumps(list(rows), option=indent))
+    if sys.stdout.isatty():
+        click.echo(orjson.dumps(list(rows), option=orjson.OPT_INDENT_2))
+        return
+    remaining = iter(rows)
+    separator = b"["
+    while chunk := list(itertools.islice(remaining, 1000)):
+        click.echo(separator + orjson.dumps(chunk)[1:-1], nl=False)
+        separator = b","
+    click.echo(b"[]" if separator == b"[" else b"]")
 
 
 # Every line of errors, warnings and notices is printed by one of the three functions below,

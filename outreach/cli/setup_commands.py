@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shlex
 import sys
-from datetime import date
 from pathlib import Path
 
 import click
@@ -151,19 +150,17 @@ def contacts(app: App, as_json: bool) -> None:
         return
     if as_json:
         print_json(
-            [
-                {
-                    "id": row.contact.id,
-                    "name": row.contact.name,
-                    "email": row.contact.email,
-                    "last_contact": _iso(row.last_contact),
-                    "next_due": _iso(row.next_due),
-                    "bounced": _iso(row.bounced),
-                    "asks": row.asks,
-                    "gives": row.gives,
-                }
-                for row in rows
-            ]
+            {
+                "id": row.contact.id,
+                "name": row.contact.name,
+                "email": row.contact.email,
+                "last_contact": row.last_contact,  # orjson writes dates as YYYY-MM-DD
+                "next_due": row.next_due,
+                "bounced": row.bounced,
+                "asks": row.asks,
+                "gives": row.gives,
+            }
+            for row in rows
         )
         return
     print_table(
@@ -182,7 +179,3 @@ def contacts(app: App, as_json: bool) -> None:
             for r in rows
         ],
     )
-
-
-def _iso(day: date | None) -> str | None:
-    return day.isoformat() if day is not None else None

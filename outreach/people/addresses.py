@@ -60,7 +60,7 @@ def _quick(text: str) -> str | None:
     for form in (text, address, f"{local}@{ascii_domain}"):
         if len(form.encode("utf-8")) > _MAX_LENGTH:
             return None
-    return address
+    return text if address == text else address  # the same string: one copy of each address
 
 
 class _Verdicts:

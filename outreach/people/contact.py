@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -90,4 +89,8 @@ def slug(name: str) -> str:
 
 
 def _short_hash(name: str) -> str:
-    return hashlib.sha1(name.encode()).hexdigest()[:6]
+    try:  # the built-in module: hashlib would load OpenSSL's first (3 ms of every command)
+        from _sha1 import sha1  # type: ignore[import-not-found]
+    except ImportError:  # pragma: no cover - a Python built without it
+        from hashlib import sha1
+    return str(sha1(name.encode()).hexdigest()[:6])

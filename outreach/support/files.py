@@ -104,6 +104,10 @@ def write_all_or_nothing(
     suffix = f".{os.getpid()}.tmp"
     temporaries: list[tuple[str, str]] = []
     path = files[0][0] if files else Path()
+    # Each folder listed once, so that only a file that is there is asked for its mode: one
+    # os.stat per new draft, among thousands, cost more than the listing.
+    folders = {os.path.split(str(file))[0] for file, _ in files}
+    present = {folder: _names_in(folder or os.curdir) for folder in folders}
     try:
         for path, data in files:
             # Plain strings, not Path objects: for thousands of drafts, pathlib's parsing shows.
@@ -111,7 +115,7 @@ def write_all_or_nothing(
             directory, name = os.path.split(target)
             temporary = os.path.join(directory, f".{name}{suffix}")
             new_mode = _UMASK_FILE if path in not_private else PRIVATE_FILE
-            fd = _create(temporary, target, new_mode)
+            fd = _create(temporary, target, new_mode, name in present[directory])
             temporaries.append((temporary, target))
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data.encode("utf-8") if isinstance(data, str) else data)
@@ -129,13 +133,23 @@ def write_all_or_nothing(
                 os.unlink(temporary)
 
 
-def _create(temporary: str, target: str, new_mode: int) -> int:
-    """A new temporary file for `target`, open for writing: with the mode `target` has where it
-    exists (the umask does not narrow it), else `new_mode` (which the umask narrows)."""
+def _names_in(folder: str) -> frozenset[str]:
     try:
-        kept: int | None = os.stat(target).st_mode & 0o777
+        return frozenset(entry.name for entry in os.scandir(folder))
     except FileNotFoundError:
-        kept = None
+        return frozenset()
+
+
+def _create(temporary: str, target: str, new_mode: int, listed: bool = True) -> int:
+    """A new temporary file for `target`, open for writing: with the mode `target` has where it
+    exists (the umask does not narrow it), else `new_mode` (which the umask narrows).
+    `listed` False: the target was not in its folder's listing, so it is not asked."""
+    kept: int | None = None
+    if listed:
+        try:
+            kept = os.stat(target).st_mode & 0o777
+        except FileNotFoundError:
+            kept = None
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
     mode = new_mode if kept is None else kept
     try:

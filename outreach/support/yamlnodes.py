@@ -10,7 +10,10 @@ libyaml's composer recurses, and a few thousand `[` crash the interpreter.
 
 from __future__ import annotations
 
+import contextlib
 import re
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import yaml
 
@@ -53,8 +56,48 @@ def compose(text: str, filename: str, first_line: int = 1) -> yaml.Node | None:
     """The node tree of one YAML document, or None for an empty one."""
     if _may_nest_deeply(text):
         _refuse_deep_nesting(text, filename, first_line)
-    try:
+    with _as_problems(text, filename, first_line):
         root = yaml.compose(text, Loader=Loader)
+    if root is not None and "&" in text:  # no anchor, no alias: the walk can be skipped
+        _refuse_aliases(root, filename, first_line)
+    return root
+
+
+def compose_list(text: str, filename: str) -> tuple[yaml.Node | None, Iterator[yaml.Node]]:
+    """A document that should be a list, composed one item at a time from the parser's events.
+
+    Returns the root and the items: the root is None for an empty document, the whole node
+    for anything but a list (and no items), and for a list a SequenceNode left empty, whose
+    items come from the iterator, each composed only when it is reached. So only one item's
+    nodes (with their marks) live at a time, not the tree of the whole file: reading 100,000
+    people this way takes a tenth of the memory. The same rules as `compose`: no aliases
+    (refused where they appear), no deep nesting, one document, PyYAML's safe tags.
+    """
+    if _may_nest_deeply(text):
+        _refuse_deep_nesting(text, filename, 1)
+    composer = _Composer(text)
+    with _as_problems(text, filename, 1):
+        root = composer.first()
+    if not isinstance(root, yaml.SequenceNode):
+        with _as_problems(text, filename, 1):
+            composer.finish(root)
+        return root, iter(())
+    return root, _items(composer, root, text, filename)
+
+
+def _items(
+    composer: _Composer, root: yaml.SequenceNode, text: str, filename: str
+) -> Iterator[yaml.Node]:
+    with _as_problems(text, filename, 1):
+        yield from composer.items()
+        composer.finish(root)
+
+
+@contextlib.contextmanager
+def _as_problems(text: str, filename: str, first_line: int) -> Iterator[None]:
+    """PyYAML's errors as the one-line problems of this project, with their lines."""
+    try:
+        yield
     except yaml.MarkedYAMLError as error:
         raise OutreachError(Problem(*_yaml_problem(error, filename, first_line))) from None
     except yaml.reader.ReaderError as error:
@@ -62,9 +105,124 @@ def compose(text: str, filename: str, first_line: int = 1) -> yaml.Node | None:
     except yaml.YAMLError as error:
         reason = " ".join(str(error).split())  # one line, whatever the library wrote
         raise OutreachError(Problem(at(filename), f"invalid YAML: {reason}")) from None
-    if root is not None and "&" in text:  # no anchor, no alias: the walk can be skipped
-        _refuse_aliases(root, filename, first_line)
-    return root
+    except _Alias as alias:
+        raise OutreachError(Problem(at(filename, alias.line + first_line), ALIASES)) from None
+
+
+ALIASES = "YAML anchors and aliases (&name, *name) are not supported here"
+SEQ = "tag:yaml.org,2002:seq"
+MAP = "tag:yaml.org,2002:map"
+
+
+class _Alias(Exception):
+    """An alias met while composing: `line` is the 0-based line of the node it names."""
+
+    def __init__(self, line: int) -> None:
+        self.line = line
+
+
+class _Composer:
+    """PyYAML's composer, over the C parser's events, resolving tags as the safe loader does.
+
+    libyaml's own composer calls the Python resolver for every scalar, which is most of its
+    time; here the resolver's table is read directly, with the same rules: a plain scalar
+    takes the tag of the first implicit resolver (chosen by its first character) whose
+    pattern matches it, anything else is text; a tag written in the file is kept.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.loader = Loader(text)
+        self.next_event: Callable[[], Any] = self.loader.get_event
+        self.anchors: dict[str, yaml.Node] = {}
+        self.resolvers: dict[Any, list[tuple[str, re.Pattern[str]]]] = (
+            Loader.yaml_implicit_resolvers
+        )
+        self.wildcard = self.resolvers.get(None, [])
+
+    def first(self) -> yaml.Node | None:
+        """The root: a list's node without its items; any other node whole; None if empty."""
+        self.next_event()  # the stream's start
+        event = self.next_event()
+        if isinstance(event, yaml.StreamEndEvent):
+            return None
+        event = self.next_event()  # past the document's start
+        if isinstance(event, yaml.SequenceStartEvent):
+            root: yaml.SequenceNode = self._start(event, yaml.SequenceNode, SEQ)
+            return root
+        return self.node(event)
+
+    def items(self) -> Iterator[yaml.Node]:
+        while not isinstance(event := self.next_event(), yaml.SequenceEndEvent):
+            yield self.node(event)
+
+    def finish(self, root: yaml.Node | None) -> None:
+        """The end of the document, and no second one after it."""
+        if root is None:
+            return
+        self.next_event()  # the document's end
+        event = self.next_event()
+        if not isinstance(event, yaml.StreamEndEvent):
+            raise yaml.composer.ComposerError(
+                "expected a single document in the stream",
+                root.start_mark,
+                "but found another document",
+                event.start_mark,
+            )
+
+    def node(self, event: Any) -> yaml.Node:
+        kind = type(event)
+        if kind is yaml.ScalarEvent:
+            tag = event.tag
+            value = event.value
+            if tag is None or tag == "!":
+                tag = STR
+                if event.implicit[0]:
+                    for candidate, pattern in self.resolvers.get(value[:1], self.wildcard):
+                        if pattern.match(value):
+                            tag = candidate
+                            break
+            node: yaml.Node = yaml.ScalarNode(tag, value, event.start_mark, None, event.style)
+            if event.anchor is not None:
+                self._anchor(event, node)
+            return node
+        if kind is yaml.SequenceStartEvent:
+            sequence: yaml.SequenceNode = self._start(event, yaml.SequenceNode, SEQ)
+            append = sequence.value.append
+            while type(child := self.next_event()) is not yaml.SequenceEndEvent:
+                append(self.node(child))
+            return sequence
+        if kind is yaml.MappingStartEvent:
+            mapping: yaml.MappingNode = self._start(event, yaml.MappingNode, MAP)
+            append = mapping.value.append
+            while type(child := self.next_event()) is not yaml.MappingEndEvent:
+                append((self.node(child), self.node(self.next_event())))
+            return mapping
+        # An alias: the node it names, met a second time.
+        named = self.anchors.get(event.anchor)
+        if named is None:
+            raise yaml.composer.ComposerError(
+                None, None, f"found undefined alias {event.anchor!r}", event.start_mark
+            )
+        raise _Alias(int(named.start_mark.line))
+
+    def _start(self, event: Any, kind: type[Any], default_tag: str) -> Any:
+        tag = event.tag
+        node = kind(default_tag if tag is None or tag == "!" else tag, [], event.start_mark)
+        node.flow_style = event.flow_style
+        if event.anchor is not None:
+            self._anchor(event, node)
+        return node
+
+    def _anchor(self, event: Any, node: yaml.Node) -> None:
+        first = self.anchors.get(event.anchor)
+        if first is not None:
+            raise yaml.composer.ComposerError(
+                f"found duplicate anchor {event.anchor!r}; first occurrence",
+                first.start_mark,
+                "second occurrence",
+                event.start_mark,
+            )
+        self.anchors[event.anchor] = node
 
 
 def _yaml_problem(error: yaml.MarkedYAMLError, filename: str, first_line: int) -> tuple[str, str]:
@@ -280,7 +438,7 @@ def _refuse_aliases(root: yaml.Node, filename: str, first_line: int) -> None:
             raise OutreachError(
                 Problem(
                     at(filename, line_of(node, first_line)),
-                    "YAML anchors and aliases (&name, *name) are not supported here",
+                    ALIASES,
                 )
             )
         seen.add(id(node))
