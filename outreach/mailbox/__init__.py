@@ -1,0 +1,1 @@
+"""The mail account over IMAP: the connection, reading replies into the journal, drafts pushed."""
