@@ -4,20 +4,30 @@ from __future__ import annotations
 
 import random
 import sqlite3
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
+import pytest
+
 import outreach.journal.database as journal_module
-from outreach.journal.database import Entry, Journal, now, sent_requests, summaries
+from outreach.journal.database import (
+    Entry,
+    Journal,
+    logged_entry,
+    now,
+    sent_requests,
+    summaries,
+)
 from outreach.journal.migrations import MIGRATIONS
+from outreach.support.text import ENTRY_KINDS, VIAS, EntryKind
 
 
 def _random_journal(path: Path, entries: int, seed: int) -> Journal:
     journal = Journal(path)
     rng = random.Random(seed)
-    kinds = ["sent", "replied", "met", "call", "gave", "received", "note"]
-    for _ in range(entries):
-        kind = rng.choice(kinds)
+    for number in range(entries):
+        kind = rng.choice(ENTRY_KINDS)
         sent = kind == "sent"
         journal.add(
             Entry(
@@ -27,12 +37,16 @@ def _random_journal(path: Path, entries: int, seed: int) -> Journal:
                 day=date(2026, 1, 1) + timedelta(days=rng.randrange(60)),
                 template_kind=rng.choice(["request", "thank-you", "check-in"]) if sent else None,
                 follow_up_after=rng.choice([None, 7, 14]) if sent else None,
+                message_id=f"<{number}@example.org>" if rng.random() < 0.5 else None,
+                via=rng.choice(VIAS),
             )
         )
     return journal
 
 
-Row = tuple[str, str, str, int, "str | None", "int | None"]  # person, kind, day, id, kind, days
+ROW_COLUMNS = "person, kind, day, id, template_kind, follow_up_after, via"
+# person, kind, day, id, template kind, days, via
+Row = tuple[str, str, str, int, "str | None", "int | None", "str | None"]
 
 
 def _expected(rows: list[Row], person: str) -> tuple[object, ...]:
@@ -49,6 +63,12 @@ def _expected(rows: list[Row], person: str) -> tuple[object, ...]:
     meeting = latest([r for r in mine if r[1] in ("met", "call")])
     answer = latest([r for r in mine if r[1] in ("replied", "met", "call")])
     thanks = latest([r for r in mine if r[1] == "sent" and r[4] == "thank-you"])
+    bounce = latest([r for r in mine if r[1] == "bounced"])
+    contact = [
+        r[2]
+        for r in mine
+        if r[1] not in ("bounced", "auto-reply") and not (r[1] == "note" and r[6] == "mailbox")
+    ]
     return (
         max(r[2] for r in mine),
         sum(r[1] == "sent" and r[4] == "request" for r in mine),
@@ -60,30 +80,62 @@ def _expected(rows: list[Row], person: str) -> tuple[object, ...]:
         key(meeting) if meeting else None,
         meeting[1] if meeting else None,
         key(thanks) if thanks else None,
+        max(contact) if contact else None,
+        key(bounce) if bounce else None,
     )
 
 
 def test_the_trigger_keeps_each_persons_summary_exact(tmp_path: Path) -> None:
     journal = _random_journal(tmp_path / "journal.sqlite", 600, seed=7)
-    rows = journal.db.execute(
-        "SELECT person, kind, day, id, template_kind, follow_up_after FROM entries"
-    ).fetchall()
+    rows = journal.db.execute(f"SELECT {ROW_COLUMNS} FROM entries").fetchall()
     found = summaries(journal)
     assert set(found) == {r[0] for r in rows}
     for person, summary in found.items():
         assert tuple(summary[1:]) == _expected(rows, person)
 
 
-def test_the_migration_fills_summaries_for_an_existing_journal(tmp_path: Path) -> None:
-    journal = _random_journal(tmp_path / "journal.sqlite", 300, seed=3)
-    kept = summaries(journal)
-    # As a journal written before migration 2 was: no summaries, no trigger.
-    journal.db.execute("DROP TRIGGER entries_summarise")
-    journal.db.execute("DROP TABLE summaries")
-    journal.db.execute("DELETE FROM migrations WHERE id = 2")
-    journal.close()
-    reopened = Journal(tmp_path / "journal.sqlite")
-    assert summaries(reopened) == kept
+def _journal_of_version(path: Path, version: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A journal as outreach wrote it when it had only the first `version` migrations, with
+    the entries a random journal of today holds (their columns of then)."""
+    today = _random_journal(path.with_name("today.sqlite"), 300, seed=3)
+    columns = "person, kind, at, day, note, subject, message_id, template, template_kind, "
+    columns += "follow_up_after"
+    rows = today.db.execute(
+        f"SELECT {columns} FROM entries WHERE kind NOT IN ('bounced', 'auto-reply')"
+    ).fetchall()
+    today.close()
+    with monkeypatch.context() as patch:
+        patch.setattr(journal_module, "MIGRATIONS", MIGRATIONS[:version])
+        old = Journal(path)
+        with old.transaction() as db:
+            db.executemany(f"INSERT INTO entries ({columns}) VALUES ({', '.join('?' * 10)})", rows)
+        old.close()
+
+
+@pytest.mark.parametrize("version", [1, 2, 3])
+def test_the_migrations_fill_summaries_for_an_existing_journal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, version: int
+) -> None:
+    path = tmp_path / "journal.sqlite"
+    _journal_of_version(path, version, monkeypatch)
+    reopened = Journal(path)
+    rows = reopened.db.execute(f"SELECT {ROW_COLUMNS} FROM entries").fetchall()
+    found = summaries(reopened)
+    assert set(found) == {r[0] for r in rows}
+    for person, summary in found.items():
+        assert tuple(summary[1:]) == _expected(rows, person)
+
+
+def test_migration_4_says_how_each_existing_entry_came(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "journal.sqlite"
+    _journal_of_version(path, 3, monkeypatch)
+    with Journal(path) as journal:
+        found = {(e.kind, e.message_id is not None, e.via) for e in journal.entries()}
+    # `send` wrote the sent entries with a message id; the rest were logged by hand.
+    assert {via for kind, sent, via in found if kind == "sent" and sent} == {"outreach"}
+    assert {via for kind, sent, via in found if not (kind == "sent" and sent)} == {"hand"}
 
 
 def test_opening_twice_applies_each_migration_once(tmp_path: Path) -> None:
@@ -110,9 +162,7 @@ def test_a_damaged_journal_is_a_clear_error(tmp_path: Path) -> None:
 
 def test_summaries_as_of_a_day_count_only_the_entries_up_to_it(tmp_path: Path) -> None:
     journal = _random_journal(tmp_path / "journal.sqlite", 600, seed=11)
-    rows = journal.db.execute(
-        "SELECT person, kind, day, id, template_kind, follow_up_after FROM entries"
-    ).fetchall()
+    rows = journal.db.execute(f"SELECT {ROW_COLUMNS} FROM entries").fetchall()
     assert summaries(journal, date(2030, 1, 1)) == summaries(journal)
     for cutoff in (date(2025, 12, 31), date(2026, 1, 1), date(2026, 1, 20), date(2026, 2, 28)):
         earlier = [r for r in rows if r[2] <= cutoff.isoformat()]
@@ -133,3 +183,88 @@ def test_sent_requests_as_of_a_day_leave_out_later_ones(tmp_path: Path) -> None:
         for person, keys in every.items()
         if (kept := [(key, days) for key, days in keys if key[:10] <= cutoff.isoformat()])
     }
+
+
+def test_removing_entries_keeps_each_persons_summary_exact(tmp_path: Path) -> None:
+    journal = _random_journal(tmp_path / "journal.sqlite", 400, seed=13)
+    rng = random.Random(13)
+    ids = [row[0] for row in journal.db.execute("SELECT id FROM entries")]
+    gone = rng.sample(ids, 250)
+    for number in gone:
+        journal.remove(number)
+    rows = journal.db.execute(f"SELECT {ROW_COLUMNS} FROM entries").fetchall()
+    assert len(rows) == 150
+    found = summaries(journal)
+    assert set(found) == {r[0] for r in rows}
+    for person, summary in found.items():
+        assert tuple(summary[1:]) == _expected(rows, person)
+
+
+def test_removing_a_persons_last_entry_leaves_no_summary(tmp_path: Path) -> None:
+    with Journal(tmp_path / "journal.sqlite") as journal:
+        journal.add(logged_entry("ada", "met", None, None))
+        (entry,) = journal.entries("ada")
+        assert entry.id is not None
+        assert journal.remove(entry.id) == entry
+        assert journal.entries() == []
+        assert summaries(journal) == {}
+
+
+def test_removing_an_entry_the_journal_does_not_hold_is_a_clear_error(tmp_path: Path) -> None:
+    with Journal(tmp_path / "journal.sqlite") as journal:
+        journal.add(logged_entry("ada", "met", None, None))
+        with pytest.raises(journal_module.OutreachError, match="no entry 7"):
+            journal.remove(7)
+        assert len(journal.entries()) == 1
+
+
+def _incoming(number: int, kind: EntryKind = "replied", via: str = "thread") -> Entry:
+    return Entry(
+        person="ada",
+        kind=kind,
+        at=now(),
+        day=date(2026, 3, number),
+        message_id=f"<in-{number}@example.org>",
+        via=via,
+    )
+
+
+def test_add_new_adds_each_message_once_and_returns_what_it_added(tmp_path: Path) -> None:
+    with Journal(tmp_path / "journal.sqlite") as journal:
+        first = journal.add_new([_incoming(1), _incoming(2, "auto-reply", "mailbox")])
+        assert [(e.message_id, e.kind) for e in first] == [
+            ("<in-1@example.org>", "replied"),
+            ("<in-2@example.org>", "auto-reply"),
+        ]
+        assert first == journal.entries()  # as read back: with their ids, via and all
+        assert all(e.id is not None for e in first)
+        # Again, with one new and the same twice: only the new one, once.
+        again = journal.add_new([_incoming(2, "auto-reply", "mailbox"), _incoming(3)] * 2)
+        assert [e.message_id for e in again] == ["<in-3@example.org>"]
+        assert len(journal.entries()) == 3
+        assert journal.add_new([]) == []
+
+
+def test_add_new_writes_all_or_nothing(tmp_path: Path) -> None:
+    with Journal(tmp_path / "journal.sqlite") as journal:
+        broken = replace(_incoming(2), person=None)  # type: ignore[arg-type]
+        with pytest.raises(sqlite3.IntegrityError):
+            journal.add_new([_incoming(1), broken])
+        assert journal.entries() == []
+        assert summaries(journal) == {}
+
+
+def test_an_entry_comes_by_one_of_the_known_ways(tmp_path: Path) -> None:
+    with Journal(tmp_path / "journal.sqlite") as journal:
+        with pytest.raises(ValueError, match="carrier pigeon"):
+            journal.add_new([_incoming(1, via="carrier pigeon")])
+        with pytest.raises(ValueError, match="carrier pigeon"):
+            journal.add(_incoming(1, via="carrier pigeon"))
+        assert journal.entries() == []
+
+
+def test_log_add_writes_by_hand_and_only_the_kinds_a_person_logs() -> None:
+    assert logged_entry("ada", "sent", date(2026, 3, 1), "from my phone").via == "hand"
+    for kind in ("bounced", "auto-reply"):
+        with pytest.raises(ValueError, match="written by outreach"):
+            logged_entry("ada", kind, None, None)

@@ -87,7 +87,9 @@ def summary(who: Contact, *entries: Logged) -> Summary:
     """The person's summary, by the journal's rules, from entries in the order they were
     logged (the entry's number is its place in the list)."""
     ordered = sorted(enumerate(entries, 1), key=lambda numbered: numbered[1].day)
-    return summarise(who.id, ((n, e.kind, e.day, e.template_kind, e.follow_up) for n, e in ordered))
+    return summarise(
+        who.id, ((n, e.kind, e.day, e.template_kind, e.follow_up, None) for n, e in ordered)
+    )
 
 
 def requests(who: Contact, *entries: Logged) -> dict[str, list[tuple[str, int | None]]]:

@@ -55,7 +55,7 @@ def test_a_batch_arrives_over_one_login_with_its_headers(run: Invoke, workspace:
     )
     log = json.loads(run("log", "--json").stdout)
     assert {e["person"] for e in log} == set(PEOPLE)
-    assert all(e["kind"] == "sent" and e["message_id"] for e in log)
+    assert all(e["kind"] == "sent" and e["message_id"] and e["via"] == "outreach" for e in log)
 
 
 def test_a_second_send_sends_nothing(run: Invoke, workspace: Path) -> None:
@@ -378,19 +378,22 @@ def test_log_add_show_and_json(run: Invoke) -> None:
     shown = json.loads(run("log", "show", "ada", "--json").stdout)
     assert shown == [
         {
+            "id": 1,
             "person": "ada-lovelace",
             "kind": "met",
             "at": shown[0]["at"],
             "note": "coffee at the library",
             "subject": None,
             "message_id": None,
+            "via": "hand",
         }
     ]
     assert shown[0]["at"].startswith("2026-11-20T")
     everything = json.loads(run("log", "--json").stdout)
     assert [e["kind"] for e in everything] == ["met", "gave"]
-    bad = run("log", "add", "ada", "lunch")
-    assert bad.exit_code == 2
+    assert [(e["id"], e["via"]) for e in everything] == [(1, "hand"), (2, "hand")]
+    for kind in ("lunch", "bounced", "auto-reply"):  # the last two only outreach writes
+        assert run("log", "add", "ada", kind).exit_code == 2
     nobody = run("log", "add", "nobody", "met")
     assert nobody.exit_code == 1 and "Error: nobody in contacts.yaml" in nobody.stderr
 

@@ -20,7 +20,7 @@ from outreach.cli.app import (
     print_table,
     warn,
 )
-from outreach.support.text import ENTRY_KINDS
+from outreach.support.text import HAND_KINDS
 
 
 @cli.group(invoke_without_command=True)
@@ -78,7 +78,7 @@ def _print_entries(app: App, person: str | None, as_json: bool) -> None:
 
 @log.command()
 @click.argument("person", shell_complete=complete_people)
-@click.argument("kind", type=click.Choice(ENTRY_KINDS))
+@click.argument("kind", type=click.Choice(HAND_KINDS))
 @click.option("--note", help="What happened, in a few words.")
 @on_option
 @pass_app

@@ -320,6 +320,7 @@ def sent_entry(draft: Draft) -> Entry:
         template=draft.template,
         template_kind=draft.get("kind"),
         follow_up_after=durations.parse_days(follow_up) if follow_up else None,
+        via="outreach",
     )
 
 

@@ -7,9 +7,9 @@ attempt with no outcome is a message nobody knows arrived.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time
 from itertools import groupby
 from pathlib import Path
@@ -19,7 +19,7 @@ from outreach.journal.migrations import MIGRATIONS, statements
 from outreach.journal.summary import Summary, summarise
 from outreach.support.errors import OutreachError, Problem, disk_full, naming_a_full_disk
 from outreach.support.files import create_private_file
-from outreach.support.text import EntryKind, entry_kind
+from outreach.support.text import HAND_KINDS, VIAS, EntryKind, entry_kind
 
 if TYPE_CHECKING:
     import sqlite3
@@ -37,15 +37,19 @@ class Entry:
     template: str | None = None
     template_kind: str | None = None
     follow_up_after: int | None = None
+    via: str | None = None  # one of VIAS: outreach | thread | address | mailbox | hand
+    id: int | None = None  # the journal's number for it, once written (`log remove` takes it)
 
     def as_json(self) -> dict[str, object]:
         return {
+            "id": self.id,
             "person": self.person,
             "kind": self.kind,
             "at": self.at.astimezone().isoformat(timespec="seconds"),
             "note": self.note,
             "subject": self.subject,
             "message_id": self.message_id,
+            "via": self.via,
         }
 
     def template_fields(self) -> dict[str, object]:
@@ -80,20 +84,26 @@ def moment_on(day: date) -> datetime:
 
 def logged_entry(person: str, kind: str, on: date | None, note: str | None) -> Entry:
     """An entry that `log add` makes: on the day `on` (at noon), else now; the note one line.
-    kind is one of ENTRY_KINDS (ValueError otherwise: the command line offers no other)."""
+    kind is one of HAND_KINDS (ValueError otherwise: the command line offers no other)."""
     moment = moment_on(on) if on else now()
+    if kind not in HAND_KINDS:
+        raise ValueError(f"{kind!r} is written by outreach, not logged by hand")
     return Entry(
         person=person,
         kind=entry_kind(kind),
         at=moment,
         day=on or moment.astimezone().date(),
         note=" ".join(note.split()) if note else None,
+        via="hand",
     )
 
 
 _COLUMNS = (
-    "person, kind, at, day, note, subject, message_id, template, template_kind, follow_up_after"
+    "person, kind, at, day, note, subject, message_id, template, template_kind, follow_up_after, "
+    "via"
 )
+_PLACES = ", ".join("?" * len(_COLUMNS.split(",")))
+_READ = f"id, {_COLUMNS}"  # what _entry reads back
 
 
 def _values(entry: Entry) -> tuple[object, ...]:
@@ -109,11 +119,13 @@ def _values(entry: Entry) -> tuple[object, ...]:
         entry.template,
         entry.template_kind,
         entry.follow_up_after,
+        entry.via,
     )
 
 
 def _entry(row: tuple[object, ...]) -> Entry:
-    person, kind, at, day, note, subject, message_id, template, template_kind, follow_up = row
+    number, person, kind, at, day, note, subject, message_id, template, template_kind = row[:10]
+    follow_up, via = row[10:]
     return Entry(
         person=str(person),
         kind=entry_kind(str(kind)),
@@ -125,6 +137,8 @@ def _entry(row: tuple[object, ...]) -> Entry:
         template=template if isinstance(template, str) else None,
         template_kind=template_kind if isinstance(template_kind, str) else None,
         follow_up_after=follow_up if isinstance(follow_up, int) else None,
+        via=via if isinstance(via, str) else None,
+        id=number if isinstance(number, int) else None,
     )
 
 
@@ -193,24 +207,50 @@ class Journal:
 
     @staticmethod
     def _insert(db: sqlite3.Connection, entry: Entry) -> None:
-        db.execute(
-            f"INSERT INTO entries ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            _values(entry),
-        )
+        _check_via(entry)
+        db.execute(f"INSERT INTO entries ({_COLUMNS}) VALUES ({_PLACES})", _values(entry))
+
+    def add_new(self, entries: Iterable[Entry]) -> list[Entry]:
+        """Those of entries whose message_id the journal does not hold yet, written in one
+        transaction (all or none); returned as written, with their ids. An entry without a
+        message_id is always new. Adding the same entries again adds nothing."""
+        entries = list(entries)
+        for entry in entries:
+            _check_via(entry)
+        added = []
+        with self.transaction() as db:
+            for entry in entries:
+                cursor = db.execute(
+                    f"INSERT INTO entries ({_COLUMNS}) VALUES ({_PLACES}) ON CONFLICT DO NOTHING",
+                    _values(entry),
+                )
+                if cursor.rowcount:
+                    added.append(replace(entry, id=cursor.lastrowid))
+        return added
+
+    def remove(self, entry_id: int) -> Entry:
+        """Takes an entry back (the person's summary is kept right by the journal's trigger);
+        the entry removed, or an OutreachError where the journal has no entry of that number."""
+        with self.transaction() as db:
+            row = db.execute(f"SELECT {_READ} FROM entries WHERE id = ?", (entry_id,)).fetchone()
+            if row is None:
+                raise OutreachError(Problem(self.where, f"there is no entry {entry_id}"))
+            db.execute("DELETE FROM entries WHERE id = ?", (entry_id,))
+        return _entry(row)
 
     def entries(self, person: str | None = None) -> list[Entry]:
         if person is None:
-            rows = self.db.execute(f"SELECT {_COLUMNS} FROM entries ORDER BY at, id")
+            rows = self.db.execute(f"SELECT {_READ} FROM entries ORDER BY at, id")
         else:
             rows = self.db.execute(
-                f"SELECT {_COLUMNS} FROM entries WHERE person = ? ORDER BY at, id", (person,)
+                f"SELECT {_READ} FROM entries WHERE person = ? ORDER BY at, id", (person,)
             )
         return [_entry(row) for row in rows]
 
     def latest(self) -> dict[str, Entry]:
         """Each person's latest entry."""
         rows = self.db.execute(
-            f"""SELECT {_COLUMNS} FROM entries WHERE id IN (
+            f"""SELECT {_READ} FROM entries WHERE id IN (
                     SELECT id FROM entries AS e WHERE e.person = entries.person
                     ORDER BY e.at DESC, e.id DESC LIMIT 1)"""
         )
@@ -270,7 +310,7 @@ class Journal:
         """
         with naming_a_full_disk(self.where):
             cursor = self.db.execute(
-                f"INSERT OR IGNORE INTO entries ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                f"INSERT OR IGNORE INTO entries ({_COLUMNS}) VALUES ({_PLACES})",
                 _values(entry),
             )
             if cursor.rowcount == 0:  # logged already: only the attempt is left to settle
@@ -301,7 +341,8 @@ def summaries(journal: Journal, as_of: date | None = None) -> dict[str, Summary]
     cutoff = (as_of or date.max).isoformat()
     rows = journal.db.execute(
         "SELECT person, last_day, asks, gives, last_answer, last_sent, last_sent_follow_up, "
-        "last_sent_kind, last_meeting, last_meeting_kind, last_thanks FROM summaries"
+        "last_sent_kind, last_meeting, last_meeting_kind, last_thanks, last_contact_day, "
+        "last_bounced FROM summaries"
     )
     found = {row[0]: Summary._make(row) for row in rows}
     later = [person for person, summary in found.items() if (summary.last_day or "") > cutoff]
@@ -311,7 +352,7 @@ def summaries(journal: Journal, as_of: date | None = None) -> dict[str, Summary]
     for person in later:
         del found[person]
     earlier = journal.db.execute(
-        "SELECT person, id, kind, day, template_kind, follow_up_after FROM entries "
+        "SELECT person, id, kind, day, template_kind, follow_up_after, via FROM entries "
         "WHERE day <= ?1 AND person IN (SELECT person FROM summaries WHERE last_day > ?1) "
         "ORDER BY person, day, id",
         (cutoff,),
@@ -340,11 +381,16 @@ def exchanges(journal: Journal, person: str) -> list[Entry]:
     """One person's messages sent, replies, meetings and calls, in the order the due rules
     use: the day, then the order of logging (a reply logged for the day of a send is after it)."""
     rows = journal.db.execute(
-        f"SELECT {_COLUMNS} FROM entries WHERE person = ? "
+        f"SELECT {_READ} FROM entries WHERE person = ? "
         "AND kind IN ('sent', 'replied', 'met', 'call') ORDER BY day, id",
         (person,),
     )
     return [_entry(row) for row in rows]
+
+
+def _check_via(entry: Entry) -> None:
+    if entry.via is not None and entry.via not in VIAS:
+        raise ValueError(f"{entry.via!r} is not a way an entry comes ({', '.join(VIAS)})")
 
 
 def open_journal(path: Path) -> Journal:

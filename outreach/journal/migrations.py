@@ -108,6 +108,87 @@ MIGRATIONS = (
         WHERE message_id = NEW.message_id;
     END;
     """,
+    # 4: how each entry came (`via`), and what bounces and automatic replies change. Those,
+    # and a delay notice (a `note` read from the mailbox), are not contact: the summary keeps
+    # the day of the latest contact apart from the latest entry's day, and the latest bounce.
+    # An entry may now be taken back: a deletion sums the person's summary up again.
+    """
+    ALTER TABLE entries ADD COLUMN via TEXT;
+    UPDATE entries SET via = CASE WHEN kind = 'sent' AND message_id IS NOT NULL
+        THEN 'outreach' ELSE 'hand' END;
+    ALTER TABLE summaries ADD COLUMN last_contact_day TEXT;
+    ALTER TABLE summaries ADD COLUMN last_bounced TEXT;
+    UPDATE summaries SET last_contact_day = (
+        SELECT MAX(day) FROM entries AS e WHERE e.person = summaries.person
+        AND NOT (kind IN ('bounced', 'auto-reply') OR (kind = 'note' AND via IS 'mailbox')));
+    DROP TRIGGER entries_summarise;
+    CREATE TRIGGER entries_summarise AFTER INSERT ON entries BEGIN
+        INSERT INTO summaries (person, last_day) VALUES (NEW.person, NEW.day)
+            ON CONFLICT (person) DO UPDATE SET last_day = MAX(last_day, excluded.last_day);
+        UPDATE summaries SET
+            asks = asks + (NEW.kind = 'sent' AND NEW.template_kind IS 'request'),
+            gives = gives + (NEW.kind = 'gave'),
+            last_answer = CASE WHEN NEW.kind IN ('replied', 'met', 'call')
+                THEN MAX(COALESCE(last_answer, ''), NEW.day || '#' || printf('%012d', NEW.id))
+                ELSE last_answer END,
+            last_sent = CASE WHEN NEW.kind = 'sent'
+                THEN MAX(COALESCE(last_sent, ''), NEW.day || '#' || printf('%012d', NEW.id))
+                ELSE last_sent END,
+            last_sent_follow_up = CASE WHEN NEW.kind = 'sent' AND (last_sent IS NULL
+                    OR NEW.day || '#' || printf('%012d', NEW.id) > last_sent)
+                THEN NEW.follow_up_after ELSE last_sent_follow_up END,
+            last_sent_kind = CASE WHEN NEW.kind = 'sent' AND (last_sent IS NULL
+                    OR NEW.day || '#' || printf('%012d', NEW.id) > last_sent)
+                THEN NEW.template_kind ELSE last_sent_kind END,
+            last_meeting = CASE WHEN NEW.kind IN ('met', 'call')
+                THEN MAX(COALESCE(last_meeting, ''), NEW.day || '#' || printf('%012d', NEW.id))
+                ELSE last_meeting END,
+            last_meeting_kind = CASE WHEN NEW.kind IN ('met', 'call') AND (last_meeting IS NULL
+                    OR NEW.day || '#' || printf('%012d', NEW.id) > last_meeting)
+                THEN NEW.kind ELSE last_meeting_kind END,
+            last_thanks = CASE WHEN NEW.kind = 'sent' AND NEW.template_kind IS 'thank-you'
+                THEN MAX(COALESCE(last_thanks, ''), NEW.day || '#' || printf('%012d', NEW.id))
+                ELSE last_thanks END,
+            last_contact_day = CASE WHEN NOT (NEW.kind IN ('bounced', 'auto-reply')
+                    OR (NEW.kind = 'note' AND NEW.via IS 'mailbox'))
+                THEN MAX(COALESCE(last_contact_day, ''), NEW.day)
+                ELSE last_contact_day END,
+            last_bounced = CASE WHEN NEW.kind = 'bounced'
+                THEN MAX(COALESCE(last_bounced, ''), NEW.day || '#' || printf('%012d', NEW.id))
+                ELSE last_bounced END
+        WHERE person = NEW.person;
+    END;
+    CREATE TRIGGER entries_unsummarise AFTER DELETE ON entries BEGIN
+        DELETE FROM summaries WHERE person = OLD.person;
+        INSERT INTO summaries (person, last_day, asks, gives)
+            SELECT person, MAX(day), SUM(kind = 'sent' AND template_kind IS 'request'),
+                   SUM(kind = 'gave')
+            FROM entries WHERE person = OLD.person GROUP BY person;
+        UPDATE summaries SET
+            last_answer = (
+                SELECT MAX(day || '#' || printf('%012d', id)) FROM entries AS e
+                WHERE e.person = OLD.person AND kind IN ('replied', 'met', 'call')),
+            (last_sent, last_sent_follow_up, last_sent_kind) = (
+                SELECT day || '#' || printf('%012d', id), follow_up_after, template_kind
+                FROM entries AS e WHERE e.person = OLD.person AND kind = 'sent'
+                ORDER BY day DESC, id DESC LIMIT 1),
+            (last_meeting, last_meeting_kind) = (
+                SELECT day || '#' || printf('%012d', id), kind
+                FROM entries AS e WHERE e.person = OLD.person AND kind IN ('met', 'call')
+                ORDER BY day DESC, id DESC LIMIT 1),
+            last_thanks = (
+                SELECT MAX(day || '#' || printf('%012d', id)) FROM entries AS e
+                WHERE e.person = OLD.person AND kind = 'sent' AND template_kind IS 'thank-you'),
+            last_contact_day = (
+                SELECT MAX(day) FROM entries AS e WHERE e.person = OLD.person
+                AND NOT (kind IN ('bounced', 'auto-reply')
+                    OR (kind = 'note' AND via IS 'mailbox'))),
+            last_bounced = (
+                SELECT MAX(day || '#' || printf('%012d', id)) FROM entries AS e
+                WHERE e.person = OLD.person AND kind = 'bounced')
+        WHERE person = OLD.person;
+    END;
+    """,
 )
 
 

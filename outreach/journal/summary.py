@@ -6,8 +6,14 @@ from collections.abc import Iterable
 from datetime import date
 from typing import NamedTuple
 
-EntryFacts = tuple[int, str, str, "str | None", "int | None"]
-"""What a summary needs of an entry: id, kind, day, template kind, follow_up_after."""
+EntryFacts = tuple[int, str, str, "str | None", "int | None", "str | None"]
+"""What a summary needs of an entry: id, kind, day, template kind, follow_up_after, via."""
+
+
+def is_contact(kind: str, via: str | None) -> bool:
+    """Whether an entry is contact with the person (it resets the check-in clock): not a
+    bounce, not an automatic reply, not a note read from the mailbox (a delay notice)."""
+    return not (kind in ("bounced", "auto-reply") or (kind == "note" and via == "mailbox"))
 
 
 class Summary(NamedTuple):
@@ -28,18 +34,24 @@ class Summary(NamedTuple):
     last_meeting: str | None = None  # key of the latest meeting or call
     last_meeting_kind: str | None = None  # met | call
     last_thanks: str | None = None  # key of the latest thank-you sent
+    last_contact_day: str | None = None  # YYYY-MM-DD of the latest entry that is contact
+    last_bounced: str | None = None  # key of the latest bounce
 
 
 def summarise(person: str, entries: Iterable[EntryFacts]) -> Summary:
     """A person's summary made from their entries, in the order of their keys, by the rules
-    the journal's trigger keeps (see migration 2)."""
+    the journal's trigger keeps (see migrations 2 and 4)."""
     last_day = last_answer = last_sent = last_sent_kind = None
-    last_meeting = last_meeting_kind = last_thanks = None
+    last_meeting = last_meeting_kind = last_thanks = last_contact_day = last_bounced = None
     last_sent_follow_up: int | None = None
     asks = gives = 0
-    for number, kind, day, template_kind, follow_up in entries:
+    for number, kind, day, template_kind, follow_up, via in entries:
         key = f"{day}#{number:012d}"
         last_day = day
+        if is_contact(kind, via):
+            last_contact_day = day
+        if kind == "bounced":
+            last_bounced = key
         if kind == "sent":
             asks += template_kind == "request"
             last_sent, last_sent_follow_up, last_sent_kind = key, follow_up, template_kind
@@ -63,6 +75,8 @@ def summarise(person: str, entries: Iterable[EntryFacts]) -> Summary:
         last_meeting,
         last_meeting_kind,
         last_thanks,
+        last_contact_day,
+        last_bounced,
     )
 
 

@@ -16,9 +16,17 @@ LINE_BREAKS = frozenset("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")
 # What a template is for; it decides how outreach treats its messages.
 TemplateKind = Literal["request", "thank-you", "follow-up", "check-in"]
 TEMPLATE_KINDS: tuple[TemplateKind, ...] = get_args(TemplateKind)
-# What a journal entry records; `sent` last, as `log add` lists them: sends log themselves.
-EntryKind = Literal["replied", "met", "call", "gave", "received", "note", "sent"]
+# What a journal entry records. `log add` offers HAND_KINDS, `sent` last (sends log
+# themselves); `bounced` and `auto-reply` are written by the tool only (`sync`).
+EntryKind = Literal[
+    "replied", "met", "call", "gave", "received", "note", "sent", "bounced", "auto-reply"
+]
 ENTRY_KINDS: tuple[EntryKind, ...] = get_args(EntryKind)
+HAND_KINDS: tuple[EntryKind, ...] = ENTRY_KINDS[: ENTRY_KINDS.index("sent") + 1]
+# How an entry came to be: written by `send`, matched by `sync` (by thread, by address, or
+# read from the mailbox otherwise), or logged by hand.
+Via = Literal["outreach", "thread", "address", "mailbox", "hand"]
+VIAS: tuple[Via, ...] = get_args(Via)
 
 
 def entry_kind(text: str) -> EntryKind:
