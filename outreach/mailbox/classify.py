@@ -274,8 +274,8 @@ def read_report(status_part: bytes, returned: bytes) -> Report:
 class Known:
     """What the workspace knows that a message is matched against."""
 
-    sent: Mapping[str, str]  # message id -> person: what this workspace sent, and its copies'
-    first_sent: Mapping[str, datetime]  # person -> when the first message to them went
+    sent: dict[str, str]  # message id -> person: what this workspace sent, and its copies'
+    first_sent: dict[str, datetime]  # person -> when the first message to them went
     contacts: Mapping[str, str]  # lowercased address -> person id
     me: frozenset[str]  # my own addresses, lowercased
 
