@@ -15,6 +15,8 @@ from click.testing import CliRunner, Result
 
 from outreach.cli import cli
 from tests.helpers import outreach_command, snapshot
+from tests.imap_server import ImapServer
+from tests.imap_server import imap_server as start_imap_server
 
 
 @pytest.fixture(autouse=True)
@@ -36,7 +38,13 @@ def isolated_home(
 
     # keyring picks its backend once per process: make it pick again from this environment.
     monkeypatch.setattr(keyring.core, "_keyring_backend", None)
-    for name in ("OUTREACH_WORKSPACE", "OUTREACH_SMTP_PASSWORD", "VISUAL", "EDITOR"):
+    for name in (
+        "OUTREACH_WORKSPACE",
+        "OUTREACH_SMTP_PASSWORD",
+        "OUTREACH_IMAP_PASSWORD",
+        "VISUAL",
+        "EDITOR",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("OUTREACH_RETRY_DELAY", "0.01")
     monkeypatch.chdir(home)
@@ -101,3 +109,24 @@ def no_writes(workspace: Path) -> Iterator[None]:
     before = snapshot(workspace)
     yield
     assert snapshot(workspace) == before
+
+
+@pytest.fixture
+def imap_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[ImapServer]:
+    """A real IMAP server on 127.0.0.1 for this test (Dovecot, else pymap: see
+    tests/imap_server.py), stopped at its end. Its test CA is trusted through SSL_CERT_FILE and
+    its password is in OUTREACH_IMAP_PASSWORD (a test of other sources or of a refused
+    certificate unsets them); `server.settings()` is an [imap] section that points at it
+    (tests/helpers.py's `configure_imap` adds it to a workspace)."""
+    with start_imap_server() as server:
+        monkeypatch.setenv("SSL_CERT_FILE", str(server.ca.bundle))
+        monkeypatch.setenv("OUTREACH_IMAP_PASSWORD", server.password)
+        yield server
+
+
+@pytest.fixture
+def special_use_server(imap_server: ImapServer) -> ImapServer:
+    """The `imap_server`, for a test that needs SPECIAL-USE (RFC 6154): skipped on pymap."""
+    if not imap_server.special_use:
+        pytest.skip("needs SPECIAL-USE (RFC 6154), which pymap lacks: install dovecot-imapd")
+    return imap_server

@@ -6,12 +6,14 @@ Where a test file finds what it shares with others:
   asserting an `Error:` line, a clear goal.md, or pointing outreach.toml at a test server.
 - `tests/conftest.py`: the fixtures, and the types of what they give (`Invoke`, `Installed`).
 - `tests/smtp_server.py`: the SMTP servers on 127.0.0.1 and their credentials.
+- `tests/imap_server.py`: the IMAP server on 127.0.0.1 (Dovecot, else pymap).
 - `tests/terminal.py`: the installed command under a pseudo-terminal.
 - `tests/readme_help.py`: the commands whose `--help` the README shows (cog uses it too).
 
 A test file imports from those and never from another test file. A helper that one test
 file uses stays in that file; one that a second file needs moves here. This file imports
-none of the others but smtp_server.py (for its password), so it takes the CLI runner as a
+none of the others but smtp_server.py (for its password) and imap_server.py (for the type of
+its server), so it takes the CLI runner as a
 plain `Callable[..., Result]` (which is what conftest's `Invoke` names).
 """
 
@@ -30,6 +32,7 @@ from subprocess import CompletedProcess
 
 from click.testing import Result
 
+from tests.imap_server import ImapServer
 from tests.smtp_server import PASSWORD
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -198,6 +201,21 @@ def statuses(run: Callable[..., Result]) -> dict[str, str]:
     result = run("drafts", "--json")
     return {row["person"]: row["status"] for row in json.loads(result.stdout)}
 
+
+def configure_imap(
+    workspace: Path,
+    server: ImapServer,
+    *,
+    security: str | None = None,
+    folders: tuple[str, ...] = (),
+) -> None:
+    """Add an [imap] section to the workspace's outreach.toml that points at SERVER."""
+    settings = workspace / "outreach.toml"
+    text = settings.read_text()
+    assert "[imap]" not in text, "the workspace already has an [imap] section"
+    settings.write_text(
+        text.rstrip("\n") + "\n\n" + server.settings(security=security, folders=folders)
+    )
 
 # --- the mailbox: real-format messages (tests/mail/*.eml) ---------------------------------
 

@@ -243,7 +243,14 @@ def test_the_checks_find_a_misplaced_module_an_upward_import_and_a_circle(tmp_pa
 
 
 # What a test file may import of the tests folder (see tests/helpers.py): never another test file.
-SHARED_TEST_MODULES = ("helpers", "conftest", "smtp_server", "terminal", "readme_help")
+SHARED_TEST_MODULES = (
+    "helpers",
+    "conftest",
+    "smtp_server",
+    "imap_server",
+    "terminal",
+    "readme_help",
+)
 
 
 def imports_between_test_files(files: Sequence[Path]) -> list[str]:

@@ -81,6 +81,10 @@ class CredentialsError(SendError):
     """No password could be found, or the keyring cannot be used."""
 
 
+class MailboxError(OutreachError):
+    """The IMAP server, the login or the account's folders stopped a mailbox command."""
+
+
 class DiskFull(OutreachError):
     """The disk (or the owner's quota) is full where a file had to be written."""
 
