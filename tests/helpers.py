@@ -217,6 +217,7 @@ def configure_imap(
         text.rstrip("\n") + "\n\n" + server.settings(security=security, folders=folders)
     )
 
+
 # --- the mailbox: real-format messages (tests/mail/*.eml) ---------------------------------
 
 MAIL = Path(__file__).parent / "mail"

@@ -88,7 +88,10 @@ def sync(app: App, since: date | None, dry_run: bool, as_json: bool) -> None:
         )
     prompt = _prompt_password if sys.stdin.isatty() else None
     bars = _Bars(sys.stderr.isatty() and not as_json)
-    with connect(settings, prompt=prompt) as mailbox, open_journal(workspace.journal_file) as journal:
+    with (
+        connect(settings, prompt=prompt) as mailbox,
+        open_journal(workspace.journal_file) as journal,
+    ):
         try:
             result = run_sync(
                 workspace, journal, mailbox, since=since, dry_run=dry_run, progress=bars

@@ -14,6 +14,7 @@ than the server takes to send 50,000 header blocks (bench/mailbox.py measures it
 
 from __future__ import annotations
 
+import imaplib
 import json
 import re
 from collections.abc import Callable, Iterator, Sequence
@@ -39,7 +40,7 @@ from outreach.mailbox.classify import (
     sent_at,
 )
 from outreach.support import durations
-from outreach.support.errors import OutreachError
+from outreach.support.errors import MailboxError, OutreachError
 from outreach.support.files import atomic_write
 from outreach.workspace.folder import Workspace
 
@@ -199,25 +200,35 @@ def sync(
         for draft in list_drafts(workspace.drafts_dir)
         if draft.get("status") == "pushed" and not draft.broken
     }
-    result = SyncResult(folders=folders, since=since or first_day(journal, today))
+    start = since or first_day(journal, today)
+    result = SyncResult(folders=folders, since=start)
     reader = _Reader(mailbox.client)
     run = _Run(workspace, journal, state, known, pushed, result, dry_run)
-    for folder in folders:
-        uidvalidity, uidnext = reader.status(folder)
-        mark = state.folders.get(folder)
-        if mark is not None and mark.uidvalidity != uidvalidity:
-            mark = None  # the folder was rebuilt: its old UIDs mean nothing now
-        if since is None and mark is not None:
-            if uidnext and uidnext <= mark.last_uid + 1:
-                continue  # nothing new: not even opened
-            uids = reader.uids_after(folder, mark.last_uid)
-        else:
-            window = since or result.since
-            if since is None and folder in state.folders and state.last_run is not None:
-                window = state.last_run  # UIDVALIDITY changed: from the last run's day
-            uids = reader.uids_since(folder, window)
-        mark = mark or FolderMark(uidvalidity, 0)
-        run.folder(reader, folder, folder == sent_folder, uids, (uidvalidity, uidnext), mark, progress)
+    try:
+        for folder in folders:
+            uidvalidity, uidnext = reader.status(folder)
+            mark = state.folders.get(folder)
+            if mark is not None and mark.uidvalidity != uidvalidity:
+                mark = None  # the folder was rebuilt: its old UIDs mean nothing now
+            if since is None and mark is not None:
+                if uidnext and uidnext <= mark.last_uid + 1:
+                    continue  # nothing new: not even opened
+                uids = reader.uids_after(folder, mark.last_uid)
+            else:
+                window = start
+                if since is None and folder in state.folders and state.last_run is not None:
+                    window = state.last_run  # UIDVALIDITY changed: from the last run's day
+                uids = reader.uids_since(folder, window)
+            mark = mark or FolderMark(uidvalidity, 0)
+            run.folder(
+                reader, folder, folder == sent_folder, uids, (uidvalidity, uidnext), mark, progress
+            )
+    except (OSError, imaplib.IMAP4.error) as error:
+        kept = "nothing was logged" if dry_run else f"{len(result.logged)} entries were logged"
+        raise MailboxError(
+            f"{mailbox.where}: the connection was lost while reading ({_words(error)}); "
+            f"{kept}, and the next sync starts after the last message finished"
+        ) from None
     if not dry_run:
         state.last_run = today
         state.write(state_path)
@@ -288,16 +299,16 @@ class _Run:
                 try:
                     report = reader.report(uid)
                     finding = incoming(fields, self.known, moment, report)
-                    item = self._logged(folder, fields, moment, finding)
-                    if item is None and not report.returned_ids and not report.recipient:
+                    logged = self._logged(folder, fields, moment, finding)
+                    if logged is None and not report.returned_ids and not report.recipient:
                         self.result.skipped.append(
                             Skipped(folder, uid, "a delivery report that names no message")
                         )
                 except Exception as error:
                     self.result.skipped.append(Skipped(folder, uid, f"cannot be read: {error}"))
                     continue
-                if item is not None:
-                    found.append((item, None))
+                if logged is not None:
+                    found.append((logged, None))
             self._keep(found)
             mark = FolderMark(uidvalidity, last)
             if not self.dry_run:
@@ -455,7 +466,9 @@ class _Reader:
     def uids_after(self, folder: str, last_uid: int) -> list[int]:
         # `UID SEARCH UID n:*` always answers the highest UID, even where it is below n.
         self.examine(folder)
-        return sorted(uid for uid in self.client.search(["UID", f"{last_uid + 1}:*"]) if uid > last_uid)
+        return sorted(
+            uid for uid in self.client.search(["UID", f"{last_uid + 1}:*"]) if uid > last_uid
+        )
 
     def uids_since(self, folder: str, day: date) -> list[int]:
         self.examine(folder)
