@@ -231,11 +231,11 @@ def test_a_run_cut_off_keeps_what_it_logged_and_the_next_resumes(
     real_headers = sync._Reader.headers
     calls = []
 
-    def dropping(self: Any, uids: Any) -> Any:
-        calls.append(uids)
+    def dropping(self: Any, first: int, last: int | None) -> Any:
+        calls.append(first)
         if len(calls) == 3:
             self.imap.shutdown()  # the connection drops for real
-        return real_headers(self, uids)
+        return real_headers(self, first, last)
 
     monkeypatch.setattr(sync._Reader, "headers", dropping)
     result = run("sync")

@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
@@ -87,7 +87,10 @@ _AUTO_SUBJECTS = (
     "自動返信",
     "自动回复",
 )
-_REPLY_PREFIX = re.compile(r"(?i)^\s*(?:(?:re|aw|sv|vs|wg|fw|fwd|tr|rif|antw)\s*:\s*)*")
+_AUTO_SUBJECT = re.compile(
+    r"(?i)\s*(?:(?:re|aw|sv|vs|wg|fw|fwd|tr|rif|antw)\s*:\s*)*"  # after any Re:/AW:
+    r"(?:" + "|".join(re.escape(start) for start in _AUTO_SUBJECTS) + r")(?![^\W_])"
+)
 
 
 class Fields:
@@ -161,7 +164,7 @@ def decoded(value: str) -> str:
     return " ".join(value.split())
 
 
-def sent_at(fields: Fields, fallback: datetime) -> datetime:
+def sent_at(fields: Fields, fallback: datetime | None) -> datetime | None:
     """When the message says it was written (its Date), else `fallback` (when it arrived)."""
     value = fields.first("date")
     if value:
@@ -191,10 +194,9 @@ def automatic(fields: Fields) -> str | None:
             return shown
     if fields.first("precedence").lower() == "auto_reply":
         return "Precedence: auto_reply"
-    subject = _REPLY_PREFIX.sub("", decoded(fields.first("subject"))).casefold()
-    for start in _AUTO_SUBJECTS:
-        if subject.startswith(start) and not subject[len(start) : len(start) + 1].isalnum():
-            return "its subject"
+    subject = fields.first("subject")
+    if _AUTO_SUBJECT.match(decoded(subject) if "=?" in subject else subject):
+        return "its subject"
     return None
 
 
@@ -306,17 +308,20 @@ def _by_thread(fields: Fields, known: Known) -> tuple[str, str, str] | None:
     return None
 
 
-def _contact_written_to(address: str, known: Known, moment: datetime) -> str | None:
+Moment = datetime | Callable[[], datetime]  # when the message was written, or how to find it
+
+
+def _contact_written_to(address: str, known: Known, moment: Moment) -> str | None:
     person = known.contacts.get(address)
     if person is None:
         return None
     first = known.first_sent.get(person)
-    return person if first is not None and first <= moment else None
+    if first is None:
+        return None
+    return person if first <= (moment if isinstance(moment, datetime) else moment()) else None
 
 
-def incoming(
-    fields: Fields, known: Known, moment: datetime, report: Report | None = None
-) -> Finding:
+def incoming(fields: Fields, known: Known, moment: Moment, report: Report | None = None) -> Finding:
     """What a message in a folder of imap.folders is. `report`: for a delivery report, what
     its status part and returned headers say (None: not read, so matched by headers only)."""
     if report is not None or is_delivery_report(fields):
@@ -348,7 +353,7 @@ def incoming(
     return Finding("nothing", "nothing this workspace sent or anyone it wrote to")
 
 
-def _delivery(report: Report, known: Known, moment: datetime) -> Finding:
+def _delivery(report: Report, known: Known, moment: Moment) -> Finding:
     person = original = None
     how = ""
     for candidate in report.returned_ids:

@@ -44,10 +44,10 @@ from outreach.support.errors import MailboxError, OutreachError
 from outreach.support.files import atomic_write
 from outreach.workspace.folder import Workspace
 
-BATCH = 2000  # messages a fetch asks for: memory stays flat whatever the folder holds
+BATCH = 5000  # messages a fetch asks for: memory stays flat whatever the folder holds
 FIRST_RUN_DAYS = 90
 STATE_FILE = "sync.json"
-_FETCH_ITEMS = f"(UID INTERNALDATE BODY.PEEK[HEADER.FIELDS ({' '.join(HEADER_FIELDS)})])"
+_FETCH_ITEMS = f"(UID BODY.PEEK[HEADER.FIELDS ({' '.join(HEADER_FIELDS)})])"
 _UID = re.compile(rb"\bUID (\d+)")
 _INTERNALDATE = re.compile(rb'INTERNALDATE "([^"]+)"')
 _RETURNED_BYTES = 65536  # of a delivery report's returned message: its headers come first
@@ -200,28 +200,28 @@ def sync(
         for draft in list_drafts(workspace.drafts_dir)
         if draft.get("status") == "pushed" and not draft.broken
     }
-    start = since or first_day(journal, today)
-    result = SyncResult(folders=folders, since=start)
+    start_day = since or first_day(journal, today)
+    result = SyncResult(folders=folders, since=start_day)
     reader = _Reader(mailbox.client)
     run = _Run(workspace, journal, state, known, pushed, result, dry_run)
     try:
         for folder in folders:
-            uidvalidity, uidnext = reader.status(folder)
+            uidvalidity, uidnext = reader.examine(folder)
             mark = state.folders.get(folder)
             if mark is not None and mark.uidvalidity != uidvalidity:
                 mark = None  # the folder was rebuilt: its old UIDs mean nothing now
             if since is None and mark is not None:
                 if uidnext and uidnext <= mark.last_uid + 1:
-                    continue  # nothing new: not even opened
-                uids = reader.uids_after(folder, mark.last_uid)
+                    continue  # nothing new
+                start = mark.last_uid + 1
             else:
-                window = start
+                window = start_day
                 if since is None and folder in state.folders and state.last_run is not None:
                     window = state.last_run  # UIDVALIDITY changed: from the last run's day
-                uids = reader.uids_since(folder, window)
+                start = reader.first_uid_since(window)
             mark = mark or FolderMark(uidvalidity, 0)
             run.folder(
-                reader, folder, folder == sent_folder, uids, (uidvalidity, uidnext), mark, progress
+                reader, folder, folder == sent_folder, start, (uidvalidity, uidnext), mark, progress
             )
     except (OSError, imaplib.IMAP4.error) as error:
         kept = "nothing was logged" if dry_run else f"{len(result.logged)} entries were logged"
@@ -269,35 +269,40 @@ class _Run:
         reader: _Reader,
         folder: str,
         is_sent: bool,
-        uids: Sequence[int],
+        start: int,
         status: tuple[int, int],
         mark: FolderMark,
         progress: Progress | None,
     ) -> None:
         uidvalidity, uidnext = status
-        done = 0
-        for batch in _batches(uids, BATCH):
+        # Up to the UID the folder gives its next message: what arrives meanwhile is the next
+        # run's. A server that does not say reads from `start` to the end in one fetch.
+        end = uidnext - 1 if uidnext else start
+        total = end - start + 1
+        for first in range(start, end + 1, BATCH):
+            last_asked = min(first + BATCH - 1, end)
             found: list[tuple[Logged, Draft | None]] = []
-            reports: list[tuple[int, Fields, datetime]] = []
+            reports: list[tuple[int, Fields]] = []
             last = mark.last_uid  # never lower: a --since window read again starts below it
-            for uid, arrived, block in reader.headers(batch):
+            for uid, block in reader.headers(first, last_asked if uidnext else None):
                 self.result.read += 1
                 last = max(last, uid)
                 try:
                     fields = Fields(block)
-                    moment = sent_at(fields, arrived)
                     if not is_sent and is_delivery_report(fields):
-                        reports.append((uid, fields, moment))
+                        reports.append((uid, fields))
                         continue
-                    item = self._match(folder, is_sent, fields, moment)
+                    item = self._match(reader, uid, folder, is_sent, fields)
                 except Exception as error:  # one unreadable message never stops the run
                     self.result.skipped.append(Skipped(folder, uid, f"cannot be read: {error}"))
                     continue
                 if item is not None:
                     found.append(item)
-            for uid, fields, moment in reports:
+            fetched = reader.reports([uid for uid, _ in reports]) if reports else {}
+            for uid, fields in reports:
                 try:
-                    report = reader.report(uid)
+                    report = fetched.get(uid) or Report("", "", "", ())
+                    moment = _moment(reader, uid, fields)
                     finding = incoming(fields, self.known, moment, report)
                     logged = self._logged(folder, fields, moment, finding)
                     if logged is None and not report.returned_ids and not report.recipient:
@@ -314,9 +319,8 @@ class _Run:
             if not self.dry_run:
                 self.state.folders[folder] = mark
                 self.state.write(self.workspace.state_dir / STATE_FILE)
-            done += len(batch)
             if progress is not None:
-                progress(folder, done, len(uids))
+                progress(folder, last_asked - start + 1, total)
         # Read to the end: what is older than the window is never read, so the next run starts
         # at the UID the folder gives its next message.
         mark = FolderMark(uidvalidity, max(mark.last_uid, uidnext - 1))
@@ -325,10 +329,14 @@ class _Run:
             self.state.write(self.workspace.state_dir / STATE_FILE)
 
     def _match(
-        self, folder: str, is_sent: bool, fields: Fields, moment: datetime
+        self, reader: _Reader, uid: int, folder: str, is_sent: bool, fields: Fields
     ) -> tuple[Logged, Draft | None] | None:
         if not is_sent:
-            item = self._logged(folder, fields, moment, incoming(fields, self.known, moment))
+            finding = incoming(fields, self.known, lambda: _moment(reader, uid, fields))
+            if finding.kind == "nothing":
+                return None
+            moment = _moment(reader, uid, fields)
+            item = self._logged(folder, fields, moment, finding)
             return (item, None) if item is not None else None
         finding = in_sent(fields, self.known, tuple(self.pushed))
         if finding.kind == "copy" and finding.original is not None:
@@ -341,13 +349,15 @@ class _Run:
             draft = self.pushed.get(finding.original)
             if draft is None:
                 return None
-            entry = _pushed_entry(draft, moment)
+            entry = _pushed_entry(draft, _moment(reader, uid, fields))
             self.known.sent[draft.message_id] = draft.person
             if own != draft.message_id:
                 self.known.sent[own] = draft.person
             how = f"your pushed draft drafts/{draft.name}, found in Sent by {finding.how}"
             return Logged(entry, how, folder), draft
-        item = self._logged(folder, fields, moment, finding)
+        if finding.kind == "nothing":
+            return None
+        item = self._logged(folder, fields, _moment(reader, uid, fields), finding)
         return (item, None) if item is not None else None
 
     def _logged(
@@ -455,28 +465,64 @@ class _Reader:
     def __init__(self, client: Any) -> None:
         self.client = client
         self.imap = client._imap  # imaplib.IMAP4: the bulk fetch without imapclient's parser
+        self.uidnext = 0
+        self.exists = 0
 
-    def status(self, folder: str) -> tuple[int, int]:
-        found = self.client.folder_status(folder, ["UIDVALIDITY", "UIDNEXT"])
-        return int(found[b"UIDVALIDITY"]), int(found.get(b"UIDNEXT", 0))
+    def examine(self, folder: str) -> tuple[int, int]:
+        """Open the folder read-only (EXAMINE): its UIDVALIDITY and UIDNEXT (0: not said)."""
+        found = self.client.select_folder(folder, readonly=True)
+        self.uidnext = int(found.get(b"UIDNEXT", 0))
+        self.exists = int(found.get(b"EXISTS", 0))
+        return int(found[b"UIDVALIDITY"]), self.uidnext
 
-    def examine(self, folder: str) -> None:
-        self.client.select_folder(folder, readonly=True)
+    def first_uid_since(self, day: date) -> int:
+        """The UID of the folder's first message that arrived on or after `day`, found by
+        halving over the messages' arrival dates (IMAP numbers them in the order they came),
+        a few small fetches instead of a SEARCH SINCE over every message; 1 for an empty
+        folder."""
+        exists = self.exists
+        low, high = 1, exists + 1  # the answer is a message number in low..high
+        cutoff = datetime.combine(day, datetime.min.time()).astimezone(UTC)
+        if exists:
+            uid, arrived = self._uid_and_arrival(1)
+            if arrived is not None and arrived >= cutoff:
+                return uid  # the whole folder is in the window: one fetch
+        while low < high:
+            middle = (low + high) // 2
+            arrived = self._uid_and_arrival(middle)[1]
+            if arrived is None or arrived < cutoff:
+                low = middle + 1
+            else:
+                high = middle
+        if low > exists:  # nothing in the window: start where the next message will be
+            return self.uidnext or (self._uid_and_arrival(exists)[0] + 1 if exists else 1)
+        return self._uid_and_arrival(low)[0]
 
-    def uids_after(self, folder: str, last_uid: int) -> list[int]:
-        # `UID SEARCH UID n:*` always answers the highest UID, even where it is below n.
-        self.examine(folder)
-        return sorted(
-            uid for uid in self.client.search(["UID", f"{last_uid + 1}:*"]) if uid > last_uid
-        )
+    def _uid_and_arrival(self, number: int) -> tuple[int, datetime | None]:
+        data = self.imap.fetch(str(number), "(UID INTERNALDATE)")[1]
+        for item in data:
+            prefix = item[0] if isinstance(item, tuple) else item
+            if isinstance(prefix, bytes) and (found := _UID.search(prefix)):
+                return int(found[1]), _arrived(prefix)
+        raise OutreachError(f"the server gave no UID for message {number}")
 
-    def uids_since(self, folder: str, day: date) -> list[int]:
-        self.examine(folder)
-        return sorted(self.client.search(["SINCE", day]))
+    def arrival(self, uid: int) -> datetime | None:
+        data = self.imap.uid("FETCH", str(uid), "(INTERNALDATE)")[1]
+        for item in data:
+            prefix = item[0] if isinstance(item, tuple) else item
+            if isinstance(prefix, bytes) and _UID.search(prefix):
+                return _arrived(prefix)
+        return None
 
-    def headers(self, uids: Sequence[int]) -> Iterator[tuple[int, datetime, bytes]]:
-        """(UID, when it arrived, the header fields) of each message, in one UID FETCH."""
-        kind, data = self.imap.uid("FETCH", _uid_set(uids), _FETCH_ITEMS)
+    def headers(self, first: int, last: int | None) -> Iterator[tuple[int, bytes]]:
+        """(UID, the header fields) of each message from UID `first` to `last` (None: to the
+        end), in one UID FETCH."""
+        asked = f"{first}:{last if last is not None else '*'}"
+        debug, self.imap.debug = self.imap.debug, 0  # imapclient's logging of every line
+        try:
+            kind, data = self.imap.uid("FETCH", asked, _FETCH_ITEMS)
+        finally:
+            self.imap.debug = debug
         if kind != "OK":
             raise OutreachError(f"the server refused to fetch headers: {_words(data)}")
         for item in data:
@@ -486,32 +532,55 @@ class _Reader:
             found = _UID.search(prefix)
             if found is None:
                 continue  # an unsolicited FETCH (flags changed meanwhile): not ours
-            yield int(found[1]), _arrived(prefix), block
+            uid = int(found[1])
+            if uid >= first and (last is None or uid <= last):  # `n:*` answers the highest too
+                yield uid, block
 
-    def report(self, uid: int) -> Report:
-        """A delivery report's status part and the start of the message it returns."""
+    def reports(self, uids: Sequence[int]) -> dict[int, Report]:
+        """Delivery reports' status parts and the start of the messages they return, in one
+        UID FETCH; by UID."""
         kind, data = self.imap.uid(
-            "FETCH", str(uid), f"(BODY.PEEK[2] BODY.PEEK[3]<0.{_RETURNED_BYTES}>)"
+            "FETCH", _uid_set(uids), f"(UID BODY.PEEK[2] BODY.PEEK[3]<0.{_RETURNED_BYTES}>)"
         )
         if kind != "OK":
-            raise OutreachError(f"the server refused to fetch it: {_words(data)}")
-        parts: dict[str, bytes] = {}
+            raise OutreachError(f"the server refused to fetch delivery reports: {_words(data)}")
+        found: list[tuple[list[int], dict[str, bytes]]] = []
         for item in data:
+            # imaplib splits a response at each literal: a message's first piece starts with
+            # its number, each piece's prefix names the section whose literal follows it
+            prefix = item[0] if isinstance(item, tuple) else item
+            if not isinstance(prefix, bytes):
+                continue
+            if prefix[:1].isdigit() or not found:
+                found.append(([], {}))
+            uid = _UID.search(prefix)
+            if uid:
+                found[-1][0].append(int(uid[1]))
             if isinstance(item, tuple):
-                prefix = item[0]
-                # imaplib splits a response at each literal: each prefix names its section
-                parts["3" if b"BODY[3]" in prefix else "2"] = item[1] or b""
-        return read_report(parts.get("2", b""), parts.get("3", b""))
+                found[-1][1]["3" if b"BODY[3]" in prefix else "2"] = item[1] or b""
+        return {
+            ids[0]: read_report(parts.get("2", b""), parts.get("3", b""))
+            for ids, parts in found
+            if ids
+        }
 
 
-def _arrived(prefix: bytes) -> datetime:
+def _arrived(prefix: bytes) -> datetime | None:
     found = _INTERNALDATE.search(prefix)
     if found:
         try:
             return datetime.strptime(found[1].decode(), "%d-%b-%Y %H:%M:%S %z").astimezone(UTC)
         except ValueError:
             pass
-    return datetime.now(UTC).replace(microsecond=0)
+    return None
+
+
+def _moment(reader: _Reader, uid: int, fields: Fields) -> datetime:
+    """When a message was written: its Date, else when it arrived (asked only then)."""
+    moment = sent_at(fields, None)
+    if moment is None:
+        moment = reader.arrival(uid) or datetime.now(UTC).replace(microsecond=0)
+    return moment
 
 
 def _words(data: object) -> str:
