@@ -194,3 +194,22 @@ def test_a_two_megabyte_header_block_is_read() -> None:
     assert len(block) > 2_000_000
     finding = incoming(Fields(block), known(), ARRIVED)
     assert (finding.kind, finding.person) == ("replied", "ada-lovelace")
+
+
+def test_the_prefilter_lets_through_every_message_a_row_fits_and_little_else() -> None:
+    from outreach.mailbox.classify import prefilter
+    from tests.helpers import MAIL
+
+    worth_reading = prefilter(known())
+    for path in sorted(MAIL.glob("*.eml")):
+        if path.name.startswith("sent-"):
+            continue
+        if found(path.name).kind != "nothing":
+            assert worth_reading(header_fields(mail(path.name), HEADER_FIELDS)), path.name
+    other = (
+        b"From: Some One <someone@elsewhere.example.net>\r\nTo: sam@example.org\r\n"
+        b"Message-ID: <mail.1@elsewhere.example.net>\r\n"
+        b"In-Reply-To: <other.7@elsewhere.example.net>\r\n\r\n"
+    )
+    assert not worth_reading(other)
+    assert worth_reading(other.replace(b"Some One <someone@elsewhere.example.net>", b"x@y.org"))

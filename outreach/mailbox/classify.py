@@ -209,6 +209,31 @@ def from_list(fields: Fields) -> str | None:
     return None
 
 
+# --- the few messages worth reading ---------------------------------------------------------
+
+_TOKENS = re.compile(rb"<([^<>\s]+)>")
+_BARE_FROM = re.compile(rb"(?m)^from:[^<\r\n]*(?:\r?\n[ \t][^<\r\n]*)*\r?\n(?![ \t])")
+_REPORT_BYTES = re.compile(rb"multipart/report")
+
+
+def prefilter(known: Known) -> Callable[[bytes], bool]:
+    """A quick test on a header block, as it came, of whether any row of the table could fit
+    it: it names a message this workspace sent, or a contact's address, or it is a delivery
+    report, or its From has no angle brackets (read in full). False for nearly every message
+    of a big mailbox, which is then never split into its fields; compared lowercased, so it
+    only ever lets more through than `incoming` takes."""
+    names = {message.strip("<>").lower().encode() for message in known.sent}
+    names.update(address.encode() for address in known.contacts)
+
+    def worth_reading(block: bytes) -> bool:
+        lowered = block.lower()
+        if _REPORT_BYTES.search(lowered) or _BARE_FROM.search(lowered):
+            return True
+        return not names.isdisjoint(_TOKENS.findall(lowered))
+
+    return worth_reading
+
+
 # --- delivery reports -------------------------------------------------------------------
 
 
@@ -328,6 +353,9 @@ def incoming(fields: Fields, known: Known, moment: Moment, report: Report | None
         return _delivery(report or Report("", "", "", ()), known, moment)
     sender = next(iter(addresses(fields.first("from"))), "")
     thread = _by_thread(fields, known)
+    if thread is None and sender not in known.contacts:
+        # Nearly every message: whatever else it is, it concerns nobody (no row can fit).
+        return Finding("nothing", "nothing this workspace sent or anyone it wrote to")
     auto = automatic(fields)
     if auto is not None:
         if thread is not None:

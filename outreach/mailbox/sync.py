@@ -36,6 +36,7 @@ from outreach.mailbox.classify import (
     incoming,
     is_delivery_report,
     message_id,
+    prefilter,
     read_report,
     sent_at,
 )
@@ -284,9 +285,12 @@ class _Run:
             found: list[tuple[Logged, Draft | None]] = []
             reports: list[tuple[int, Fields]] = []
             last = mark.last_uid  # never lower: a --since window read again starts below it
+            worth_reading = prefilter(self.known)  # again each batch: Sent adds ids
             for uid, block in reader.headers(first, last_asked if uidnext else None):
                 self.result.read += 1
                 last = max(last, uid)
+                if not is_sent and not worth_reading(block):
+                    continue
                 try:
                     fields = Fields(block)
                     if not is_sent and is_delivery_report(fields):
