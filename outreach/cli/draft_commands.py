@@ -1,6 +1,8 @@
-"""Drafting and reviewing: draft, drafts, approve, review."""
+"""Drafting and reviewing: draft, drafts (and drafts push), approve, review."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 import click
 
@@ -17,6 +19,9 @@ from outreach.cli.app import (
     print_table,
     warn,
 )
+
+if TYPE_CHECKING:
+    from outreach.mailbox.pushing import Pushed
 
 
 @cli.command()
@@ -80,19 +85,67 @@ def draft(
     click.echo("\n".join(lines))
 
 
-@cli.command()
+@cli.group(invoke_without_command=True)
 @json_option
-@pass_app
-def drafts(app: App, as_json: bool) -> None:
+@click.pass_context
+def drafts(ctx: click.Context, as_json: bool) -> None:
     """List the drafts that wait, each with its status.
 
     Statuses: draft, approved, failed (refused for good), unknown (a send was cut
-    off) or broken (the file no longer parses).
+    off), pushed (put into your mail account's Drafts folder) or broken (the file
+    no longer parses).
 
     \b
-    Example:
+    Examples:
       outreach drafts --json
+      outreach drafts push --all
     """
+    if ctx.invoked_subcommand is None:
+        _list_drafts(ctx.ensure_object(App), as_json)
+
+
+@drafts.command()
+@click.argument("names", nargs=-1, shell_complete=complete_drafts)
+@click.option("--all", "everything", is_flag=True, help="Every approved draft.")
+@pass_app
+def push(app: App, names: tuple[str, ...], everything: bool) -> None:
+    """Put approved drafts into your mail account's Drafts folder, to send from there.
+
+    DRAFT is a file's path or name, or a person. Uses [imap] in outreach.toml. Each
+    draft's status becomes pushed; pushing one again replaces its copy. `send` leaves
+    pushed drafts alone unless --force (you may have sent them already).
+
+    \b
+    Examples:
+      outreach drafts push --all
+      outreach drafts push ada-lovelace--request.md
+    """
+    import sys
+
+    from outreach.mailbox.pushing import push_drafts
+
+    if bool(names) == everything:
+        raise click.UsageError("name drafts or people, or use --all (not both)")
+
+    def prompt(text: str) -> str:
+        return str(click.prompt(text, hide_input=True))
+
+    def say(pushed: Pushed) -> None:
+        replaced = f", replacing {pushed.replaced} older copy" if pushed.replaced else ""
+        click.echo(f"pushed drafts/{pushed.draft.name} to {pushed.folder}{replaced}")
+
+    done = push_drafts(
+        app.workspace, names, prompt=prompt if sys.stdin.isatty() else None, on_pushed=say
+    )
+    if not done:
+        click.echo("Nothing to push: no draft is approved. Approve drafts with: outreach review")
+        return
+    click.echo(
+        f"{len(done)} pushed. Send them from your mail program; `outreach sync` then logs them."
+    )
+
+
+def _list_drafts(app: App, as_json: bool) -> None:
     from outreach.drafts.outbox import deleted_names, waiting
 
     items = waiting(app.workspace)

@@ -31,8 +31,13 @@ def _prompt_password(text: str) -> str:
 @click.option("--yes", "-y", is_flag=True, help="Do not ask before sending.")
 @click.option("--limit", type=click.IntRange(min=0), help="Send at most N messages.")
 @click.option("--retry-unknown", is_flag=True, help="Also send drafts whose last send was cut off.")
+@click.option(
+    "--force", is_flag=True, help="Also send pushed drafts (you may have sent them already)."
+)
 @pass_app
-def send(app: App, dry_run: bool, yes: bool, limit: int | None, retry_unknown: bool) -> None:
+def send(
+    app: App, dry_run: bool, yes: bool, limit: int | None, retry_unknown: bool, force: bool
+) -> None:
     """Send the approved drafts through your mail account, each at most once.
 
     Says what it is about to do and asks first (unless --yes). Logs in once; keeps
@@ -53,7 +58,7 @@ def send(app: App, dry_run: bool, yes: bool, limit: int | None, retry_unknown: b
     check_sendable(workspace)
     report: RunReport | None = None  # a run's; none for a dry run or nothing to send
     with send_lock(workspace), open_journal(workspace.journal_file) as journal:
-        queue = prepare(workspace, journal, limit=limit, retry_unknown=retry_unknown)
+        queue = prepare(workspace, journal, limit=limit, retry_unknown=retry_unknown, force=force)
         _say_held_back(queue, workspace.root)
         broken, waiting = broken_note(queue), waiting_note(queue)
         if not queue.ready:
@@ -70,7 +75,7 @@ def send(app: App, dry_run: bool, yes: bool, limit: int | None, retry_unknown: b
             _say_what_goes(workspace, len(queue.ready), waiting)
             if not yes:
                 click.confirm("Send them?", abort=True)
-            outcomes, stopped = _run(workspace, journal, queue)
+            outcomes, stopped = _run(workspace, journal, queue, force)
             report = run_report(queue, outcomes, stopped)
     if report is not None:
         click.echo(report.summary)
@@ -95,6 +100,11 @@ def _say_held_back(queue: Queue, root: Path) -> None:
         say_error(f"drafts/{draft.name}: {draft.broken} (not sent)")
     for draft in queue.broken_unapproved:
         warn(f"drafts/{draft.name}: {draft.broken} (not approved; mend it in: outreach review)")
+    for draft in queue.pushed:
+        warn(
+            f"drafts/{draft.name}: pushed to your mail account's {draft.get('pushed_folder')} "
+            "folder, so you may have sent it from there: not sent (send it anyway with --force)"
+        )
 
 
 def _say_what_goes(workspace: Workspace, count: int, waiting: str) -> None:
@@ -111,7 +121,7 @@ def _say_what_goes(workspace: Workspace, count: int, waiting: str) -> None:
 
 
 def _run(
-    workspace: Workspace, journal: Journal, queue: Queue
+    workspace: Workspace, journal: Journal, queue: Queue, force: bool = False
 ) -> tuple[list[Outcome], OutreachError | None]:
     """Log in and send the queue: the outcomes, and the error that stopped the run, if one did."""
     from outreach.delivery.credentials import find_password
@@ -125,7 +135,13 @@ def _run(
     session = open_session(workspace, password, notice)
     progress = _Progress(len(queue.ready), workspace.root)
     sender = Sender(
-        workspace, journal, session, progress.report, frozenset(queue.retrying), notify=notice
+        workspace,
+        journal,
+        session,
+        progress.report,
+        frozenset(queue.retrying),
+        notify=notice,
+        force=force,
     )
     stopped: OutreachError | None = None
     try:

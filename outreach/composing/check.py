@@ -19,13 +19,15 @@ def check_workspace(workspace: Workspace) -> list[Problem]:
     """Settings, goal, contacts, templates (rendered for their people) and drafts."""
     from outreach.people.reading import read_contacts
     from outreach.workspace.goal import load_goal
-    from outreach.workspace.settings import read_settings
+    from outreach.workspace.settings import plain_text_logins, read_settings
 
     problems: list[Problem] = []
     settings = None
     try:
         settings, found = read_settings(workspace.settings_file, to_send=True)
         problems.extend(found)
+        if settings is not None:
+            problems.extend(plain_text_logins(settings, workspace.settings_file))
     except OutreachError as error:
         _caught(problems, error)
     goal = None

@@ -80,6 +80,9 @@ class Queue:
     unknown: list[Draft] = field(default_factory=list)
     broken: list[Draft] = field(default_factory=list)  # no longer parse; may have been approved
     broken_unapproved: list[Draft] = field(default_factory=list)  # no longer parse; not approved
+    pushed: list[Draft] = field(
+        default_factory=list
+    )  # in the account's Drafts: not without --force
     filed: list[Path] = field(default_factory=list)  # sent earlier, filed now
     kept: list[tuple[Draft, Path]] = field(default_factory=list)  # changed after they went
     over_day: int = 0  # approved drafts left for the rolling per_day limit
@@ -97,14 +100,21 @@ class _Sorted:
     broken: list[Draft] = field(default_factory=list)
     broken_unapproved: list[Draft] = field(default_factory=list)
     left_behind: list[Draft] = field(default_factory=list)  # sent, the run died before filing
+    pushed: list[Draft] = field(default_factory=list)  # held back: pushed, and no --force
 
 
 def prepare(
-    workspace: Workspace, journal: Journal, *, limit: int | None, retry_unknown: bool
+    workspace: Workspace,
+    journal: Journal,
+    *,
+    limit: int | None,
+    retry_unknown: bool,
+    force: bool = False,
 ) -> Queue:
-    """Settle what earlier runs left, then choose the approved drafts this run may send."""
+    """Settle what earlier runs left, then choose the approved drafts this run may send
+    (`force`: the pushed ones too, which the person may have sent from their mail program)."""
     _put_back_set_aside(workspace)
-    found = _sort_drafts(workspace, journal, retry_unknown)
+    found = _sort_drafts(workspace, journal, retry_unknown, force)
     filed: list[Path] = []
     kept: list[tuple[Draft, Path]] = []
     if found.left_behind:
@@ -130,6 +140,7 @@ def prepare(
         unknown=found.unknown,
         broken=found.broken,
         broken_unapproved=found.broken_unapproved,
+        pushed=found.pushed,
         filed=filed,
         kept=kept,
         over_day=over_day,
@@ -138,7 +149,9 @@ def prepare(
     )
 
 
-def _sort_drafts(workspace: Workspace, journal: Journal, retry_unknown: bool) -> _Sorted:
+def _sort_drafts(
+    workspace: Workspace, journal: Journal, retry_unknown: bool, force: bool = False
+) -> _Sorted:
     cut_off = journal.unfinished()
     sent_ids = journal.sent_ids()
     found = _Sorted()
@@ -160,8 +173,10 @@ def _sort_drafts(workspace: Workspace, journal: Journal, retry_unknown: bool) ->
                 if draft.status != "unknown":
                     draft = set_status(draft, "unknown")
                 found.unknown.append(draft)
-        elif draft.status == "approved":
+        elif draft.status == "approved" or (draft.status == "pushed" and force):
             found.ready.append(draft)
+        elif draft.status == "pushed":
+            found.pushed.append(draft)
     return found
 
 
@@ -247,8 +262,11 @@ def _read(path: str | Path) -> bytes:
 
 
 def _as_filed(data: bytes) -> bytes:
-    """A draft resent by --retry-unknown went as approved: its filed copy says so."""
-    return re.sub(rb"(?m)^status:[ \t]*unknown[ \t]*$", b"status: approved", data, count=1)
+    """A draft resent by --retry-unknown, or pushed and sent by --force, went as approved: its
+    filed copy says so."""
+    return re.sub(
+        rb"(?m)^status:[ \t]*(?:unknown|pushed)[ \t]*$", b"status: approved", data, count=1
+    )
 
 
 _SET_ASIDE = ".filing"
@@ -337,7 +355,9 @@ class Sender:
         sleep: Callable[[float], None] = time.sleep,
         *,
         notify: Callable[[str], None],
+        force: bool = False,
     ) -> None:
+        self.force = force  # pushed drafts go too (send --force)
         self.retrying = retrying  # message ids of `unknown` drafts the person chose to resend
         self.notify = notify  # says what each retry waits for: no wait is silent
         self.workspace = workspace
@@ -460,7 +480,9 @@ class Sender:
             return Outcome(
                 draft, "left", f"{changed}, and its message_id is one sent already; not sent"
             )
-        allowed = ("approved", "unknown") if retrying else ("approved",)
+        allowed: tuple[str, ...] = ("approved", "unknown") if retrying else ("approved",)
+        if self.force:
+            allowed += ("pushed",)
         if now_draft.status not in allowed:
             return Outcome(
                 now_draft,

@@ -29,12 +29,14 @@ from outreach.support.text import (
 )
 
 # What a draft's status line says; a draft that no longer parses is shown as `broken`.
-DraftStatus = Literal["draft", "approved", "failed", "unknown"]
+# `pushed`: put into the account's Drafts folder (drafts push), where `pushed_uid` is its copy.
+DraftStatus = Literal["draft", "approved", "failed", "unknown", "pushed"]
 DRAFT_STATUSES: tuple[DraftStatus, ...] = get_args(DraftStatus)
 ShownStatus = Literal[DraftStatus, "broken"]
 REQUIRED = ("to", "subject", "template", "kind", "contact", "status", "message_id")
 OPTIONAL = ("follow_up_after", "reply_to", "html", "drafted", "error")
-KNOWN = REQUIRED + OPTIONAL
+PUSHED = ("pushed_folder", "pushed_uid")  # drafts push: the copy's folder, UIDVALIDITY:UID
+KNOWN = REQUIRED + OPTIONAL + PUSHED
 _MESSAGE_ID = re.compile(r"<[^<>@\s]+@[^<>@\s]+>")
 _SPECIALS = re.compile(r'[()<>\[\]:;@\\,."]')
 _WORD = r'[^ \t\r\n()<>\[\]:;@\\,."]+'  # an atom as parseaddr reads it: no specials, no space

@@ -350,6 +350,25 @@ def _assigns(line: str, key: str) -> bool:
     return re.match(rf"""(?:{name}|"{name}"|'{name}')\s*[=.]""", line) is not None
 
 
+def plain_text_logins(settings: Settings, path: Path) -> list[Problem]:
+    """`security = "none"` off this machine where a password would cross the network in clear
+    text: for [smtp] with a user, and for [imap] (`check` reports it; send and the mailbox
+    commands refuse it)."""
+    servers: list[Server] = [settings.smtp] if settings.smtp.user else []
+    if settings.imap is not None:
+        servers.append(settings.imap)
+    lines = _Lines(read_text(path))
+    return [
+        Problem(
+            at(path, lines.of(server.protocol, "security")),
+            f'{server.protocol}.security = "none" would send the password in clear text to '
+            f"{server.host}: use ssl or starttls (none is only for a server on this machine)",
+        )
+        for server in servers
+        if server.security == "none" and not server.is_loopback
+    ]
+
+
 def load_settings(path: Path, *, to_send: bool = False) -> Settings:
     """Read and check outreach.toml; every problem at once, each with its line."""
     settings, problems = read_settings(path, to_send=to_send)
