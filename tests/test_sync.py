@@ -303,3 +303,33 @@ def test_a_pushed_draft_found_in_sent_is_filed_and_logged_on_the_day_it_went(
     assert (entry.template, entry.template_kind, entry.follow_up_after) == ("request", "request", 5)
     assert any(e["kind"] == "replied" and e["person"] == "grace-hopper" for e in entries)
     assert date.fromisoformat(entry.day.isoformat()) == date(2024, 5, 13)
+
+
+def test_push_then_send_from_the_mail_program_then_sync_logs_it_sent(
+    run: Invoke, workspace: Path, imap_server: ImapServer
+) -> None:
+    from tests.helpers import approve_requests
+
+    configure_imap(workspace, imap_server)
+    approve_requests(run, "ada")
+    assert run("drafts", "push", "--all").exit_code == 0
+    [draft] = (workspace / "drafts").glob("ada-lovelace--*.md")
+    [(uid, _, _)] = imap_server.messages("Drafts")
+    # The person sends it from their mail program: it leaves Drafts for Sent, no longer a draft.
+    with imap_server.client() as imap:
+        imap.select_folder("Drafts")  # type: ignore[attr-defined]
+        imap.copy([uid], "Sent")  # type: ignore[attr-defined]
+        imap.delete_messages([uid])  # type: ignore[attr-defined]
+        imap.expunge()  # type: ignore[attr-defined]
+    [(sent_uid, _, _)] = imap_server.messages("Sent")
+    with imap_server.client() as imap:
+        imap.select_folder("Sent")  # type: ignore[attr-defined]
+        imap.remove_flags([sent_uid], ["\\Draft"])  # type: ignore[attr-defined]
+    [entry] = logged(run)
+    assert (entry["person"], entry["kind"], entry["via"]) == ("ada-lovelace", "sent", "mailbox")
+    assert not draft.exists()
+    assert len(list((workspace / "sent").glob("*--ada-lovelace--*.md"))) == 1
+    with open_journal(workspace / ".outreach" / "journal.sqlite") as journal:
+        [sent] = [e for e in journal.entries() if e.kind == "sent"]
+    assert sent.template_kind == "request" and sent.follow_up_after
+    assert logged(run) == []  # and never twice
