@@ -219,7 +219,8 @@ def fill_maildir(server: object, people: list[dict[str, object]], count: int) ->
         ).encode()
         put(sent_box, f"{1_000_000_000 + index}.M{index}.bench", data, sent_at)
     for number in range(count):
-        moment = now - datetime.timedelta(seconds=(count - number) * 60)
+        # spread over the 60 days before now: inside the first run's 90, whatever the count
+        moment = now - datetime.timedelta(seconds=(count - number) * 60 * 86_400 / count)
         data, kind = inbox_message(number, rng, people, moment)
         kinds[kind] = kinds.get(kind, 0) + 1
         put(maildir, f"{1_100_000_000 + number}.M{number}.bench", data, moment)
