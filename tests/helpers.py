@@ -237,3 +237,56 @@ def without_coach(stderr: str) -> list[str]:
     """The lines of a draft command's errors and notices, less the coach's summary line (its
     advice depends on the shipped templates' words)."""
     return [line for line in stderr.splitlines() if not line.startswith("The coach has advice")]
+
+
+# --- the mailbox: real-format messages (tests/mail/*.eml) ---------------------------------
+
+MAIL = Path(__file__).parent / "mail"
+
+# The messages this workspace sent that the files in tests/mail/ answer, by person.
+SENT_IDS = {
+    "ada-lovelace": "<request.ada-lovelace.k3f9@sam.example.org>",
+    "jose-nunez": "<request.jose-nunez.p2q8@sam.example.org>",
+    "grace-hopper": "<request.grace-hopper.w7r2@sam.example.org>",
+    "mei-chen": "<request.mei-chen.b4n6@sam.example.org>",
+    "tom-baker": "<check-in.tom-baker.z1x5@sam.example.org>",
+}
+# The id Outlook gave the sent copy of Grace's request (tests/mail/sent-outlook-copy.eml).
+OUTLOOK_ID = "<AS8PR07MB8215A1B2C3D4E5F60718293A4B5C@AS8PR07MB8215.eurprd07.prod.outlook.com>"
+
+
+def mail(name: str) -> bytes:
+    """A message of tests/mail/, with CRLF line ends as a server gives it."""
+    data = (MAIL / name).read_bytes()
+    return data.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+
+
+def header_fields(data: bytes, names: tuple[str, ...]) -> bytes:
+    """What BODY.PEEK[HEADER.FIELDS (names)] returns of a message: those fields, folded as
+    they came, and the blank line."""
+    head = data.split(b"\r\n\r\n", 1)[0] + b"\r\n"
+    wanted = {name.lower().encode() for name in names}
+    kept: list[bytes] = []
+    keep = False
+    for line in head.split(b"\r\n")[:-1]:
+        if line[:1] in (b" ", b"\t"):
+            if keep:
+                kept.append(line)
+            continue
+        keep = line.split(b":", 1)[0].strip().lower() in wanted
+        if keep:
+            kept.append(line)
+    return b"\r\n".join(kept) + b"\r\n\r\n"
+
+
+def mime_part(data: bytes, number: int) -> bytes:
+    """BODY[number] of a multipart message: a top-level part's body, as a server gives it
+    (b"" where the message has no such part)."""
+    found = re.search(rb'boundary="?([^";\r\n]+)"?', data.split(b"\r\n\r\n", 1)[0])
+    if found is None:
+        return b""
+    parts = data.split(b"\r\n--" + found[1])
+    if number >= len(parts) or parts[number].startswith(b"--"):
+        return b""
+    body = parts[number].split(b"\r\n\r\n", 1)
+    return body[1] if len(body) == 2 else b""

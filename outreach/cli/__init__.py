@@ -9,6 +9,7 @@ from outreach.cli import (  # noqa: F401  (each module adds its commands to `cli
     journal_commands,
     send_commands,
     setup_commands,
+    sync_commands,
     template_commands,
 )
 from outreach.cli.app import cli

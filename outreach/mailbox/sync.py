@@ -1,0 +1,593 @@
+"""`outreach sync`: the account's new mail read, header by header, into the journal.
+
+Nothing in the account changes: folders are opened with EXAMINE (read-only) and read with
+BODY.PEEK, so nothing is marked read, moved or deleted. Where each folder stopped
+(UIDVALIDITY and the last UID finished) is kept in `.outreach/sync.json`, written after each
+batch once its entries are in the journal, so a run cut off starts the next one after the
+last message it finished; the journal takes each incoming Message-ID once, so nothing is
+logged twice.
+
+imapclient (through mailbox/connection.py) logs in and finds the folders; the bulk header
+fetch goes through its imaplib connection directly: imapclient's response parser costs more
+than the server takes to send 50,000 header blocks (bench/mailbox.py measures it).
+"""
+
+from __future__ import annotations
+
+import imaplib
+import json
+import re
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from outreach.drafts.draft import Draft, list_drafts
+from outreach.journal.database import Entry, Journal
+from outreach.mailbox.classify import (
+    HEADER_FIELDS,
+    Fields,
+    Finding,
+    Known,
+    Report,
+    decoded,
+    in_sent,
+    incoming,
+    is_delivery_report,
+    message_id,
+    prefilter,
+    read_report,
+    sent_at,
+)
+from outreach.support import durations
+from outreach.support.errors import MailboxError, OutreachError
+from outreach.support.files import atomic_write
+from outreach.workspace.folder import Workspace
+
+BATCH = 5000  # messages a fetch asks for: memory stays flat whatever the folder holds
+FIRST_RUN_DAYS = 90
+STATE_FILE = "sync.json"
+_FETCH_ITEMS = f"(UID BODY.PEEK[HEADER.FIELDS ({' '.join(HEADER_FIELDS)})])"
+_UID = re.compile(rb"\bUID (\d+)")
+_INTERNALDATE = re.compile(rb'INTERNALDATE "([^"]+)"')
+_RETURNED_BYTES = 65536  # of a delivery report's returned message: its headers come first
+
+Progress = Callable[[str, int, int], None]  # folder, messages done, messages to read
+
+
+# --- where each folder stopped ----------------------------------------------------------
+
+
+@dataclass
+class FolderMark:
+    uidvalidity: int
+    last_uid: int
+
+
+@dataclass
+class SyncState:
+    """`.outreach/sync.json`: where each folder stopped, the day of the last finished run,
+    and the ids servers gave the copies of this workspace's messages (Outlook rewrites them)."""
+
+    folders: dict[str, FolderMark] = field(default_factory=dict)
+    last_run: date | None = None
+    aliases: dict[str, str] = field(default_factory=dict)  # the server's id -> ours
+
+    @classmethod
+    def read(cls, path: Path) -> SyncState:
+        try:
+            raw = json.loads(path.read_bytes())
+            return cls(
+                folders={
+                    str(name): FolderMark(int(mark["uidvalidity"]), int(mark["last_uid"]))
+                    for name, mark in raw.get("folders", {}).items()
+                },
+                last_run=date.fromisoformat(raw["last_run"]) if raw.get("last_run") else None,
+                aliases={str(k): str(v) for k, v in raw.get("aliases", {}).items()},
+            )
+        except FileNotFoundError:
+            return cls()
+        except (ValueError, TypeError, KeyError, AttributeError):
+            # A damaged state only costs a rescan: the journal keeps anything from being
+            # logged twice.
+            return cls()
+
+    def write(self, path: Path) -> None:
+        data = {
+            "folders": {
+                name: {"uidvalidity": mark.uidvalidity, "last_uid": mark.last_uid}
+                for name, mark in self.folders.items()
+            },
+            "last_run": self.last_run.isoformat() if self.last_run else None,
+            "aliases": self.aliases,
+        }
+        atomic_write(path, json.dumps(data, indent=1, sort_keys=True).encode())
+
+
+# --- what a run found -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Logged:
+    entry: Entry  # as written (with its id), or as it would be on a dry run
+    how: str  # how it was matched, in words
+    folder: str
+    filed: Path | None = None  # a pushed draft filed into sent/
+
+
+@dataclass(frozen=True)
+class Skipped:
+    folder: str
+    uid: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.folder} UID {self.uid}: {self.reason}; skipped"
+
+
+@dataclass
+class SyncResult:
+    logged: list[Logged] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    read: int = 0  # messages whose headers were read
+    folders: list[str] = field(default_factory=list)
+    since: date | None = None
+
+
+# --- the run ----------------------------------------------------------------------------
+
+
+def first_day(journal: Journal, today: date) -> date:
+    """How far back a first run reads: 90 days, or the first message sent, whichever later."""
+    row = journal.db.execute("SELECT MIN(day) FROM entries WHERE kind = 'sent'").fetchone()
+    default = today - timedelta(days=FIRST_RUN_DAYS)
+    if row and row[0]:
+        return max(default, date.fromisoformat(row[0]))
+    return default
+
+
+def known_to(workspace: Workspace, journal: Journal, aliases: dict[str, str]) -> Known:
+    """What messages are matched against: the sent messages and their copies' ids, the
+    contacts' addresses and when each was first written to, and my own addresses."""
+    sent: dict[str, str] = {}
+    first_sent: dict[str, datetime] = {}
+    for person, message, at in journal.db.execute(
+        "SELECT person, message_id, at FROM entries WHERE kind = 'sent' ORDER BY at"
+    ):
+        if message:
+            sent[message] = person
+        moment = datetime.fromisoformat(at)
+        if person not in first_sent:
+            first_sent[person] = moment
+    for server_id, ours in aliases.items():
+        if ours in sent:
+            sent[server_id] = sent[ours]
+    contacts = {
+        contact.email.lower(): contact.id for contact in workspace.load_contacts() if contact.email
+    }
+    settings = workspace.settings
+    mine = {settings.me.email, settings.smtp.user, settings.imap.user if settings.imap else None}
+    me = frozenset(address.lower() for address in mine if address and "@" in address)
+    return Known(sent, first_sent, contacts, me)
+
+
+def sync(
+    workspace: Workspace,
+    journal: Journal,
+    mailbox: Any,
+    *,
+    since: date | None = None,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    today: date | None = None,
+) -> SyncResult:
+    """Read what is new in the Sent folder, then in imap.folders, into the journal.
+
+    `mailbox`: a logged-in connection.Mailbox. A missing folder is an error before anything
+    is read; a message that cannot be read is skipped and named."""
+    settings = workspace.settings.imap
+    assert settings is not None  # the command checks first
+    today = today or date.today()
+    state_path = workspace.state_dir / STATE_FILE
+    state = SyncState.read(state_path)
+    mailbox.check_folders(settings.folders)
+    sent_folder = mailbox.sent_folder()
+    folders = [sent_folder] if sent_folder else []
+    folders += [name for name in settings.folders if name != sent_folder]
+    known = known_to(workspace, journal, state.aliases)
+    pushed = {
+        draft.message_id: draft
+        for draft in list_drafts(workspace.drafts_dir)
+        if draft.get("status") == "pushed" and not draft.broken
+    }
+    start_day = since or first_day(journal, today)
+    result = SyncResult(folders=folders, since=start_day)
+    reader = _Reader(mailbox.client)
+    run = _Run(workspace, journal, state, known, pushed, result, dry_run)
+    try:
+        for folder in folders:
+            uidvalidity, uidnext = reader.examine(folder)
+            mark = state.folders.get(folder)
+            if mark is not None and mark.uidvalidity != uidvalidity:
+                mark = None  # the folder was rebuilt: its old UIDs mean nothing now
+            if since is None and mark is not None:
+                if uidnext and uidnext <= mark.last_uid + 1:
+                    continue  # nothing new
+                start = mark.last_uid + 1
+            else:
+                window = start_day
+                if since is None and folder in state.folders and state.last_run is not None:
+                    window = state.last_run  # UIDVALIDITY changed: from the last run's day
+                start = reader.first_uid_since(window)
+            mark = mark or FolderMark(uidvalidity, 0)
+            run.folder(
+                reader, folder, folder == sent_folder, start, (uidvalidity, uidnext), mark, progress
+            )
+    except (OSError, imaplib.IMAP4.error) as error:
+        kept = "nothing was logged" if dry_run else f"{len(result.logged)} entries were logged"
+        raise MailboxError(
+            f"{mailbox.where}: the connection was lost while reading ({_words(error)}); "
+            f"{kept}, and the next sync starts after the last message finished"
+        ) from None
+    if not dry_run:
+        state.last_run = today
+        state.write(state_path)
+    return result
+
+
+class _Run:
+    """One run's work on the messages read: matched, logged batch by batch, marked."""
+
+    def __init__(
+        self,
+        workspace: Workspace,
+        journal: Journal,
+        state: SyncState,
+        known: Known,
+        pushed: dict[str, Draft],
+        result: SyncResult,
+        dry_run: bool,
+    ) -> None:
+        self.workspace = workspace
+        self.journal = journal
+        self.state = state
+        self.known = known
+        self.pushed = pushed
+        self.result = result
+        self.dry_run = dry_run
+        self.logged_ids: set[str] = set()
+        if dry_run:
+            self.logged_ids = {
+                row[0]
+                for row in journal.db.execute(
+                    "SELECT message_id FROM entries WHERE message_id IS NOT NULL"
+                )
+            }
+
+    def folder(
+        self,
+        reader: _Reader,
+        folder: str,
+        is_sent: bool,
+        start: int,
+        status: tuple[int, int],
+        mark: FolderMark,
+        progress: Progress | None,
+    ) -> None:
+        uidvalidity, uidnext = status
+        # Up to the UID the folder gives its next message: what arrives meanwhile is the next
+        # run's. A server that does not say reads from `start` to the end in one fetch.
+        end = uidnext - 1 if uidnext else start
+        total = end - start + 1
+        for first in range(start, end + 1, BATCH):
+            last_asked = min(first + BATCH - 1, end)
+            found: list[tuple[Logged, Draft | None]] = []
+            reports: list[tuple[int, Fields]] = []
+            last = mark.last_uid  # never lower: a --since window read again starts below it
+            worth_reading = prefilter(self.known)  # again each batch: Sent adds ids
+            for uid, block in reader.headers(first, last_asked if uidnext else None):
+                self.result.read += 1
+                last = max(last, uid)
+                if not is_sent and not worth_reading(block):
+                    continue
+                try:
+                    fields = Fields(block)
+                    if not is_sent and is_delivery_report(fields):
+                        reports.append((uid, fields))
+                        continue
+                    item = self._match(reader, uid, folder, is_sent, fields)
+                except Exception as error:  # one unreadable message never stops the run
+                    self.result.skipped.append(Skipped(folder, uid, f"cannot be read: {error}"))
+                    continue
+                if item is not None:
+                    found.append(item)
+            fetched = reader.reports([uid for uid, _ in reports]) if reports else {}
+            for uid, fields in reports:
+                try:
+                    report = fetched.get(uid) or Report("", "", "", ())
+                    moment = _moment(reader, uid, fields)
+                    finding = incoming(fields, self.known, moment, report)
+                    logged = self._logged(folder, fields, moment, finding)
+                    if logged is None and not report.returned_ids and not report.recipient:
+                        self.result.skipped.append(
+                            Skipped(folder, uid, "a delivery report that names no message")
+                        )
+                except Exception as error:
+                    self.result.skipped.append(Skipped(folder, uid, f"cannot be read: {error}"))
+                    continue
+                if logged is not None:
+                    found.append((logged, None))
+            self._keep(found)
+            mark = FolderMark(uidvalidity, last)
+            if not self.dry_run:
+                self.state.folders[folder] = mark
+                self.state.write(self.workspace.state_dir / STATE_FILE)
+            if progress is not None:
+                progress(folder, last_asked - start + 1, total)
+        # Read to the end: what is older than the window is never read, so the next run starts
+        # at the UID the folder gives its next message.
+        mark = FolderMark(uidvalidity, max(mark.last_uid, uidnext - 1))
+        if not self.dry_run and self.state.folders.get(folder) != mark:
+            self.state.folders[folder] = mark
+            self.state.write(self.workspace.state_dir / STATE_FILE)
+
+    def _match(
+        self, reader: _Reader, uid: int, folder: str, is_sent: bool, fields: Fields
+    ) -> tuple[Logged, Draft | None] | None:
+        if not is_sent:
+            finding = incoming(fields, self.known, lambda: _moment(reader, uid, fields))
+            if finding.kind == "nothing":
+                return None
+            moment = _moment(reader, uid, fields)
+            item = self._logged(folder, fields, moment, finding)
+            return (item, None) if item is not None else None
+        finding = in_sent(fields, self.known, tuple(self.pushed))
+        if finding.kind == "copy" and finding.original is not None:
+            own = message_id(fields)
+            if own != finding.original and own not in self.known.sent:
+                self.state.aliases[own] = finding.original  # replies may name the new id
+                person = self.known.sent.get(finding.original)
+                if person is not None:
+                    self.known.sent[own] = person
+            draft = self.pushed.get(finding.original)
+            if draft is None:
+                return None
+            entry = _pushed_entry(draft, _moment(reader, uid, fields))
+            self.known.sent[draft.message_id] = draft.person
+            if own != draft.message_id:
+                self.known.sent[own] = draft.person
+            how = f"your pushed draft drafts/{draft.name}, found in Sent by {finding.how}"
+            return Logged(entry, how, folder), draft
+        if finding.kind == "nothing":
+            return None
+        item = self._logged(folder, fields, _moment(reader, uid, fields), finding)
+        return (item, None) if item is not None else None
+
+    def _logged(
+        self, folder: str, fields: Fields, moment: datetime, finding: Finding
+    ) -> Logged | None:
+        kind = {
+            "replied": "replied",
+            "auto-reply": "auto-reply",
+            "bounced": "bounced",
+            "delayed": "note",
+            "sent": "sent",
+        }.get(finding.kind)
+        if kind is None or finding.person is None:
+            return None
+        subject = decoded(fields.first("subject")) or None
+        entry = Entry(
+            person=finding.person,
+            kind=kind,  # type: ignore[arg-type]
+            at=moment,
+            day=moment.astimezone().date(),
+            note=finding.note,
+            subject=subject,
+            message_id=message_id(fields),
+            via=finding.via,
+        )
+        if kind == "sent":
+            own = entry.message_id or ""
+            self.known.sent[own] = finding.person
+            self.known.first_sent.setdefault(finding.person, moment)
+        return Logged(entry, finding.how, folder)
+
+    def _keep(self, found: list[tuple[Logged, Draft | None]]) -> None:
+        """Log a batch's entries (one transaction), then file the pushed drafts they sent."""
+        if not found:
+            return
+        if self.dry_run:
+            for item, _ in found:
+                message = item.entry.message_id
+                if message not in self.logged_ids:
+                    self.logged_ids.add(message or "")
+                    self.result.logged.append(item)
+            return
+        added = {
+            entry.message_id: entry for entry in self.journal.add_new(i.entry for i, _ in found)
+        }
+        for item, draft in found:
+            entry = added.pop(item.entry.message_id, None)
+            filed = None
+            if draft is not None:
+                filed = _file_pushed(self.workspace, draft, item.entry.day)
+                self.pushed.pop(draft.message_id, None)
+            if entry is not None:
+                self.result.logged.append(Logged(entry, item.how, item.folder, filed))
+
+
+def _pushed_entry(draft: Draft, moment: datetime) -> Entry:
+    follow_up = draft.get("follow_up_after")
+    return Entry(
+        person=draft.person,
+        kind="sent",
+        at=moment,
+        day=moment.astimezone().date(),
+        subject=draft.get("subject"),
+        message_id=draft.message_id,
+        template=draft.template,
+        template_kind=draft.get("kind"),
+        follow_up_after=durations.parse_days(follow_up) if follow_up else None,
+        via="mailbox",
+    )
+
+
+def _file_pushed(workspace: Workspace, draft: Draft, day: date) -> Path | None:
+    """A pushed draft the person sent from their mail program, filed into sent/ as `send`
+    files what it sent (gone from drafts/ already: nothing to file)."""
+    from outreach.delivery.sending import file_as_sent
+    from outreach.drafts.draft import read_draft
+
+    if not draft.path.exists():
+        return None
+    filing = file_as_sent(workspace, [read_draft(draft.path)], day)
+    return filing.filed[0] if filing.filed else None
+
+
+def _batches(uids: Sequence[int], size: int) -> Iterator[list[int]]:
+    for start in range(0, len(uids), size):
+        yield list(uids[start : start + size])
+
+
+def _uid_set(uids: Sequence[int]) -> str:
+    """A sorted run of UIDs as IMAP's sequence set: ranges where they are consecutive."""
+    parts: list[str] = []
+    start = previous = uids[0]
+    for uid in uids[1:]:
+        if uid != previous + 1:
+            parts.append(f"{start}:{previous}" if previous != start else str(start))
+            start = uid
+        previous = uid
+    parts.append(f"{start}:{previous}" if previous != start else str(start))
+    return ",".join(parts)
+
+
+class _Reader:
+    """The few IMAP commands sync sends, over imapclient's imaplib connection."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self.imap = client._imap  # imaplib.IMAP4: the bulk fetch without imapclient's parser
+        self.uidnext = 0
+        self.exists = 0
+
+    def examine(self, folder: str) -> tuple[int, int]:
+        """Open the folder read-only (EXAMINE): its UIDVALIDITY and UIDNEXT (0: not said)."""
+        found = self.client.select_folder(folder, readonly=True)
+        self.uidnext = int(found.get(b"UIDNEXT", 0))
+        self.exists = int(found.get(b"EXISTS", 0))
+        return int(found[b"UIDVALIDITY"]), self.uidnext
+
+    def first_uid_since(self, day: date) -> int:
+        """The UID of the folder's first message that arrived on or after `day`, found by
+        halving over the messages' arrival dates (IMAP numbers them in the order they came),
+        a few small fetches instead of a SEARCH SINCE over every message; 1 for an empty
+        folder."""
+        exists = self.exists
+        low, high = 1, exists + 1  # the answer is a message number in low..high
+        cutoff = datetime.combine(day, datetime.min.time()).astimezone(UTC)
+        if exists:
+            uid, arrived = self._uid_and_arrival(1)
+            if arrived is not None and arrived >= cutoff:
+                return uid  # the whole folder is in the window: one fetch
+        while low < high:
+            middle = (low + high) // 2
+            arrived = self._uid_and_arrival(middle)[1]
+            if arrived is None or arrived < cutoff:
+                low = middle + 1
+            else:
+                high = middle
+        if low > exists:  # nothing in the window: start where the next message will be
+            return self.uidnext or (self._uid_and_arrival(exists)[0] + 1 if exists else 1)
+        return self._uid_and_arrival(low)[0]
+
+    def _uid_and_arrival(self, number: int) -> tuple[int, datetime | None]:
+        data = self.imap.fetch(str(number), "(UID INTERNALDATE)")[1]
+        for item in data:
+            prefix = item[0] if isinstance(item, tuple) else item
+            if isinstance(prefix, bytes) and (found := _UID.search(prefix)):
+                return int(found[1]), _arrived(prefix)
+        raise OutreachError(f"the server gave no UID for message {number}")
+
+    def arrival(self, uid: int) -> datetime | None:
+        data = self.imap.uid("FETCH", str(uid), "(INTERNALDATE)")[1]
+        for item in data:
+            prefix = item[0] if isinstance(item, tuple) else item
+            if isinstance(prefix, bytes) and _UID.search(prefix):
+                return _arrived(prefix)
+        return None
+
+    def headers(self, first: int, last: int | None) -> Iterator[tuple[int, bytes]]:
+        """(UID, the header fields) of each message from UID `first` to `last` (None: to the
+        end), in one UID FETCH."""
+        asked = f"{first}:{last if last is not None else '*'}"
+        debug, self.imap.debug = self.imap.debug, 0  # imapclient's logging of every line
+        try:
+            kind, data = self.imap.uid("FETCH", asked, _FETCH_ITEMS)
+        finally:
+            self.imap.debug = debug
+        if kind != "OK":
+            raise OutreachError(f"the server refused to fetch headers: {_words(data)}")
+        for item in data:
+            if not isinstance(item, tuple):
+                continue  # the `)` that closes each response
+            prefix, block = item
+            found = _UID.search(prefix)
+            if found is None:
+                continue  # an unsolicited FETCH (flags changed meanwhile): not ours
+            uid = int(found[1])
+            if uid >= first and (last is None or uid <= last):  # `n:*` answers the highest too
+                yield uid, block
+
+    def reports(self, uids: Sequence[int]) -> dict[int, Report]:
+        """Delivery reports' status parts and the start of the messages they return, in one
+        UID FETCH; by UID."""
+        kind, data = self.imap.uid(
+            "FETCH", _uid_set(uids), f"(UID BODY.PEEK[2] BODY.PEEK[3]<0.{_RETURNED_BYTES}>)"
+        )
+        if kind != "OK":
+            raise OutreachError(f"the server refused to fetch delivery reports: {_words(data)}")
+        found: list[tuple[list[int], dict[str, bytes]]] = []
+        for item in data:
+            # imaplib splits a response at each literal: a message's first piece starts with
+            # its number, each piece's prefix names the section whose literal follows it
+            prefix = item[0] if isinstance(item, tuple) else item
+            if not isinstance(prefix, bytes):
+                continue
+            if prefix[:1].isdigit() or not found:
+                found.append(([], {}))
+            uid = _UID.search(prefix)
+            if uid:
+                found[-1][0].append(int(uid[1]))
+            if isinstance(item, tuple):
+                found[-1][1]["3" if b"BODY[3]" in prefix else "2"] = item[1] or b""
+        return {
+            ids[0]: read_report(parts.get("2", b""), parts.get("3", b""))
+            for ids, parts in found
+            if ids
+        }
+
+
+def _arrived(prefix: bytes) -> datetime | None:
+    found = _INTERNALDATE.search(prefix)
+    if found:
+        try:
+            return datetime.strptime(found[1].decode(), "%d-%b-%Y %H:%M:%S %z").astimezone(UTC)
+        except ValueError:
+            pass
+    return None
+
+
+def _moment(reader: _Reader, uid: int, fields: Fields) -> datetime:
+    """When a message was written: its Date, else when it arrived (asked only then)."""
+    moment = sent_at(fields, None)
+    if moment is None:
+        moment = reader.arrival(uid) or datetime.now(UTC).replace(microsecond=0)
+    return moment
+
+
+def _words(data: object) -> str:
+    if isinstance(data, list) and data and isinstance(data[0], bytes):
+        return data[0].decode("utf-8", "replace")
+    return str(data)
