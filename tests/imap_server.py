@@ -47,6 +47,7 @@ FOLDERS: Folders = {
     "Trash": "\\Trash",
 }
 _START_TIMEOUT = 30.0  # seconds for a server to listen: a bound, not an expectation
+_START_ATTEMPTS = 3
 
 
 def which_server() -> str:
@@ -334,20 +335,27 @@ def dovecot_server(
             os.chown(path, uid, gid)
         for path in (root / "home", root / "home" / USER):
             os.chown(path, uid, gid)
-        ports = {"ssl": free_port(), "starttls": free_port()}
         config = root / "dovecot.conf"
-        config.write_text(_dovecot_config(root, (cert, key), ports, folders, introspection_url))
         log = root / "dovecot.log"
-        with (root / "dovecot.stderr").open("wb") as stderr:
-            process = subprocess.Popen(
-                [DOVECOT, "-F", "-c", str(config)], stdout=subprocess.DEVNULL, stderr=stderr
-            )
-        try:
-            _wait_listening(ports["ssl"], process, log)
-            _wait_listening(ports["starttls"], process, log)
-        except RuntimeError as error:
-            stderr = (root / "dovecot.stderr").read_text(errors="replace")
-            raise RuntimeError(f"{error}\n{stderr}") from None
+        # A free port can be taken by another process before Dovecot binds it (tests running
+        # side by side): a server that dies on start is started again on other ports.
+        for attempt in range(_START_ATTEMPTS):
+            ports = {"ssl": free_port(), "starttls": free_port()}
+            config.write_text(_dovecot_config(root, (cert, key), ports, folders, introspection_url))
+            with (root / "dovecot.stderr").open("wb") as stderr:
+                process = subprocess.Popen(
+                    [DOVECOT, "-F", "-c", str(config)], stdout=subprocess.DEVNULL, stderr=stderr
+                )
+            try:
+                _wait_listening(ports["ssl"], process, log)
+                _wait_listening(ports["starttls"], process, log)
+                break
+            except RuntimeError as error:
+                _stop(process)
+                process = None
+                if attempt + 1 == _START_ATTEMPTS:
+                    stderr_text = (root / "dovecot.stderr").read_text(errors="replace")
+                    raise RuntimeError(f"{error}\n{stderr_text}") from None
         yield ImapServer(
             kind="dovecot",
             host="127.0.0.1",

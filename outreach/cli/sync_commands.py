@@ -130,8 +130,8 @@ def _line(item: Logged) -> str:
     entry = item.entry
     number = f"#{entry.id} " if entry.id is not None else ""
     what = " / ".join(x for x in (entry.subject, entry.note) if x)
-    via = entry.via if entry.via in ("thread", "address") else item.folder
-    text = f"{number}{entry.day} {entry.person}: {what} (by {via}: {item.how})"
+    how = f"by {entry.via}" if entry.via in ("thread", "address") else f"in {item.folder}"
+    text = f"{number}{entry.day} {entry.person}: {what} ({how}: {item.how})"
     if item.filed is not None:
         text += f"; filed as sent/{item.filed.name}"
     return printable(text)
