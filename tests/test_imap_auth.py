@@ -14,6 +14,7 @@ from outreach.delivery import oauth2
 from outreach.mailbox.connection import connect
 from outreach.support.errors import CredentialsError, MailboxError
 from outreach.workspace.settings import Imap, OAuth2
+from tests.conftest import Invoke
 from tests.imap_server import ImapServer, dovecot_server, which_server
 from tests.oauth_server import CLIENT_ID, CLIENT_SECRET, AuthServer, oauth_server
 
@@ -122,3 +123,30 @@ def test_a_token_broker_in_password_cmd_gives_the_xoauth2_token(
     settings = imap_settings(imap, password_cmd=script(tmp_path, "broker", token))
     with connect(settings) as mailbox:  # no [oauth2]: the broker has the login
         assert mailbox.has("IMAP4REV1")
+
+
+def test_sync_and_push_log_in_with_xoauth2_from_the_workspace_settings(
+    servers: tuple[AuthServer, ImapServer], workspace: Path, run: Invoke
+) -> None:
+    auth, imap = servers
+    signed_in(auth)
+    settings = workspace / "outreach.toml"
+    settings.write_text(
+        settings.read_text(encoding="utf-8")
+        + "\n"
+        + imap.settings(security="ssl")
+        + 'auth = "oauth2"\n\n[oauth2]\nprovider = "google"\n'
+        + f'client_id = "{CLIENT_ID}"\ntoken_url = "{auth.url}/token"\n'
+        + f'authorize_url = "{auth.url}/authorize"\n',
+        encoding="utf-8",
+    )
+    synced = run("sync")
+    assert synced.exit_code == 0, synced.output
+    assert "Nothing new to log." in synced.output
+    assert run("draft", "request", "ada").exit_code == 0
+    assert run("approve", "ada").exit_code == 0
+    pushed = run("drafts", "push", "--all")
+    assert pushed.exit_code == 0, pushed.output
+    assert "1 pushed" in pushed.output
+    assert auth.refreshes == 2  # one access token for each login, from the stored refresh token
+    assert not any(token in synced.output + pushed.output for token in auth.issued)
