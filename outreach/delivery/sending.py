@@ -415,6 +415,11 @@ class Sender:
         except OutreachError as error:
             problem = error
         self.session.close()
+        if self._sent_ids:  # their `sent` entries into the journal's summaries, all at once
+            try:
+                self.journal.summarise_sent()
+            except OutreachError as error:
+                problem = problem or error
         try:
             self._file_sent()
         except OutreachError as error:
