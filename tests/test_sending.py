@@ -6,6 +6,7 @@ import json
 import os
 import re
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -56,6 +57,22 @@ def test_a_batch_arrives_over_one_login_with_its_headers(run: Invoke, workspace:
     log = json.loads(run("log", "--json").stdout)
     assert {e["person"] for e in log} == set(PEOPLE)
     assert all(e["kind"] == "sent" and e["message_id"] and e["via"] == "outreach" for e in log)
+
+
+def test_a_run_puts_its_sends_into_the_journals_summaries_once_over(
+    run: Invoke, workspace: Path
+) -> None:
+    with smtp_server() as (_, port):
+        configure(workspace, port)
+        approve_requests(run)
+        assert run("send", "--yes", env=PASSWORD_ENV).exit_code == 0
+    with sqlite3.connect(workspace / ".outreach" / "journal.sqlite") as db:
+        stored = dict(db.execute("SELECT person, asks FROM summaries"))
+        unsummarised = db.execute(
+            "SELECT COUNT(*) FROM entries WHERE id > (SELECT upto FROM summarised)"
+        ).fetchone()[0]
+    assert stored == dict.fromkeys(PEOPLE, 1)  # in the table itself, not only as read
+    assert unsummarised == 0
 
 
 def test_a_second_send_sends_nothing(run: Invoke, workspace: Path) -> None:

@@ -374,24 +374,32 @@ def _unsummarised_sent(db: sqlite3.Connection) -> dict[str, list[SentFacts]]:
     """The messages outreach sent that the summaries table does not hold yet, by person:
     those above `summarised.upto` (migration 5). Reads only the entries above it."""
     found: dict[str, list[SentFacts]] = {}
-    for person, *facts in db.execute(
+    for person, number, day, template_kind, follow_up in db.execute(
         "SELECT person, id, day, template_kind, follow_up_after FROM entries "
         "WHERE id > (SELECT upto FROM summarised) AND kind = 'sent' AND via IS 'outreach'"
     ):
-        found.setdefault(person, []).append(tuple(facts))  # type: ignore[arg-type]
+        found.setdefault(person, []).append((number, day, template_kind, follow_up))
     return found
 
 
 def _fold_sent(db: sqlite3.Connection) -> None:
     """Inside a transaction: the unsummarised sends put into the summaries table, and
     `upto` set to the highest entry, every entry up to it summarised now."""
-    for person, sent in _unsummarised_sent(db).items():
-        row = db.execute(f"SELECT {_SUMMARY} FROM summaries WHERE person = ?", (person,))
-        stored = row.fetchone()
-        summary = with_sent(Summary._make(stored) if stored else Summary(person), sent)
-        db.execute(
+    unsummarised = _unsummarised_sent(db)
+    if unsummarised:
+        import json
+
+        stored = db.execute(
+            f"SELECT {_SUMMARY} FROM summaries WHERE person IN (SELECT value FROM json_each(?))",
+            (json.dumps(list(unsummarised)),),
+        )
+        found = {row[0]: Summary._make(row) for row in stored}
+        db.executemany(
             f"INSERT OR REPLACE INTO summaries ({_SUMMARY}) VALUES ({', '.join('?' * 13)})",
-            summary,
+            (
+                with_sent(found.get(person) or Summary(person), sent)
+                for person, sent in unsummarised.items()
+            ),
         )
     db.execute("UPDATE summarised SET upto = (SELECT COALESCE(MAX(id), 0) FROM entries)")
 
