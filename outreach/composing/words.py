@@ -69,10 +69,11 @@ def wrap(body: str, width: int = WIDTH) -> str:
     the line breaks already there stay (paragraphs, a signature), a quote ('>') and an indented
     line are left as they are, a list item's next lines are indented under its text, and a word
     longer than the line (a link) is never cut."""
-    if all(len(line) <= width for line in body.split("\n")):
+    lines = body.split("\n")
+    if max(map(len, lines)) <= width:
         return body  # the usual case: nothing to do
     out: list[str] = []
-    for line in body.split("\n"):
+    for line in lines:
         if len(line) <= width or line.startswith((">", " ", "\t")):
             out.append(line)
             continue
