@@ -353,3 +353,24 @@ def test_removing_entries_before_the_sends_are_folded_in_keeps_summaries_exact(
     assert tuple(summaries(journal)["ada"][1:]) == _expected(rows, "ada")
     journal.summarise_sent()
     assert _stored(journal) == {"ada": _expected(rows, "ada")}
+
+
+def test_migration_5_keeps_every_attempt_and_what_became_of_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "journal.sqlite"
+    with monkeypatch.context() as patch:
+        patch.setattr(journal_module, "MIGRATIONS", MIGRATIONS[:4])
+        with Journal(path) as old:
+            _send(old, "ada", 1, "request", date(2026, 3, 1))
+            old.begin_attempt("<cut-off@example.org>", "mei", "mei--request.md")
+            old.begin_attempt("<refused@example.org>", "grace", "grace--request.md")
+            old.record_failed("<refused@example.org>", "550 no such user")
+            before = old.db.execute("SELECT * FROM attempts ORDER BY message_id").fetchall()
+    with Journal(path) as journal:
+        assert journal.db.execute("SELECT * FROM attempts ORDER BY message_id").fetchall() == before
+        assert journal.unfinished() == {"<cut-off@example.org>"}
+        assert journal.sent_ids() == {"<sent-1@example.org>"}
+        _send(journal, "mei", 2, "request", date(2026, 3, 2))  # the trigger settles it still
+        assert journal.sent_ids() == {"<sent-1@example.org>", "<sent-2@example.org>"}
+        assert tuple(summaries(journal)["ada"][1:3]) == ("2026-03-01", 1)

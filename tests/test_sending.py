@@ -341,6 +341,25 @@ def test_killed_mid_batch_nothing_arrives_twice(run: Invoke, workspace: Path) ->
     assert statuses(run) == {"grace-hopper": "unknown"}  # at most one unknown, left to the person
 
 
+def test_the_sends_of_a_killed_run_reach_the_summaries_in_the_next(
+    run: Invoke, workspace: Path
+) -> None:
+    behaviour = Behaviour(stall_on="mei@example.org")  # the last of the four
+    with smtp_server(behaviour) as (_, port):
+        configure(workspace, port)
+        approve_requests(run)
+        batch = _installed(workspace, "send", "--yes")
+        assert behaviour.stalled.wait(30)
+        batch.send_signal(signal.SIGKILL)  # before the run could summarise its sends
+        batch.communicate()
+        behaviour.stall_on = None
+        again = _send_again(workspace)  # sends nothing: mei is unknown, the rest went
+    assert again.returncode == 0, again.stderr
+    with sqlite3.connect(workspace / ".outreach" / "journal.sqlite") as db:
+        stored = dict(db.execute("SELECT person, asks FROM summaries"))
+    assert stored == {"ada-lovelace": 1, "grace-hopper": 1, "jose-nunez": 1}
+
+
 def test_a_sent_entry_is_written_while_the_next_sender_is_checked(
     run: Invoke, workspace: Path
 ) -> None:

@@ -259,9 +259,11 @@ class Journal:
 
     def summarise_sent(self) -> None:
         """The messages outreach sent, not yet in the summaries table, put in (a send run
-        does this once it is over; see migration 5)."""
-        with self.transaction() as db:
-            _fold_sent(db)
+        does this once it is over, its own and those of a run that was cut off; see
+        migration 5). Nothing is written where there are none."""
+        if _unsummarised_sent(self.db):
+            with self.transaction() as db:
+                _fold_sent(db)
 
     def entries(self, person: str | None = None) -> list[Entry]:
         if person is None:

@@ -195,8 +195,29 @@ MIGRATIONS = (
     # once a run is over and the readers fold in as they read (journal/summary.py, with_sent).
     # The index on (kind, person, day) goes: every entry paid for it, and no reader is faster
     # for it (a scan of the entries is faster than the index for every query that could use it).
+    # The attempts are kept by message id alone (WITHOUT ROWID): one b-tree where there were
+    # two, so starting an attempt and settling it each write one page less.
     """
     DROP INDEX entries_kind_person;
+    DROP TRIGGER entries_settle_attempt;
+    CREATE TABLE attempts_by_id (
+        message_id TEXT PRIMARY KEY,
+        person TEXT NOT NULL,
+        draft TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        outcome TEXT,
+        detail TEXT,
+        finished_at TEXT
+    ) WITHOUT ROWID;
+    INSERT INTO attempts_by_id
+        SELECT message_id, person, draft, started_at, outcome, detail, finished_at FROM attempts;
+    DROP TABLE attempts;
+    ALTER TABLE attempts_by_id RENAME TO attempts;
+    CREATE TRIGGER entries_settle_attempt AFTER INSERT ON entries
+    WHEN NEW.kind = 'sent' AND NEW.message_id IS NOT NULL BEGIN
+        UPDATE attempts SET outcome = 'sent', finished_at = NEW.at
+        WHERE message_id = NEW.message_id;
+    END;
     CREATE TABLE summarised (upto INTEGER NOT NULL);
     INSERT INTO summarised (upto) SELECT COALESCE(MAX(id), 0) FROM entries;
     DROP TRIGGER entries_summarise;
