@@ -75,6 +75,17 @@ def test_a_run_puts_its_sends_into_the_journals_summaries_once_over(
     assert unsummarised == 0
 
 
+def test_a_line_that_starts_with_a_dot_arrives_as_written(run: Invoke, workspace: Path) -> None:
+    with smtp_server() as (server, port):
+        configure(workspace, port)
+        approve_requests(run, "ada")
+        draft = workspace / "drafts" / "ada-lovelace--request.md"
+        draft.write_text(draft.read_text() + ".\n.. and .net\n", encoding="utf-8")
+        assert run("send", "--yes", env=PASSWORD_ENV).exit_code == 0
+    (message,) = server.messages
+    assert message.get_content().replace("\r\n", "\n").endswith("\n.\n.. and .net\n")
+
+
 def test_a_second_send_sends_nothing(run: Invoke, workspace: Path) -> None:
     with smtp_server() as (server, port):
         configure(workspace, port)
