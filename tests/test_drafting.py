@@ -538,6 +538,22 @@ def test_replace_leaves_a_draft_that_would_not_change_as_it_is(
     assert _field(text, "message_id") == _field(before, "message_id")
 
 
+def test_a_waiting_drafts_fields_are_read_in_one_pass_as_written() -> None:
+    from outreach.drafts.draft import front_fields
+
+    text = (
+        "---\nto: Ada <ada@example.org>\nstatus:  approved \t\nstatus: draft\n"
+        "drafted:\n message_id: <indented@example.org>\nsubject: a: b\r\n---\n"
+        "message_id: <in-the-body@example.org>\n"
+    )
+    fields = front_fields(text)
+    assert fields["to"] == "Ada <ada@example.org>"
+    assert fields["status"] == "approved"  # the first of a field given twice
+    assert fields["drafted"] == ""
+    assert fields["subject"] == "a: b\r"
+    assert "message_id" not in fields  # neither an indented line nor the body's
+
+
 def _field(text: str, key: str) -> str:
     return next(line for line in text.splitlines() if line.startswith(f"{key}: "))
 

@@ -112,7 +112,7 @@ def _journal_of_version(path: Path, version: int, monkeypatch: pytest.MonkeyPatc
         old.close()
 
 
-@pytest.mark.parametrize("version", [1, 2, 3])
+@pytest.mark.parametrize("version", [1, 2, 3, 4])
 def test_the_migrations_fill_summaries_for_an_existing_journal(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, version: int
 ) -> None:
@@ -284,3 +284,93 @@ def test_the_latest_entry_templates_see_is_contact(tmp_path: Path) -> None:
         assert journal.latest()["ada"].note == "coffee"
         journal.add(logged_entry("ada", "note", date(2026, 3, 5), "by hand"))
         assert journal.latest()["ada"].note == "by hand"
+
+
+def _stored(journal: Journal) -> dict[str, tuple[object, ...]]:
+    """The summaries table itself, as written (not as `summaries` reads it)."""
+    rows = journal.db.execute(f"SELECT {journal_module._SUMMARY} FROM summaries")
+    return {row[0]: tuple(row[1:]) for row in rows}
+
+
+def _send(journal: Journal, person: str, number: int, kind: str, day: date) -> None:
+    """What a send run writes for one message: the attempt, then the `sent` entry."""
+    message_id = f"<sent-{number}@example.org>"
+    journal.begin_attempt(message_id, person, f"{person}--{kind}.md")
+    journal.record_sent(
+        Entry(
+            person=person,
+            kind="sent",
+            at=now(),
+            day=day,
+            message_id=message_id,
+            template=kind,
+            template_kind=kind,
+            follow_up_after=7 if kind == "request" else None,
+            via="outreach",
+        )
+    )
+
+
+def test_sends_are_summarised_when_read_and_once_folded_in(tmp_path: Path) -> None:
+    journal = _random_journal(tmp_path / "journal.sqlite", 200, seed=17)
+    journal.summarise_sent()
+    rng = random.Random(17)
+    for number in range(120):
+        day = date(2026, 1, 1) + timedelta(days=rng.randrange(90))
+        person = f"p{rng.randrange(15)}"  # some of them new to the journal
+        if rng.random() < 0.7:
+            _send(journal, person, number, rng.choice(["request", "thank-you", "check-in"]), day)
+        else:
+            journal.add(logged_entry(person, rng.choice(["replied", "met", "gave"]), day, None))
+    rows = journal.db.execute(f"SELECT {ROW_COLUMNS} FROM entries").fetchall()
+    expected = {person: _expected(rows, person) for person in {r[0] for r in rows}}
+    # The sends are not in the table yet, but every reader sees them.
+    assert _stored(journal) != expected
+    assert {p: tuple(s[1:]) for p, s in summaries(journal).items()} == expected
+    journal.summarise_sent()  # as a send run does once it is over
+    assert _stored(journal) == expected
+    assert {p: tuple(s[1:]) for p, s in summaries(journal).items()} == expected
+    journal.summarise_sent()  # again: nothing counts twice
+    assert _stored(journal) == expected
+
+
+def test_removing_entries_before_the_sends_are_folded_in_keeps_summaries_exact(
+    tmp_path: Path,
+) -> None:
+    journal = Journal(tmp_path / "journal.sqlite")
+    journal.add(logged_entry("ada", "met", date(2026, 3, 1), None))
+    _send(journal, "ada", 1, "thank-you", date(2026, 3, 2))
+    _send(journal, "ada", 2, "request", date(2026, 3, 3))
+    met, _, last = journal.entries("ada")
+    assert met.id is not None and last.id is not None
+    journal.remove(met.id)  # the trigger sums ada up again: her sends count once
+    rows = journal.db.execute(f"SELECT {ROW_COLUMNS} FROM entries").fetchall()
+    assert tuple(summaries(journal)["ada"][1:]) == _expected(rows, "ada")
+    journal.remove(last.id)  # the highest id: the next entry may take its number again
+    _send(journal, "ada", 3, "request", date(2026, 3, 4))
+    assert journal.entries("ada")[-1].id == last.id
+    rows = journal.db.execute(f"SELECT {ROW_COLUMNS} FROM entries").fetchall()
+    assert tuple(summaries(journal)["ada"][1:]) == _expected(rows, "ada")
+    journal.summarise_sent()
+    assert _stored(journal) == {"ada": _expected(rows, "ada")}
+
+
+def test_migration_5_keeps_every_attempt_and_what_became_of_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "journal.sqlite"
+    with monkeypatch.context() as patch:
+        patch.setattr(journal_module, "MIGRATIONS", MIGRATIONS[:4])
+        with Journal(path) as old:
+            _send(old, "ada", 1, "request", date(2026, 3, 1))
+            old.begin_attempt("<cut-off@example.org>", "mei", "mei--request.md")
+            old.begin_attempt("<refused@example.org>", "grace", "grace--request.md")
+            old.record_failed("<refused@example.org>", "550 no such user")
+            before = old.db.execute("SELECT * FROM attempts ORDER BY message_id").fetchall()
+    with Journal(path) as journal:
+        assert journal.db.execute("SELECT * FROM attempts ORDER BY message_id").fetchall() == before
+        assert journal.unfinished() == {"<cut-off@example.org>"}
+        assert journal.sent_ids() == {"<sent-1@example.org>"}
+        _send(journal, "mei", 2, "request", date(2026, 3, 2))  # the trigger settles it still
+        assert journal.sent_ids() == {"<sent-1@example.org>", "<sent-2@example.org>"}
+        assert tuple(summaries(journal)["ada"][1:3]) == ("2026-03-01", 1)

@@ -6,6 +6,7 @@ import json
 import os
 import re
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -56,6 +57,33 @@ def test_a_batch_arrives_over_one_login_with_its_headers(run: Invoke, workspace:
     log = json.loads(run("log", "--json").stdout)
     assert {e["person"] for e in log} == set(PEOPLE)
     assert all(e["kind"] == "sent" and e["message_id"] and e["via"] == "outreach" for e in log)
+
+
+def test_a_run_puts_its_sends_into_the_journals_summaries_once_over(
+    run: Invoke, workspace: Path
+) -> None:
+    with smtp_server() as (_, port):
+        configure(workspace, port)
+        approve_requests(run)
+        assert run("send", "--yes", env=PASSWORD_ENV).exit_code == 0
+    with sqlite3.connect(workspace / ".outreach" / "journal.sqlite") as db:
+        stored = dict(db.execute("SELECT person, asks FROM summaries"))
+        unsummarised = db.execute(
+            "SELECT COUNT(*) FROM entries WHERE id > (SELECT upto FROM summarised)"
+        ).fetchone()[0]
+    assert stored == dict.fromkeys(PEOPLE, 1)  # in the table itself, not only as read
+    assert unsummarised == 0
+
+
+def test_a_line_that_starts_with_a_dot_arrives_as_written(run: Invoke, workspace: Path) -> None:
+    with smtp_server() as (server, port):
+        configure(workspace, port)
+        approve_requests(run, "ada")
+        draft = workspace / "drafts" / "ada-lovelace--request.md"
+        draft.write_text(draft.read_text() + ".\n.. and .net\n", encoding="utf-8")
+        assert run("send", "--yes", env=PASSWORD_ENV).exit_code == 0
+    (message,) = server.messages
+    assert message.get_content().replace("\r\n", "\n").endswith("\n.\n.. and .net\n")
 
 
 def test_a_second_send_sends_nothing(run: Invoke, workspace: Path) -> None:
@@ -322,6 +350,25 @@ def test_killed_mid_batch_nothing_arrives_twice(run: Invoke, workspace: Path) ->
     assert sorted(set(recipients)) == sorted(ADDRESSES)  # everything arrived
     assert len(recipients) == len(set(recipients))  # nothing twice
     assert statuses(run) == {"grace-hopper": "unknown"}  # at most one unknown, left to the person
+
+
+def test_the_sends_of_a_killed_run_reach_the_summaries_in_the_next(
+    run: Invoke, workspace: Path
+) -> None:
+    behaviour = Behaviour(stall_on="mei@example.org")  # the last of the four
+    with smtp_server(behaviour) as (_, port):
+        configure(workspace, port)
+        approve_requests(run)
+        batch = _installed(workspace, "send", "--yes")
+        assert behaviour.stalled.wait(30)
+        batch.send_signal(signal.SIGKILL)  # before the run could summarise its sends
+        batch.communicate()
+        behaviour.stall_on = None
+        again = _send_again(workspace)  # sends nothing: mei is unknown, the rest went
+    assert again.returncode == 0, again.stderr
+    with sqlite3.connect(workspace / ".outreach" / "journal.sqlite") as db:
+        stored = dict(db.execute("SELECT person, asks FROM summaries"))
+    assert stored == {"ada-lovelace": 1, "grace-hopper": 1, "jose-nunez": 1}
 
 
 def test_a_sent_entry_is_written_while_the_next_sender_is_checked(

@@ -308,6 +308,27 @@ def test_quote_marks_each_line_as_a_reply_does() -> None:
     assert quote("Hi Ada,\n\nThanks.\n> earlier\n") == "> Hi Ada,\n>\n> Thanks.\n>> earlier"
 
 
+def test_wrap_breaks_every_line_where_textwrap_would() -> None:
+    import random
+    import textwrap
+
+    rng = random.Random(15)
+    blanks = [" "] * 30 + ["  ", "\t", "\x0c", " \u00a0"]  # textwrap's own blanks, and not
+    for _ in range(3000):
+        words = [rng.choice("ab-é") * rng.choice([1, 2, 3, 5, 8, 13, 40, 75]) for _ in range(30)]
+        line = rng.choice(["", "- ", "12. ", "* "]) + words[0]
+        for word in words[1 : rng.randrange(2, 30)]:
+            line += rng.choice(blanks) + word
+        if len(line) <= 72:
+            continue  # left as it is
+        item = re.match(r"(?:[-*+]|\d{1,3}[.)])\s+", line)  # a list item's text
+        indent = " " * item.end() if item else ""
+        expected = textwrap.wrap(
+            line, 72, subsequent_indent=indent, break_long_words=False, break_on_hyphens=False
+        )
+        assert wrap(line + "\n") == "\n".join(expected or [line]) + "\n", line
+
+
 def test_wrap_breaks_long_lines_at_72_and_leaves_the_rest() -> None:
     long = " ".join(["word"] * 40)
     wrapped = wrap(f"Hi,\n\n{long}\n> {long}\n    {long}\n- {long}\nThanks,\nSam\n")

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from email.utils import make_msgid
@@ -17,7 +16,7 @@ from outreach.composing.loading import load_renderer
 from outreach.composing.renderer import Rendered, Renderer
 from outreach.composing.threads import Thread, earlier_messages
 from outreach.drafts.attachments import check_all, estimated_size, format_list, size_problem
-from outreach.drafts.draft import draft_file_name, format_address, render_draft
+from outreach.drafts.draft import draft_file_name, format_address, front_fields, render_draft
 from outreach.keeping.readers import (
     bounce_warnings,
     follow_up_warnings,
@@ -359,10 +358,11 @@ def _render_drafts(
     drafts = _Drafts(list(selection.notices))
     for person in selection.people:
         path = workspace.drafts_dir / draft_file_name(person.id, template.name)
-        existing = None
+        existing, fields = None, {}
         if path.name in waiting:
             existing = path.read_text(encoding="utf-8", errors="replace")
-            kept = _kept_back(path, existing, person, selection.named, replace, started)
+            fields = front_fields(existing)  # read once, asked for three fields
+            kept = _kept_back(path, fields, person, selection.named, replace, started)
             if isinstance(kept, Problem):
                 drafts.problems.append(kept)
                 continue
@@ -379,13 +379,13 @@ def _render_drafts(
             where = f"drafts/{path.name}"
             drafts.refused.extend(Problem(where, f"{reason}; not drafted") for reason in refused)
             continue
-        message_id = _front_value(existing, "message_id") if existing is not None else None
+        message_id = fields.get("message_id") if existing is not None else None
         headers = _headers(
             person, rendered.subject, template, message_id or make_msgid(domain=domain), reply_to
         )
         headers.update(_envelope_headers(shared.threads.get(person.id), rendered, template))
         headers["drafted"] = drafted
-        if existing is not None and _same_draft(existing, headers, rendered.body):
+        if existing is not None and _same_draft(existing, fields, headers, rendered.body):
             drafts.unchanged.append(path)
         else:
             drafts.planned.append((path, render_draft(headers, rendered.body)))
@@ -435,7 +435,7 @@ def _envelope_headers(
 
 def _kept_back(
     path: Path,
-    existing: str,
+    existing: Mapping[str, str],
     person: Contact,
     named: frozenset[str],
     replace: bool,
@@ -448,7 +448,7 @@ def _kept_back(
         if person.id in named:
             return Problem(person.label, message)
         return f"skipped {person.label}: {message}"
-    if _front_value(existing, "message_id") in started:
+    if (existing.get("message_id") or None) in started:
         return Problem(
             f"drafts/{path.name}",
             "a send of this message was started; settle it with "
@@ -494,21 +494,17 @@ def _file_names(folder: Path) -> set[str]:
         return set()
 
 
-def _front_value(text: str, key: str) -> str | None:
-    """One field of a draft's front matter, read without parsing the rest."""
-    match = re.search(rf"^{key}:[ \t]*(.*?)[ \t]*$", text.split("\n---", 1)[0], re.MULTILINE)
-    return match.group(1) or None if match else None
-
-
-def _same_draft(existing: str, headers: dict[str, str], body: str) -> bool:
-    """Whether drafting again would give the draft that waits, as drafted or approved.
-
-    Such a draft is left as it is, with its status and its `drafted` time.
+def _same_draft(
+    existing: str, fields: Mapping[str, str], headers: dict[str, str], body: str
+) -> bool:
+    """Whether drafting again would give the draft that waits (its text, its front_fields),
+    as drafted or approved. Such a draft is left as it is, with its status and its `drafted`
+    time.
     """
-    status = _front_value(existing, "status")
+    status = fields.get("status")
     if status not in ("draft", "approved"):
         return False
-    again = dict(headers, status=status, drafted=_front_value(existing, "drafted") or "")
+    again = dict(headers, status=status, drafted=fields.get("drafted", ""))
     return render_draft(again, body) == existing
 
 

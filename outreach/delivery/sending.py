@@ -115,6 +115,7 @@ def prepare(
     """Settle what earlier runs left, then choose the approved drafts this run may send
     (`force`: the pushed ones too, which the person may have sent from their mail program)."""
     _put_back_set_aside(workspace)
+    journal.summarise_sent()  # a run cut off before it could
     found = _sort_drafts(workspace, journal, retry_unknown, force)
     filed: list[Path] = []
     kept: list[tuple[Draft, Path]] = []
@@ -415,6 +416,10 @@ class Sender:
         except OutreachError as error:
             problem = error
         self.session.close()
+        try:  # the `sent` entries into the journal's summaries, all at once
+            self.journal.summarise_sent()
+        except OutreachError as error:
+            problem = problem or error
         try:
             self._file_sent()
         except OutreachError as error:

@@ -147,6 +147,18 @@ def render_draft(headers: Mapping[str, str], body: str) -> str:
     return "---\n" + "\n".join(lines) + "\n---\n" + body
 
 
+def front_fields(text: str) -> dict[str, str]:
+    """A draft's front matter as written, read in one pass without checking it: each
+    `field: value` line up to the first line that starts with `---` after the first (the
+    first of a field given twice), each value without the blanks around it."""
+    fields: dict[str, str] = {}
+    for line in text.split("\n---", 1)[0].split("\n"):
+        key, colon, value = line.partition(":")
+        if colon and key not in fields:
+            fields[key] = value.strip(" \t")
+    return fields
+
+
 def parse_draft(path: Path, text: str, data: bytes = b"") -> Draft:
     """Read a draft back; a file that no longer parses comes back `broken`, with the reason.
 

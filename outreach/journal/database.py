@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from outreach.journal.migrations import MIGRATIONS, statements
-from outreach.journal.summary import Summary, summarise
+from outreach.journal.summary import SentFacts, Summary, summarise, with_sent
 from outreach.support.errors import OutreachError, Problem, disk_full, naming_a_full_disk
 from outreach.support.files import create_private_file
 from outreach.support.text import HAND_KINDS, VIAS, EntryKind, entry_kind
@@ -250,8 +250,20 @@ class Journal:
             row = db.execute(f"SELECT {_READ} FROM entries WHERE id = ?", (entry_id,)).fetchone()
             if row is None:
                 raise OutreachError(Problem(self.where, f"there is no entry {entry_id}"))
+            # The trigger sums the person up again from all their entries: the sends not yet
+            # in the summaries go in first, or they would count twice.
+            _fold_sent(db)
             db.execute("DELETE FROM entries WHERE id = ?", (entry_id,))
+            _fold_sent(db)  # the highest id may be free again: `upto` comes down with it
         return _entry(row)
+
+    def summarise_sent(self) -> None:
+        """The messages outreach sent, not yet in the summaries table, put in (a send run
+        does this once it is over, its own and those of a run that was cut off; see
+        migration 5). Nothing is written where there are none."""
+        if _unsummarised_sent(self.db):
+            with self.transaction() as db:
+                _fold_sent(db)
 
     def entries(self, person: str | None = None) -> list[Entry]:
         if person is None:
@@ -353,27 +365,69 @@ class Journal:
             )
 
 
+_SUMMARY = (
+    "person, last_day, asks, gives, last_answer, last_sent, last_sent_follow_up, "
+    "last_sent_kind, last_meeting, last_meeting_kind, last_thanks, last_contact_day, "
+    "last_bounced"
+)
+
+
+def _unsummarised_sent(db: sqlite3.Connection) -> dict[str, list[SentFacts]]:
+    """The messages outreach sent that the summaries table does not hold yet, by person:
+    those above `summarised.upto` (migration 5). Reads only the entries above it."""
+    found: dict[str, list[SentFacts]] = {}
+    for person, number, day, template_kind, follow_up in db.execute(
+        "SELECT person, id, day, template_kind, follow_up_after FROM entries "
+        "WHERE id > (SELECT upto FROM summarised) AND kind = 'sent' AND via IS 'outreach'"
+    ):
+        found.setdefault(person, []).append((number, day, template_kind, follow_up))
+    return found
+
+
+def _fold_sent(db: sqlite3.Connection) -> None:
+    """Inside a transaction: the unsummarised sends put into the summaries table, and
+    `upto` set to the highest entry, every entry up to it summarised now."""
+    unsummarised = _unsummarised_sent(db)
+    if unsummarised:
+        import json
+
+        stored = db.execute(
+            f"SELECT {_SUMMARY} FROM summaries WHERE person IN (SELECT value FROM json_each(?))",
+            (json.dumps(list(unsummarised)),),
+        )
+        found = {row[0]: Summary._make(row) for row in stored}
+        db.executemany(
+            f"INSERT OR REPLACE INTO summaries ({_SUMMARY}) VALUES ({', '.join('?' * 13)})",
+            (
+                with_sent(found.get(person) or Summary(person), sent)
+                for person, sent in unsummarised.items()
+            ),
+        )
+    db.execute("UPDATE summarised SET upto = (SELECT COALESCE(MAX(id), 0) FROM entries)")
+
+
 def summaries(journal: Journal, as_of: date | None = None) -> dict[str, Summary]:
-    """Each person's summary, as the `summaries` table keeps it; with `as_of`, of the entries
-    dated on or before that day only (someone with none is left out)."""
+    """Each person's summary, as the `summaries` table keeps it, with the sends it does not
+    hold yet; with `as_of`, of the entries dated on or before that day only (someone with
+    none is left out)."""
     cutoff = (as_of or date.max).isoformat()
-    rows = journal.db.execute(
-        "SELECT person, last_day, asks, gives, last_answer, last_sent, last_sent_follow_up, "
-        "last_sent_kind, last_meeting, last_meeting_kind, last_thanks, last_contact_day, "
-        "last_bounced FROM summaries"
-    )
+    rows = journal.db.execute(f"SELECT {_SUMMARY} FROM summaries")
     found = {row[0]: Summary._make(row) for row in rows}
+    for person, sent in _unsummarised_sent(journal.db).items():
+        found[person] = with_sent(found.get(person) or Summary(person), sent)
     later = [person for person, summary in found.items() if (summary.last_day or "") > cutoff]
     if not later:
         return found
     # The few with entries after the day: summed up again from their entries up to it.
     for person in later:
         del found[person]
+    import json
+
     earlier = journal.db.execute(
         "SELECT person, id, kind, day, template_kind, follow_up_after, via FROM entries "
-        "WHERE day <= ?1 AND person IN (SELECT person FROM summaries WHERE last_day > ?1) "
+        "WHERE day <= ? AND person IN (SELECT value FROM json_each(?)) "
         "ORDER BY person, day, id",
-        (cutoff,),
+        (cutoff, json.dumps(later)),
     )
     for person, entries in groupby(earlier, key=lambda row: str(row[0])):
         found[person] = summarise(person, (row[1:] for row in entries))

@@ -8,6 +8,8 @@ from typing import NamedTuple
 
 EntryFacts = tuple[int, str, str, "str | None", "int | None", "str | None"]
 """What a summary needs of an entry: id, kind, day, template kind, follow_up_after, via."""
+SentFacts = tuple[int, str, "str | None", "int | None"]
+"""What a summary needs of a message outreach sent: id, day, template kind, follow_up_after."""
 
 
 def is_contact(kind: str, via: str | None) -> bool:
@@ -77,6 +79,32 @@ def summarise(person: str, entries: Iterable[EntryFacts]) -> Summary:
         last_thanks,
         last_contact_day,
         last_bounced,
+    )
+
+
+def with_sent(summary: Summary, sent: Iterable[SentFacts]) -> Summary:
+    """The summary with messages outreach sent added, in any order, as the journal's trigger
+    adds any other entry (see migration 5): the latest by key wins."""
+    last_day, asks, last_sent = summary.last_day, summary.asks, summary.last_sent
+    follow_up, sent_kind = summary.last_sent_follow_up, summary.last_sent_kind
+    last_thanks, last_contact_day = summary.last_thanks, summary.last_contact_day
+    for number, day, template_kind, follow_up_after in sent:
+        key = f"{day}#{number:012d}"
+        last_day = max(last_day or "", day)
+        last_contact_day = max(last_contact_day or "", day)  # a message sent is contact
+        asks += template_kind == "request"
+        if last_sent is None or key > last_sent:
+            last_sent, follow_up, sent_kind = key, follow_up_after, template_kind
+        if template_kind == "thank-you" and (last_thanks is None or key > last_thanks):
+            last_thanks = key
+    return summary._replace(
+        last_day=last_day,
+        asks=asks,
+        last_sent=last_sent,
+        last_sent_follow_up=follow_up,
+        last_sent_kind=sent_kind,
+        last_thanks=last_thanks,
+        last_contact_day=last_contact_day,
     )
 
 
