@@ -8,8 +8,9 @@ last message it finished; the journal takes each incoming Message-ID once, so no
 logged twice.
 
 imapclient (through mailbox/connection.py) logs in and finds the folders; the bulk header
-fetch goes through its imaplib connection directly: imapclient's response parser costs more
-than the server takes to send 50,000 header blocks (bench/mailbox.py measures it).
+fetch is sent on its imaplib connection and read off the socket here, message by message:
+imapclient's response parser, and imaplib's own reader, cost more than the server takes to send
+50,000 header blocks (bench/mailbox.py measures it).
 """
 
 from __future__ import annotations
