@@ -348,6 +348,7 @@ def main() -> int:
 
     both = Case("login+select+search + --help", [])
     both.times = [a + b for a, b in zip(search.times, help_.times, strict=True)]
+    both.peaks = [max(a, b) for a, b in zip(search.peaks, help_.peaks, strict=True)]
     passed = report(
         f"outreach sync on {args.messages:,} messages ({size / 1e6:,.0f} MB; {SENT} sent, "
         f"{kinds.get('replied', 0):,} replies) in Dovecot (issue 13)",

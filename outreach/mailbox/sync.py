@@ -8,8 +8,9 @@ last message it finished; the journal takes each incoming Message-ID once, so no
 logged twice.
 
 imapclient (through mailbox/connection.py) logs in and finds the folders; the bulk header
-fetch goes through its imaplib connection directly: imapclient's response parser costs more
-than the server takes to send 50,000 header blocks (bench/mailbox.py measures it).
+fetch is sent on its imaplib connection and read off the socket here, message by message:
+imapclient's response parser, and imaplib's own reader, cost more than the server takes to send
+50,000 header blocks (bench/mailbox.py measures it).
 """
 
 from __future__ import annotations
@@ -48,9 +49,10 @@ from outreach.workspace.folder import Workspace
 BATCH = 5000  # messages a fetch asks for: memory stays flat whatever the folder holds
 FIRST_RUN_DAYS = 90
 STATE_FILE = "sync.json"
-_FETCH_ITEMS = f"(UID BODY.PEEK[HEADER.FIELDS ({' '.join(HEADER_FIELDS)})])"
+_FETCH_ITEMS = f"(UID INTERNALDATE BODY.PEEK[HEADER.FIELDS ({' '.join(HEADER_FIELDS)})])"
 _UID = re.compile(rb"\bUID (\d+)")
 _INTERNALDATE = re.compile(rb'INTERNALDATE "([^"]+)"')
+_LITERAL = re.compile(rb"\{(\d+)\}\r\n$")
 _RETURNED_BYTES = 65536  # of a delivery report's returned message: its headers come first
 
 Progress = Callable[[str, int, int], None]  # folder, messages done, messages to read
@@ -283,10 +285,10 @@ class _Run:
         for first in range(start, end + 1, BATCH):
             last_asked = min(first + BATCH - 1, end)
             found: list[tuple[Logged, Draft | None]] = []
-            reports: list[tuple[int, Fields]] = []
+            reports: list[tuple[int, Fields, bytes]] = []
             last = mark.last_uid  # never lower: a --since window read again starts below it
             worth_reading = prefilter(self.known)  # again each batch: Sent adds ids
-            for uid, block in reader.headers(first, last_asked if uidnext else None):
+            for uid, block, prefix in reader.headers(first, last_asked if uidnext else None):
                 self.result.read += 1
                 last = max(last, uid)
                 if not is_sent and not worth_reading(block):
@@ -294,19 +296,19 @@ class _Run:
                 try:
                     fields = Fields(block)
                     if not is_sent and is_delivery_report(fields):
-                        reports.append((uid, fields))
+                        reports.append((uid, fields, prefix))
                         continue
-                    item = self._match(reader, uid, folder, is_sent, fields)
+                    item = self._match(prefix, folder, is_sent, fields)
                 except Exception as error:  # one unreadable message never stops the run
                     self.result.skipped.append(Skipped(folder, uid, f"cannot be read: {error}"))
                     continue
                 if item is not None:
                     found.append(item)
-            fetched = reader.reports([uid for uid, _ in reports]) if reports else {}
-            for uid, fields in reports:
+            fetched = reader.reports([uid for uid, _, _ in reports]) if reports else {}
+            for uid, fields, prefix in reports:
                 try:
                     report = fetched.get(uid) or Report("", "", "", ())
-                    moment = _moment(reader, uid, fields)
+                    moment = _moment(fields, prefix)
                     finding = incoming(fields, self.known, moment, report)
                     logged = self._logged(folder, fields, moment, finding)
                     if logged is None and not report.returned_ids and not report.recipient:
@@ -333,13 +335,13 @@ class _Run:
             self.state.write(self.workspace.state_dir / STATE_FILE)
 
     def _match(
-        self, reader: _Reader, uid: int, folder: str, is_sent: bool, fields: Fields
+        self, prefix: bytes, folder: str, is_sent: bool, fields: Fields
     ) -> tuple[Logged, Draft | None] | None:
         if not is_sent:
-            finding = incoming(fields, self.known, lambda: _moment(reader, uid, fields))
+            finding = incoming(fields, self.known, lambda: _moment(fields, prefix))
             if finding.kind == "nothing":
                 return None
-            moment = _moment(reader, uid, fields)
+            moment = _moment(fields, prefix)
             item = self._logged(folder, fields, moment, finding)
             return (item, None) if item is not None else None
         finding = in_sent(fields, self.known, tuple(self.pushed))
@@ -353,7 +355,7 @@ class _Run:
             draft = self.pushed.get(finding.original)
             if draft is None:
                 return None
-            entry = _pushed_entry(draft, _moment(reader, uid, fields))
+            entry = _pushed_entry(draft, _moment(fields, prefix))
             self.known.sent[draft.message_id] = draft.person
             if own != draft.message_id:
                 self.known.sent[own] = draft.person
@@ -361,7 +363,7 @@ class _Run:
             return Logged(entry, how, folder), draft
         if finding.kind == "nothing":
             return None
-        item = self._logged(folder, fields, _moment(reader, uid, fields), finding)
+        item = self._logged(folder, fields, _moment(fields, prefix), finding)
         return (item, None) if item is not None else None
 
     def _logged(
@@ -510,35 +512,53 @@ class _Reader:
                 return int(found[1]), _arrived(prefix)
         raise OutreachError(f"the server gave no UID for message {number}")
 
-    def arrival(self, uid: int) -> datetime | None:
-        data = self.imap.uid("FETCH", str(uid), "(INTERNALDATE)")[1]
-        for item in data:
-            prefix = item[0] if isinstance(item, tuple) else item
-            if isinstance(prefix, bytes) and _UID.search(prefix):
-                return _arrived(prefix)
-        return None
-
-    def headers(self, first: int, last: int | None) -> Iterator[tuple[int, bytes]]:
-        """(UID, the header fields) of each message from UID `first` to `last` (None: to the
-        end), in one UID FETCH."""
+    def headers(self, first: int, last: int | None) -> Iterator[tuple[int, bytes, bytes]]:
+        """(UID, the header fields, the response's first line, which holds its INTERNALDATE)
+        of each message from UID `first` to `last` (None: to the end), in one UID FETCH, each
+        yielded as soon as it is read off the socket."""
         asked = f"{first}:{last if last is not None else '*'}"
-        debug, self.imap.debug = self.imap.debug, 0  # imapclient's logging of every line
-        try:
-            kind, data = self.imap.uid("FETCH", asked, _FETCH_ITEMS)
-        finally:
-            self.imap.debug = debug
-        if kind != "OK":
-            raise OutreachError(f"the server refused to fetch headers: {_words(data)}")
-        for item in data:
-            if not isinstance(item, tuple):
-                continue  # the `)` that closes each response
-            prefix, block = item
+        for prefix, literals in self._stream(f"UID FETCH {asked} {_FETCH_ITEMS}"):
+            if not literals or b" FETCH " not in prefix[:40]:
+                continue  # EXISTS, RECENT, an unsolicited FETCH of flags: not ours
             found = _UID.search(prefix)
             if found is None:
-                continue  # an unsolicited FETCH (flags changed meanwhile): not ours
+                continue
             uid = int(found[1])
             if uid >= first and (last is None or uid <= last):  # `n:*` answers the highest too
-                yield uid, block
+                yield uid, literals[0], prefix
+
+    def _stream(self, command: str) -> Iterator[tuple[bytes, list[bytes]]]:
+        """Send one command and yield each untagged response as it is read: its first line
+        and its literals. imaplib's own reader keeps every response of a command, and logs
+        and matches each line with several regular expressions: more than Dovecot takes to
+        send 50,000 header blocks."""
+        imap = self.imap
+        tag = imap._new_tag()
+        imap.send(tag + b" " + command.encode() + b"\r\n")
+        readline, read = imap.file.readline, imap.file.read
+        done = tag + b" "
+        try:
+            while True:
+                line = readline()
+                if not line:
+                    raise imaplib.IMAP4.abort("the server closed the connection")
+                if line.startswith(done):
+                    if line[len(done) : len(done) + 2] != b"OK":
+                        words = line[len(done) :].decode("utf-8", "replace").strip()
+                        raise OutreachError(f"the server refused {command.split()[1]}: {words}")
+                    return
+                literals: list[bytes] = []
+                first_line = line
+                while line.endswith(b"}\r\n") and (size := _LITERAL.search(line)):
+                    wanted = int(size[1])
+                    literal = read(wanted)
+                    if len(literal) < wanted:
+                        raise imaplib.IMAP4.abort("the server closed the connection")
+                    literals.append(literal)
+                    line = readline()
+                yield first_line, literals
+        finally:
+            imap.tagged_commands.pop(tag, None)
 
     def reports(self, uids: Sequence[int]) -> dict[int, Report]:
         """Delivery reports' status parts and the start of the messages they return, in one
@@ -579,11 +599,12 @@ def _arrived(prefix: bytes) -> datetime | None:
     return None
 
 
-def _moment(reader: _Reader, uid: int, fields: Fields) -> datetime:
-    """When a message was written: its Date, else when it arrived (asked only then)."""
+def _moment(fields: Fields, prefix: bytes) -> datetime:
+    """When a message was written: its Date, else when it arrived (its INTERNALDATE, fetched
+    with its headers: no command can go out while the fetch streams in)."""
     moment = sent_at(fields, None)
     if moment is None:
-        moment = reader.arrival(uid) or datetime.now(UTC).replace(microsecond=0)
+        moment = _arrived(prefix) or datetime.now(UTC).replace(microsecond=0)
     return moment
 
 
