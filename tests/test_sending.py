@@ -693,6 +693,23 @@ def test_yagmail_is_imported_without_keyring_and_keyring_still_imports_after() -
     assert result.stdout == "NoKeyringError\n"
 
 
+def test_yagmail_is_imported_without_asyncio_and_the_whole_package_still_imports_after() -> None:
+    script = (
+        "import sys\n"
+        "from outreach.delivery.transport import _client_class\n"
+        "client = _client_class()\n"
+        "assert 'asyncio' not in sys.modules\n"
+        "import yagmail\n"
+        "assert issubclass(client, yagmail.SMTP)\n"
+        "print(yagmail.AsyncSMTP.__name__, 'asyncio' in sys.modules)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[1] == "True"
+
+
 def test_filing_writes_what_went_even_where_the_draft_was_deleted_meanwhile(
     run: Invoke, workspace: Path
 ) -> None:

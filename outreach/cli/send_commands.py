@@ -126,14 +126,17 @@ def _run(
     workspace: Workspace, journal: Journal, queue: Queue, force: bool = False
 ) -> tuple[list[Outcome], OutreachError | None]:
     """Log in and send the queue: the outcomes, and the error that stopped the run, if one did."""
-    from outreach.delivery.oauth2 import find_secret
     from outreach.delivery.sending import Sender, open_session
     from outreach.support.errors import OutreachError
 
     settings = workspace.settings
     smtp = settings.smtp
-    prompt = _prompt_password if _has_terminal() else None
-    password = find_secret(smtp, settings.oauth2, prompt, warn) if smtp.user else None
+    password = None
+    if smtp.user:  # oauth2.py (http.server and more) only where there is a login
+        from outreach.delivery.oauth2 import find_secret
+
+        prompt = _prompt_password if _has_terminal() else None
+        password = find_secret(smtp, settings.oauth2, prompt, warn)
     session = open_session(workspace, password, notice)
     progress = _Progress(len(queue.ready), workspace.root)
     sender = Sender(

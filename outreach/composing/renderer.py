@@ -390,7 +390,7 @@ class _Watch:
             or threading.current_thread() is not threading.main_thread()
         ):
             return
-        if signal.getsignal(signal.SIGALRM) is not _look:
+        if _raw_handler(signal.SIGALRM) is not _look:
             signal.signal(signal.SIGALRM, _look)
         self.deadline = time.monotonic() + self.seconds
         _Watch.current = self
@@ -400,6 +400,22 @@ class _Watch:
         if _Watch.current is self:
             signal.setitimer(signal.ITIMER_REAL, 0)
             _Watch.current = None
+
+
+def _handler_getter() -> Any:
+    """The handler of a signal as installed: CPython's `_signal.getsignal` gives it as it is,
+    where `signal.getsignal` first tries it as an enum member (a ValueError caught: 10 µs, a
+    tenth of a short render)."""
+    import importlib
+
+    try:
+        raw = importlib.import_module("_signal")
+    except ImportError:  # another Python
+        return signal.getsignal
+    return getattr(raw, "getsignal", signal.getsignal)
+
+
+_raw_handler = _handler_getter()
 
 
 def _look(signum: int, frame: Any) -> None:

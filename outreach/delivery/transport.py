@@ -254,23 +254,53 @@ def _client_class() -> Any:
 
 
 def _import_yagmail() -> Any:
-    """yagmail, imported without the keyring library unless that is loaded already.
+    """yagmail's client module (`yagmail.sender`: its SMTP is `yagmail.SMTP`), imported without
+    what a send never uses: the keyring library (unless it is loaded already) and yagmail's
+    asyncio client.
 
     yagmail imports keyring only to look a password up itself when it is given none, and it
     is always given one here (credentials.py finds it). The import costs 30 ms, a tenth of a
     send run's start-up, so where nothing else needs keyring it is kept out: `import
     keyring` then raises ImportError, which yagmail expects and handles.
-    """
-    if "keyring" in sys.modules or "yagmail" in sys.modules:
-        import yagmail
 
-        return yagmail
-    sys.modules["keyring"] = None  # type: ignore[assignment]
+    yagmail's package imports its asyncio client too (`AsyncSMTP`), and asyncio costs about
+    as much again. The package is set up without running its `__init__`, and only
+    `yagmail.sender` (the client used here) is imported into it; the first use of any other
+    name of the package runs the `__init__` then, so `import yagmail` elsewhere still gets
+    the whole package.
+    """
+    import importlib
+    import importlib.util
+
+    if "yagmail" in sys.modules:
+        return importlib.import_module("yagmail.sender")
+
+    spec = importlib.util.find_spec("yagmail")
+    if spec is None or spec.loader is None:
+        raise ImportError("yagmail is not installed")
+    package = importlib.util.module_from_spec(spec)
+    loader = spec.loader
+
+    def whole_package(name: str) -> Any:
+        del package.__getattr__
+        loader.exec_module(package)
+        return getattr(package, name)
+
+    package.__getattr__ = whole_package  # type: ignore[method-assign]
+    blocked = "keyring" not in sys.modules
+    if blocked:
+        sys.modules["keyring"] = None  # type: ignore[assignment]
+    sys.modules["yagmail"] = package
     try:
-        import yagmail
+        # import_module, not `from yagmail import sender`, which would ask the package first.
+        sender = importlib.import_module("yagmail.sender")
+    except BaseException:
+        del sys.modules["yagmail"]
+        raise
     finally:
-        del sys.modules["keyring"]
-    return yagmail
+        if blocked:
+            del sys.modules["keyring"]
+    return sender
 
 
 class Session:

@@ -44,7 +44,7 @@ class Workspace:
     def templates_dir(self) -> Path:
         return self.root / "templates"
 
-    @property
+    @cached_property  # asked for once a person while drafting
     def drafts_dir(self) -> Path:
         return self.root / "drafts"
 
