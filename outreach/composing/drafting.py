@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from email.utils import make_msgid
@@ -36,7 +37,7 @@ from outreach.support.errors import (
     at,
     raise_if_errors,
 )
-from outreach.support.files import write_all_or_nothing
+from outreach.support.files import AllOrNothing
 from outreach.workspace.folder import Workspace
 from outreach.workspace.goal import Goal, load_goal, require_clear
 from outreach.workspace.settings import Settings
@@ -45,6 +46,8 @@ from outreach.workspace.templates import Template, list_templates
 if TYPE_CHECKING:
     from outreach.composing.coach import Coaching
     from outreach.journal.database import Journal
+
+    Coach = Callable[[Mapping[str, str], str], Coaching | None]  # a draft's headers, body
 
 
 @dataclass(frozen=True)
@@ -235,17 +238,33 @@ def draft_with(
     shared = shared_context(
         workspace.settings, goal, journal, today=as_of, note=note, threads=threads
     )
-    drafts = _render_drafts(workspace, renderer, shared, selection, replace, _started_ids(journal))
-    raise_if_errors(dict.fromkeys(drafts.problems))  # one line per problem, however many share it
+    coach = _coached(selection.people, goal, journal, shared)
+    # Each draft is written aside as it is rendered, and all are put in place at the end, or
+    # none (leaving the block removes what was written aside): no draft is held until the end.
+    with AllOrNothing() as staged:
+        drafts = _Drafts(list(selection.notices), staged, coach)
+        started = _started_ids(journal)
+        _render_drafts(workspace, renderer, shared, selection, replace, started, drafts)
+        raise_if_errors(dict.fromkeys(drafts.problems))  # one line per problem, however many
+        with _not_written():
+            staged.commit()
+    return DraftResult(
+        tuple(drafts.written),
+        tuple(drafts.notices),
+        warned,
+        tuple(drafts.unchanged),
+        selection.plan,
+        tuple(drafts.coaching),
+    )
+
+
+@contextlib.contextmanager
+def _not_written() -> Iterator[None]:
+    """A draft that cannot be written (but for a full disk, which says so itself)."""
     try:
-        write_all_or_nothing(drafts.planned)
+        yield
     except OSError as error:
         raise DraftError(f"drafts could not be written ({error}); none were changed") from None
-    written = tuple(path for path, _ in drafts.planned)
-    coaching = _coached(drafts.planned, selection.people, goal, journal, shared)
-    return DraftResult(
-        written, tuple(drafts.notices), warned, tuple(drafts.unchanged), selection.plan, coaching
-    )
 
 
 def _threads(
@@ -273,20 +292,17 @@ def _said(warning: str, warned: Sequence[str]) -> bool:
 
 
 def _coached(
-    planned: Sequence[tuple[Path, str]],
-    people: Sequence[Contact],
-    goal: Goal,
-    journal: Journal | None,
-    shared: Shared,
-) -> tuple[Coaching, ...]:
-    """The coach's measures of the drafts written (advice only: they are written already)."""
-    from outreach.composing.coach import coach_drafted, known_from
+    people: Sequence[Contact], goal: Goal, journal: Journal | None, shared: Shared
+) -> Coach:
+    """The coach's measure of one draft (its front matter and body) as it is rendered:
+    advice only, never a reason not to write it."""
+    from outreach.composing.coach import coach_fields, known_from
 
     notes = {
         person: str(entry["note"]) for person, entry in shared.last.items() if entry.get("note")
     }
     known = known_from(people, goal, journal, notes)
-    return coach_drafted((text for _, text in planned), known)
+    return lambda headers, body: coach_fields(headers, body, known)
 
 
 def _select(
@@ -332,13 +348,30 @@ def _kind_warnings(
 
 @dataclass
 class _Drafts:
-    """What rendering a batch gives, person by person: the files to write, or why not."""
+    """What rendering a batch gives, person by person: the drafts written aside (to be put
+    in place together) with the coach's measure of each, or why not."""
 
     notices: list[str]
-    planned: list[tuple[Path, str]] = field(default_factory=list)
+    staged: AllOrNothing
+    coach: Coach
+    written: list[Path] = field(default_factory=list)
+    coaching: list[Coaching] = field(default_factory=list)
     unchanged: list[Path] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     refused: list[Problem] = field(default_factory=list)  # attachments that cannot go
+    distinct: dict[Coaching, Coaching] = field(default_factory=dict)
+
+    def add(self, path: Path, headers: dict[str, str], body: str) -> None:
+        """One draft, written aside at once and coached. Once the batch cannot be written,
+        the rest are still rendered (every problem at once) but not written."""
+        if self.problems or self.refused:
+            return
+        with _not_written():
+            self.staged.write(path, render_draft(headers, body))
+        self.written.append(path)
+        coaching = self.coach(headers, body)
+        if coaching is not None:  # the same measures for many drafts: one object for them all
+            self.coaching.append(self.distinct.setdefault(coaching, coaching))
 
 
 def _render_drafts(
@@ -348,15 +381,16 @@ def _render_drafts(
     selection: Selection,
     replace: bool,
     started: set[str],
-) -> _Drafts:
-    """Each chosen person's draft rendered, unless one waits that is not to be drafted again."""
+    drafts: _Drafts,
+) -> None:
+    """Each chosen person's draft rendered into `drafts`, unless one waits that is not to be
+    drafted again."""
     template = renderer.template
     settings = workspace.settings
     domain = settings.me.email.rpartition("@")[2]
     reply_to = template.reply_to or settings.me.reply_to
     drafted = datetime.now().astimezone().isoformat(timespec="seconds")
     waiting = _file_names(workspace.drafts_dir)
-    drafts = _Drafts(list(selection.notices))
     for person in selection.people:
         path = workspace.drafts_dir / draft_file_name(person.id, template.name)
         existing = None
@@ -388,9 +422,8 @@ def _render_drafts(
         if existing is not None and _same_draft(existing, headers, rendered.body):
             drafts.unchanged.append(path)
         else:
-            drafts.planned.append((path, render_draft(headers, rendered.body)))
+            drafts.add(path, headers, rendered.body)
     drafts.problems.extend(_grouped(drafts.refused))
-    return drafts
 
 
 def _attachment_problems(workspace: Workspace, rendered: Rendered) -> list[str]:
