@@ -246,6 +246,7 @@ def draft_with(
         started = _started_ids(journal)
         _render_drafts(workspace, renderer, shared, selection, replace, started, drafts)
         raise_if_errors(dict.fromkeys(drafts.problems))  # one line per problem, however many
+        drafts.write_pending()
         with _not_written():
             staged.commit()
     return DraftResult(
@@ -360,18 +361,33 @@ class _Drafts:
     problems: list[Problem] = field(default_factory=list)
     refused: list[Problem] = field(default_factory=list)  # attachments that cannot go
     distinct: dict[Coaching, Coaching] = field(default_factory=dict)
+    pending: list[tuple[Path, str]] = field(default_factory=list)
 
     def add(self, path: Path, headers: dict[str, str], body: str) -> None:
-        """One draft, written aside at once and coached. Once the batch cannot be written,
-        the rest are still rendered (every problem at once) but not written."""
+        """One draft, coached, and written aside with the few rendered before it. Once the
+        batch cannot be written, the rest are still rendered (every problem at once) but
+        neither written nor kept."""
         if self.problems or self.refused:
+            self.pending.clear()
             return
-        with _not_written():
-            self.staged.write(path, render_draft(headers, body))
-        self.written.append(path)
+        self.pending.append((path, render_draft(headers, body)))
+        if len(self.pending) >= _WRITTEN_AT_ONCE:
+            self.write_pending()
         coaching = self.coach(headers, body)
         if coaching is not None:  # the same measures for many drafts: one object for them all
             self.coaching.append(self.distinct.setdefault(coaching, coaching))
+
+    def write_pending(self) -> None:
+        with _not_written():
+            for path, text in self.pending:
+                self.staged.write(path, text)
+                self.written.append(path)
+        self.pending.clear()
+
+
+# Drafts are written aside a few hundred at a time: a file created between every two renders
+# made rendering slower (the system calls between them), and a few hundred texts are small.
+_WRITTEN_AT_ONCE = 256
 
 
 def _render_drafts(
