@@ -513,8 +513,8 @@ def test_replace_of_a_hand_broken_draft_gets_a_new_message_id(run: Invoke, works
 
 
 def test_a_disk_that_fills_while_drafting_leaves_the_drafts_as_they_were(tmp_path: Path) -> None:
-    # Each draft is written aside as it is rendered: the disk fills after the first few,
-    # and none is put in place, nor left aside.
+    # Drafts are written aside as they are rendered, and put in place at the end: the disk
+    # fills after the first few, and none is put in place, nor left aside.
     with small_file_system(tmp_path / "small") as disk:
         root = disk / "ws"
         runner = CliRunner()

@@ -239,8 +239,9 @@ def draft_with(
         workspace.settings, goal, journal, today=as_of, note=note, threads=threads
     )
     coach = _coached(selection.people, goal, journal, shared)
-    # Each draft is written aside as it is rendered, and all are put in place at the end, or
-    # none (leaving the block removes what was written aside): no draft is held until the end.
+    # Drafts are written aside as they are rendered (a few hundred at a time), and all are put
+    # in place at the end, or none (leaving the block removes what was written aside): the
+    # rendered drafts are never all held at once.
     with AllOrNothing() as staged:
         drafts = _Drafts(list(selection.notices), staged, coach)
         started = _started_ids(journal)
