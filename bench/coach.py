@@ -4,7 +4,8 @@
                        measured (words, questions, reading grade ...) and the command says
                        how many have advice
   without the coach    the same command with the coach's step replaced by one that does
-                       nothing (outreach.composing.drafting._coached)
+                       nothing (outreach.composing.drafting._coached gives a coach
+                       that measures nothing)
 
 Both run as a subprocess of their own, in a fresh copy of the same workspace (contacts.yaml
 never read before), interleaved round by round after a warm-up round. Target: with the coach
@@ -40,7 +41,7 @@ def draft_in_process(workspace: Path, *, coach: bool) -> None:
     if not coach:
         from outreach.composing import drafting
 
-        drafting._coached = lambda *args: ()  # type: ignore[assignment]
+        drafting._coached = lambda *args: lambda headers, body: None  # type: ignore[assignment]
     cli.main(["--workspace", str(workspace), *DRAFT], prog_name="outreach")
 
 

@@ -8,7 +8,10 @@
   outreach draft request --all, cold (a fresh     peak RSS: at most 150 MiB
   workspace), 50,000 people
 
-The peak RSS is each child's own (os.wait4's rusage), the median over the runs. The time per
+The peak RSS is each child's own (os.wait4's rusage), the median over the runs. A child's
+peak counts the memory of the process it was started from, as it was when it started: the
+workspaces are made in a process of their own, so that this one never holds 100,000 people
+(it did, and every child's peak read 584 MiB). The time per
 person is printed whole (start-up included, so small sizes read high) and step by step: what
 each person adds from one size to the next, where start-up cancels out.
 
@@ -21,12 +24,14 @@ from __future__ import annotations
 import itertools
 import shutil
 import statistics
+import subprocess
 import sys
 from pathlib import Path
 
 from common import (
     Case,
     arguments,
+    clean_env,
     make_people,
     make_workspace,
     measure,
@@ -39,20 +44,31 @@ RSS_DRAFTS_MIB = 150
 FLAT = 1.2  # the most the time per person may grow from the smallest size to the largest
 
 
+def make_workspaces(folder: Path, sizes: list[int], drafted: int) -> None:
+    """The workspaces (run in a process of its own: see the peak RSS above)."""
+    people = make_people(max(sizes))
+    for size in sizes:
+        print(f"making a workspace with {size:,} people ...", file=sys.stderr)
+        make_workspace(folder / f"contacts-{size}", people[:size])
+    print(f"making a workspace with {drafted:,} people ...", file=sys.stderr)
+    make_workspace(folder / "pristine", people[:drafted])
+
+
 def main() -> int:
+    if sys.argv[1:2] == ["--make"]:  # python scale.py --make FOLDER DRAFTED SIZE...
+        folder, drafted, *sizes = sys.argv[2:]
+        make_workspaces(Path(folder), [int(size) for size in sizes], int(drafted))
+        return 0
     args = arguments(__doc__.split("\n")[0], runs=3, people=100_000)
     outreach = program("outreach")
     largest = args.people
     sizes = sorted({max(1, largest // 100), max(1, largest // 10), largest})
     drafted = largest // 2
     with work_folder("scale", args.keep) as folder:
-        people = make_people(largest)
-        workspaces: dict[int, Path] = {}
-        for size in sizes:
-            print(f"making a workspace with {size:,} people ...", file=sys.stderr)
-            workspaces[size] = make_workspace(folder / f"contacts-{size}", people[:size])
-        print(f"making a workspace with {drafted:,} people ...", file=sys.stderr)
-        pristine = make_workspace(folder / "pristine", people[:drafted])
+        make = [sys.executable, str(Path(__file__).resolve()), "--make", str(folder)]
+        subprocess.run([*make, str(drafted), *map(str, sizes)], env=clean_env(), check=True)
+        workspaces = {size: folder / f"contacts-{size}" for size in sizes}
+        pristine = folder / "pristine"
         fresh = folder / "fresh"
 
         def cold(workspace: Path) -> None:

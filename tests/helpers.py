@@ -20,17 +20,19 @@ plain `Callable[..., Result]` (which is what conftest's `Invoke` names).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from pathlib import Path
 from subprocess import CompletedProcess
 
+import pytest
 from click.testing import Result
 
 from tests.imap_server import ImapServer
@@ -290,3 +292,33 @@ def mime_part(data: bytes, number: int) -> bytes:
         return b""
     body = parts[number].split(b"\r\n\r\n", 1)
     return body[1] if len(body) == 2 else b""
+
+
+@contextlib.contextmanager
+def small_file_system(folder: Path, size: str = "4m") -> Iterator[Path]:
+    """A tmpfs of `size` mounted on folder (and unmounted after); the test is skipped where
+    this machine does not let it mount one (not root, or no mount)."""
+    folder.mkdir()
+    if shutil.which("mount") is None or os.geteuid() != 0:
+        pytest.skip("a full disk is tested on a small tmpfs, which needs root to mount")
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size},mode=0700", "tmpfs", str(folder)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here: {mounted.stderr.strip()}")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+def fill(folder: Path) -> Path:
+    """Write a file into folder until the file system has no space left."""
+    filler = folder / "filler"
+    with filler.open("wb", buffering=0) as handle, contextlib.suppress(OSError):
+        while True:
+            handle.write(b"\0" * 65536)
+    return filler

@@ -12,7 +12,7 @@ import pytest
 from outreach.people.contact import slug
 from outreach.people.lookup import find_person
 from outreach.people.reading import load_contacts, parse_contacts
-from outreach.support.errors import PersonNotFound
+from outreach.support.errors import OutreachError, PersonNotFound
 from tests.conftest import Installed, Invoke
 from tests.helpers import EXAMPLE_IDS, in_fresh_python, write
 
@@ -357,6 +357,81 @@ def test_the_cache_gives_the_same_people(workspace: Path, tmp_path: Path) -> Non
     assert warm == cold == load_contacts(path)
     assert warm[-1].last_contact == date(2020, 2, 29)
     assert warm[-1].custom == {"extra": {"a": [1, 2.5, True]}}
+
+
+def many_people(count: int) -> str:
+    return "".join(
+        f"- name: Person {number}\n  email: p{number}@example.org\n"
+        + (
+            f"  tags: [t{number % 3}]\n  last_contact: 2026-01-0{1 + number % 9}\n"
+            if number % 2
+            else ""
+        )
+        + (f"  company: C{number % 7}\n" if number % 5 == 0 else "")
+        for number in range(count)
+    )
+
+
+def test_a_cache_of_thousands_gives_every_person(workspace: Path, tmp_path: Path) -> None:
+    # The cache is written a thousand people at a time: the joins between chunks hold.
+    path = workspace / "contacts.yaml"
+    write(path, many_people(2_500))
+    cold = load_contacts(path, tmp_path / "state")
+    warm = load_contacts(path, tmp_path / "state")
+    assert len(cold) == 2_500
+    assert warm == cold == load_contacts(path)
+
+
+def test_the_table_of_thousands_lists_every_person(run: Invoke, workspace: Path) -> None:
+    # The table is written a thousand lines at a time, padded to the widest cell of all.
+    write(workspace / "contacts.yaml", many_people(2_500))
+    result = run("contacts")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert len(lines) == 2_501 and lines[0].startswith("ID ")
+    assert [line.split()[0] for line in lines[1:]] == [f"person-{n}" for n in range(2_500)]
+    name = lines[0].index("NAME")
+    assert {line.index("Person") for line in lines[1:]} == {name}
+
+
+TRICKY = (
+    "# people\n- name: José Núñez\n  email: jose@example.org\n  tags: [música, 音乐]\n"
+    '- {name: 李小龍, notes: "多行\\n文本", company: Ünïcode}\n'
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        (TRICKY, None),
+        ("\ufeff" + TRICKY, None),
+        (TRICKY + "- name: Ada\x07\n", 6),  # a control character
+        (TRICKY + "- name: [Ada\n", 7),  # a list left open, found at the end
+        ("\ufeff" + TRICKY + "- deep: " + "[" * 70 + "]" * 70 + "\n", 6),
+    ],
+)
+def test_the_bytes_of_contacts_read_as_their_text(text: str, line: int | None) -> None:
+    # The file's bytes go to the parser as they are (less memory than its text): the same
+    # people and the same problems, on the same lines, as from the text.
+    if line is None:
+        assert parse_contacts(text.encode()) == parse_contacts(text.removeprefix("\ufeff"))
+        assert len(parse_contacts(text.encode())[0]) == 2
+        return
+    with pytest.raises(OutreachError) as from_text:
+        parse_contacts(text.removeprefix("\ufeff"))
+    with pytest.raises(OutreachError) as from_bytes:
+        parse_contacts(text.encode())
+    assert from_bytes.value.problems == from_text.value.problems
+    assert from_bytes.value.problems[0].where == f"contacts.yaml:{line}"
+
+
+def test_the_bytes_of_contacts_are_checked_as_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "contacts.yaml"
+    path.write_bytes(("- name: José\n" * 300_000).encode() + b"- name: Jos\xe9\n")
+    with pytest.raises(OutreachError) as error:
+        load_contacts(path)
+    assert error.value.problems[0].where == "contacts.yaml:300001"
+    assert "not UTF-8" in error.value.problems[0].message
 
 
 def test_listing_people_with_no_journal_loads_no_sqlite(workspace: Path) -> None:

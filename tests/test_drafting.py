@@ -8,9 +8,19 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner, Result
 
+from outreach.cli import cli
 from tests.conftest import Invoke
-from tests.helpers import assert_error, errors, snapshot, without_coach, write
+from tests.helpers import (
+    assert_error,
+    errors,
+    fill,
+    small_file_system,
+    snapshot,
+    without_coach,
+    write,
+)
 
 BATCH = ["ada-lovelace", "jose-nunez", "grace-hopper", "mei-chen"]  # email, no doubts
 
@@ -500,6 +510,39 @@ def test_replace_of_a_hand_broken_draft_gets_a_new_message_id(run: Invoke, works
     result = run("draft", "check-in", "ada", "--replace")
     assert result.exit_code == 0, result.output
     assert re.fullmatch(r"<[^<>@\s]+@example\.org>", front_matter(path)["message_id"])
+
+
+def test_a_disk_that_fills_while_drafting_leaves_the_drafts_as_they_were(tmp_path: Path) -> None:
+    # Drafts are written aside as they are rendered, and put in place at the end: the disk
+    # fills after the first few, and none is put in place, nor left aside.
+    with small_file_system(tmp_path / "small") as disk:
+        root = disk / "ws"
+        runner = CliRunner()
+
+        def run(*args: str) -> Result:
+            return runner.invoke(cli, ["--workspace", str(root), *args], catch_exceptions=False)
+
+        assert runner.invoke(cli, ["init", "--example", str(root)]).exit_code == 0
+        assert run("draft", "check-in", "ada").exit_code == 0  # the caches, written
+        before = snapshot(root)
+        room = disk / "room"
+        room.write_bytes(b"\0" * 8192)  # room for two drafts, once the disk is full
+        filler = fill(disk)
+        room.unlink()
+        result = run("draft", "request", "--all")
+        assert result.exit_code == 1, result.output
+        assert re.fullmatch(
+            r"Error: drafts/[a-z-]+--request\.md: the disk is full \(no space left to write "
+            r"it\); free some space and run the command again\n",
+            result.stderr,
+        )
+        assert result.stdout == ""
+        assert snapshot(root) == before
+        assert sorted(p.name for p in (root / "drafts").iterdir()) == ["ada-lovelace--check-in.md"]
+        filler.unlink()
+        again = run("draft", "request", "--all")
+        assert again.exit_code == 0, again.output
+        assert len(drafts_in(root)) == 5
 
 
 def test_a_failed_batch_with_replace_keeps_the_old_drafts(run: Invoke, workspace: Path) -> None:

@@ -4,13 +4,10 @@ words hold control characters."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import shutil
 import subprocess
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,7 +15,15 @@ from click.testing import CliRunner
 
 from outreach.cli import cli
 from tests.conftest import Invoke
-from tests.helpers import PASSWORD_ENV, approve_requests, configure, outreach_command, statuses
+from tests.helpers import (
+    PASSWORD_ENV,
+    approve_requests,
+    configure,
+    fill,
+    outreach_command,
+    small_file_system,
+    statuses,
+)
 from tests.smtp_server import Behaviour, slow_proxy, smtp_server
 
 
@@ -116,36 +121,6 @@ def test_a_draft_set_aside_by_a_killed_run_is_put_back(run: Invoke, workspace: P
 
 
 # --- section 3: a disk that fills during send
-
-
-@contextlib.contextmanager
-def small_file_system(folder: Path, size: str = "4m") -> Iterator[Path]:
-    """A tmpfs of `size` mounted on folder (and unmounted after); the test is skipped where
-    this machine does not let it mount one (not root, or no mount)."""
-    folder.mkdir()
-    if shutil.which("mount") is None or os.geteuid() != 0:
-        pytest.skip("a full disk is tested on a small tmpfs, which needs root to mount")
-    mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", f"size={size},mode=0700", "tmpfs", str(folder)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a small tmpfs here: {mounted.stderr.strip()}")
-    try:
-        yield folder
-    finally:
-        subprocess.run(["umount", "-l", str(folder)], check=False)
-
-
-def fill(folder: Path) -> Path:
-    """Write a file into folder until the file system has no space left."""
-    filler = folder / "filler"
-    with filler.open("wb", buffering=0) as handle, contextlib.suppress(OSError):
-        while True:
-            handle.write(b"\0" * 65536)
-    return filler
 
 
 def test_a_disk_that_fills_during_send_says_so_where_and_what_the_run_did(

@@ -217,14 +217,18 @@ def notice(message: str) -> None:
 
 
 def print_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
-    """Columns padded to their widest cell; empty cells as '-'."""
+    """Columns padded to their widest cell; empty cells as '-'. The lines are written a
+    thousand at a time: the table of 100,000 people is never held whole."""
     cells = [[("-" if value in (None, "") else str(value)) for value in row] for row in rows]
     widths = [max(len(h), *(len(row[i]) for row in cells)) for i, h in enumerate(headers)]
-    lines = ["  ".join(h.upper().ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
-    lines.extend(
-        "  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() for row in cells
-    )
-    click.echo("\n".join(lines))
+    click.echo("  ".join(h.upper().ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip())
+    for start in range(0, len(cells), 1000):
+        click.echo(
+            "\n".join(
+                "  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip()
+                for row in cells[start : start + 1000]
+            )
+        )
 
 
 def _completer(

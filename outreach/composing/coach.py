@@ -391,7 +391,7 @@ def coach_draft(draft: Draft, known: Known) -> Coaching | None:
     """The coaching of a draft file; None for a broken one."""
     if draft.broken:
         return None
-    return _coach_fields(draft.headers, draft.body, known)
+    return coach_fields(draft.headers, draft.body, known)
 
 
 def coach_drafted(texts: Iterable[str], known: Known) -> tuple[Coaching, ...]:
@@ -399,11 +399,12 @@ def coach_drafted(texts: Iterable[str], known: Known) -> tuple[Coaching, ...]:
     found = []
     for text in texts:
         front, _, body = text.partition("\n---\n")
-        found.append(_coach_fields(dict(_COACHED_FIELDS.findall(front)), body, known))
+        found.append(coach_fields(dict(_COACHED_FIELDS.findall(front)), body, known))
     return tuple(found)
 
 
-def _coach_fields(headers: Mapping[str, str], body: str, known: Known) -> Coaching:
+def coach_fields(headers: Mapping[str, str], body: str, known: Known) -> Coaching:
+    """The coaching of a draft from its front matter's fields and its body."""
     person = headers.get("contact", "")
     facts = known.facts(person)
     attachments = headers.get("attachments", "").strip() not in ("", "[]", "none")

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from email.utils import make_msgid
@@ -35,7 +36,7 @@ from outreach.support.errors import (
     at,
     raise_if_errors,
 )
-from outreach.support.files import write_all_or_nothing
+from outreach.support.files import AllOrNothing
 from outreach.workspace.folder import Workspace
 from outreach.workspace.goal import Goal, load_goal, require_clear
 from outreach.workspace.settings import Settings
@@ -44,6 +45,8 @@ from outreach.workspace.templates import Template, list_templates
 if TYPE_CHECKING:
     from outreach.composing.coach import Coaching
     from outreach.journal.database import Journal
+
+    Coach = Callable[[Mapping[str, str], str], Coaching | None]  # a draft's headers, body
 
 
 @dataclass(frozen=True)
@@ -234,17 +237,35 @@ def draft_with(
     shared = shared_context(
         workspace.settings, goal, journal, today=as_of, note=note, threads=threads
     )
-    drafts = _render_drafts(workspace, renderer, shared, selection, replace, _started_ids(journal))
-    raise_if_errors(dict.fromkeys(drafts.problems))  # one line per problem, however many share it
+    coach = _coached(selection.people, goal, journal, shared)
+    # Drafts are written aside as they are rendered (a few hundred at a time), and all are put
+    # in place at the end, or none (leaving the block removes what was written aside): the
+    # rendered drafts are never all held at once.
+    with AllOrNothing() as staged:
+        drafts = _Drafts(list(selection.notices), staged, coach)
+        started = _started_ids(journal)
+        _render_drafts(workspace, renderer, shared, selection, replace, started, drafts)
+        raise_if_errors(dict.fromkeys(drafts.problems))  # one line per problem, however many
+        drafts.write_pending()
+        with _not_written():
+            staged.commit()
+    return DraftResult(
+        tuple(drafts.written),
+        tuple(drafts.notices),
+        warned,
+        tuple(drafts.unchanged),
+        selection.plan,
+        tuple(drafts.coaching),
+    )
+
+
+@contextlib.contextmanager
+def _not_written() -> Iterator[None]:
+    """A draft that cannot be written (but for a full disk, which says so itself)."""
     try:
-        write_all_or_nothing(drafts.planned)
+        yield
     except OSError as error:
         raise DraftError(f"drafts could not be written ({error}); none were changed") from None
-    written = tuple(path for path, _ in drafts.planned)
-    coaching = _coached(drafts.planned, selection.people, goal, journal, shared)
-    return DraftResult(
-        written, tuple(drafts.notices), warned, tuple(drafts.unchanged), selection.plan, coaching
-    )
 
 
 def _threads(
@@ -272,20 +293,17 @@ def _said(warning: str, warned: Sequence[str]) -> bool:
 
 
 def _coached(
-    planned: Sequence[tuple[Path, str]],
-    people: Sequence[Contact],
-    goal: Goal,
-    journal: Journal | None,
-    shared: Shared,
-) -> tuple[Coaching, ...]:
-    """The coach's measures of the drafts written (advice only: they are written already)."""
-    from outreach.composing.coach import coach_drafted, known_from
+    people: Sequence[Contact], goal: Goal, journal: Journal | None, shared: Shared
+) -> Coach:
+    """The coach's measure of one draft (its front matter and body) as it is rendered:
+    advice only, never a reason not to write it."""
+    from outreach.composing.coach import coach_fields, known_from
 
     notes = {
         person: str(entry["note"]) for person, entry in shared.last.items() if entry.get("note")
     }
     known = known_from(people, goal, journal, notes)
-    return coach_drafted((text for _, text in planned), known)
+    return lambda headers, body: coach_fields(headers, body, known)
 
 
 def _select(
@@ -331,13 +349,45 @@ def _kind_warnings(
 
 @dataclass
 class _Drafts:
-    """What rendering a batch gives, person by person: the files to write, or why not."""
+    """What rendering a batch gives, person by person: the drafts written aside (to be put
+    in place together) with the coach's measure of each, or why not."""
 
     notices: list[str]
-    planned: list[tuple[Path, str]] = field(default_factory=list)
+    staged: AllOrNothing
+    coach: Coach
+    written: list[Path] = field(default_factory=list)
+    coaching: list[Coaching] = field(default_factory=list)
     unchanged: list[Path] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     refused: list[Problem] = field(default_factory=list)  # attachments that cannot go
+    distinct: dict[Coaching, Coaching] = field(default_factory=dict)
+    pending: list[tuple[Path, str]] = field(default_factory=list)
+
+    def add(self, path: Path, headers: dict[str, str], body: str) -> None:
+        """One draft, coached, and written aside with the few rendered before it. Once the
+        batch cannot be written, the rest are still rendered (every problem at once) but
+        neither written nor kept."""
+        if self.problems or self.refused:
+            self.pending.clear()
+            return
+        self.pending.append((path, render_draft(headers, body)))
+        if len(self.pending) >= _WRITTEN_AT_ONCE:
+            self.write_pending()
+        coaching = self.coach(headers, body)
+        if coaching is not None:  # the same measures for many drafts: one object for them all
+            self.coaching.append(self.distinct.setdefault(coaching, coaching))
+
+    def write_pending(self) -> None:
+        with _not_written():
+            for path, text in self.pending:
+                self.staged.write(path, text)
+                self.written.append(path)
+        self.pending.clear()
+
+
+# Drafts are written aside a few hundred at a time: a file created between every two renders
+# made rendering slower (the system calls between them), and a few hundred texts are small.
+_WRITTEN_AT_ONCE = 256
 
 
 def _render_drafts(
@@ -347,15 +397,16 @@ def _render_drafts(
     selection: Selection,
     replace: bool,
     started: set[str],
-) -> _Drafts:
-    """Each chosen person's draft rendered, unless one waits that is not to be drafted again."""
+    drafts: _Drafts,
+) -> None:
+    """Each chosen person's draft rendered into `drafts`, unless one waits that is not to be
+    drafted again."""
     template = renderer.template
     settings = workspace.settings
     domain = settings.me.email.rpartition("@")[2]
     reply_to = template.reply_to or settings.me.reply_to
     drafted = datetime.now().astimezone().isoformat(timespec="seconds")
     waiting = _file_names(workspace.drafts_dir)
-    drafts = _Drafts(list(selection.notices))
     for person in selection.people:
         path = workspace.drafts_dir / draft_file_name(person.id, template.name)
         existing, fields = None, {}
@@ -388,9 +439,8 @@ def _render_drafts(
         if existing is not None and _same_draft(existing, fields, headers, rendered.body):
             drafts.unchanged.append(path)
         else:
-            drafts.planned.append((path, render_draft(headers, rendered.body)))
+            drafts.add(path, headers, rendered.body)
     drafts.problems.extend(_grouped(drafts.refused))
-    return drafts
 
 
 def _attachment_problems(workspace: Workspace, rendered: Rendered) -> list[str]:

@@ -6,6 +6,7 @@ The filters are the renderer's own (`long_date`, `quote`); `wrap` is applied to 
 
 from __future__ import annotations
 
+import functools
 import re
 import textwrap
 from datetime import date, datetime
@@ -77,23 +78,27 @@ def wrap(body: str, width: int = WIDTH) -> str:
         if len(line) <= width or line.startswith((">", " ", "\t")):
             out.append(line)
             continue
-        item = _LIST_ITEM.match(line)
-        indent = " " * item.end() if item else ""
-        text = line.rstrip()
-        if _PLAIN.fullmatch(text):
-            out.extend(_wrap_plain(text, width, indent))
-            continue
-        out.extend(
-            textwrap.wrap(
-                text,
-                width,
-                subsequent_indent=indent,
-                break_long_words=False,
-                break_on_hyphens=False,
-            )
-            or [line]
-        )
+        out.extend(_wrapped_line(line, width))
     return "\n".join(out)
+
+
+@functools.lru_cache(maxsize=4096)
+def _wrapped_line(line: str, width: int) -> tuple[str, ...]:
+    """One long line broken at spaces. Kept for the next draft: a template's long lines come
+    back word for word in most drafts, and wrapping took a quarter of drafting's time."""
+    item = _LIST_ITEM.match(line)
+    indent = " " * item.end() if item else ""
+    text = line.rstrip()
+    if _PLAIN.fullmatch(text):
+        return tuple(_wrap_plain(text, width, indent))
+    wrapped = textwrap.wrap(
+        text,
+        width,
+        subsequent_indent=indent,
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
+    return tuple(wrapped) or (line,)
 
 
 # Words with one space between them, none of textwrap's other blanks: the usual line.
@@ -103,7 +108,7 @@ _PLAIN = re.compile(r"[^\t\n\x0b\x0c\r ]+(?: [^\t\n\x0b\x0c\r ]+)*")
 def _wrap_plain(text: str, width: int, indent: str) -> list[str]:
     """textwrap.wrap's lines for a _PLAIN text (with break_long_words and break_on_hyphens
     off), found with a search for the last space that fits on each line rather than word by
-    word: four times faster, and wrapping was the most of a render."""
+    word: four times faster."""
     lines: list[str] = []
     start, end, room, prefix = 0, len(text), width, ""
     while end - start > room:

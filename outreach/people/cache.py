@@ -10,8 +10,10 @@ and reading it must not run their code.
 
 from __future__ import annotations
 
+import contextlib
 import gc
-from collections.abc import Iterable
+import itertools
+from collections.abc import Iterable, Iterator
 from datetime import date
 from pathlib import Path
 from types import MappingProxyType
@@ -55,32 +57,45 @@ def read_cache(cache_file: Path, key: str) -> list[Contact] | None:
 
 def write_cache(cache_file: Path, key: str, contacts: Iterable[Contact]) -> None:
     header = {"format": _CACHE_FORMAT, "key": key, "fields": list(_FIELDS)}
-    try:
-        body = orjson.dumps(_to_body(contacts))
-        atomic_write(cache_file, orjson.dumps(header) + b"\n" + body + b"\n")
-    except (OSError, TypeError, ValueError):
-        pass  # a cache that cannot be written only costs time
+    # A cache that cannot be written only costs time.
+    with contextlib.suppress(OSError, TypeError, ValueError):
+        atomic_write(cache_file, _chunks(orjson.dumps(header) + b"\n", contacts))
 
 
-def _to_body(contacts: Iterable[Contact]) -> dict[str, Any]:
+_ROWS_AT_ONCE = 1000
+
+
+def _chunks(header: bytes, contacts: Iterable[Contact]) -> Iterator[bytes]:
+    """The file, a thousand rows at a time as they are made: the rows of 100,000 people, and
+    their JSON, would double the memory of reading them. The tables come after the rows."""
     tags: dict[tuple[str, ...], int] = {}
     written: dict[tuple[str, ...], int] = {}
-    rows = []
-    for contact in contacts:
-        row: list[Any] = []
-        for name in _FIELDS:
-            value = getattr(contact, name)
-            if name == "last_contact":
-                value = value.isoformat() if value is not None else None
-            elif name == "tags":
-                value = tags.setdefault(tuple(value), len(tags))
-            elif name == "written":
-                value = written.setdefault(tuple(sorted(value)), len(written))
-            elif name == "custom":
-                value = dict(value)
-            row.append(value)
-        rows.append(row)
-    return {"tags": list(tags), "written": list(written), "rows": rows}
+    remaining = iter(contacts)
+    yield header + b'{"rows":['
+    separator = b""
+    while chunk := list(itertools.islice(remaining, _ROWS_AT_ONCE)):
+        yield separator + orjson.dumps([_row(contact, tags, written) for contact in chunk])[1:-1]
+        separator = b","
+    yield b'],"tags":' + orjson.dumps(list(tags)) + b',"written":' + orjson.dumps(list(written))
+    yield b"}\n"
+
+
+def _row(
+    contact: Contact, tags: dict[tuple[str, ...], int], written: dict[tuple[str, ...], int]
+) -> list[Any]:
+    row: list[Any] = []
+    for name in _FIELDS:
+        value = getattr(contact, name)
+        if name == "last_contact":
+            value = value.isoformat() if value is not None else None
+        elif name == "tags":
+            value = tags.setdefault(tuple(value), len(tags))
+        elif name == "written":
+            value = written.setdefault(tuple(sorted(value)), len(written))
+        elif name == "custom":
+            value = dict(value)
+        row.append(value)
+    return row
 
 
 def _from_body(body: dict[str, Any]) -> list[Contact]:

@@ -66,7 +66,7 @@ def load_contacts(path: Path, cache_dir: Path | None = None) -> list[Contact]:
 def read_contacts(path: Path, cache_dir: Path | None = None) -> tuple[list[Contact], list[Problem]]:
     """The people and the problems found in them (nothing is cached while there are errors)."""
     from outreach.people.cache import read_cache, write_cache
-    from outreach.support.files import decode_text
+    from outreach.support.files import check_utf8
 
     try:
         data = path.read_bytes()
@@ -78,19 +78,21 @@ def read_contacts(path: Path, cache_dir: Path | None = None) -> tuple[list[Conta
         cached = read_cache(cache_file, key)
         if cached is not None:
             return cached, []
-    text = decode_text(path, data)
-    del data  # read once; not kept beside its text while the file is parsed
-    contacts, problems = parse_contacts(text, path.name)
-    del text
+    check_utf8(path, data)
+    # The bytes go to the parser as they are: their text, and libyaml's UTF-8 copy of it,
+    # would take three times their memory beside the people while the file is parsed.
+    contacts, problems = parse_contacts(data, path.name)
+    del data
     if cache_file is not None and not any(p.is_error for p in problems):
         write_cache(cache_file, key, contacts)
     return contacts, problems
 
 
 def parse_contacts(
-    text: str, filename: str = "contacts.yaml"
+    text: str | bytes, filename: str = "contacts.yaml"
 ) -> tuple[list[Contact], list[Problem]]:
-    """Turn the text of contacts.yaml into people, collecting every problem."""
+    """Turn the text of contacts.yaml (or its bytes, UTF-8) into people, collecting every
+    problem."""
     from outreach.support import yamlnodes as yn
 
     # Hundreds of thousands of small objects and no cycles among them: the cycle collector

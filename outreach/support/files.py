@@ -8,6 +8,7 @@ replaced keeps the mode it had. Only a file the person names for another program
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import os
 import stat
@@ -15,6 +16,9 @@ from collections.abc import Collection, Iterable, Sequence
 from pathlib import Path
 
 from outreach.support.errors import OutreachError, Problem, at, disk_full
+
+# What a file is written from: text (as UTF-8), bytes, or chunks of bytes as they are made.
+Content = str | bytes | Iterable[bytes]
 
 PRIVATE_FOLDER = 0o700
 PRIVATE_FILE = 0o600
@@ -49,6 +53,25 @@ def decode_text(path: Path, data: bytes) -> str:
         ) from None
 
 
+def check_utf8(path: Path, data: bytes) -> None:
+    """decode_text's check, without holding the text: for a parser that reads the bytes
+    themselves (the text of a big file takes up to four times the memory of its bytes)."""
+    if data.isascii():
+        return
+    decode = codecs.getincrementaldecoder("utf-8")().decode
+    view = memoryview(data)
+    try:
+        for start in range(0, len(data), _CHUNK):
+            decode(view[start : start + _CHUNK])
+        decode(b"", True)
+    except UnicodeDecodeError:
+        decode_text(path, data)  # raises, naming the line
+        raise  # pragma: no cover - decode_text agrees that the bytes are not UTF-8
+
+
+_CHUNK = 1 << 20
+
+
 def private_folder(path: Path) -> None:
     """Make the folder (and any missing above it) its owner's alone, 0700; one that exists is
     left as it is."""
@@ -78,7 +101,7 @@ def create_private_file(path: Path) -> None:
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE))
 
 
-def atomic_write(path: Path, data: str | bytes, *, private: bool = True) -> None:
+def atomic_write(path: Path, data: Content, *, private: bool = True) -> None:
     """Write the whole file or nothing: a temporary file beside it, then a rename.
 
     A new file is private (0600) unless `private` is False (a file the person named on the
@@ -88,7 +111,7 @@ def atomic_write(path: Path, data: str | bytes, *, private: bool = True) -> None
 
 
 def write_all_or_nothing(
-    files: Sequence[tuple[Path, str | bytes]], *, not_private: Collection[Path] = ()
+    files: Sequence[tuple[Path, Content]], *, not_private: Collection[Path] = ()
 ) -> None:
     """Write every file, or leave every file as it was.
 
@@ -97,40 +120,89 @@ def write_all_or_nothing(
     (0600, in private folders where they had to be made) except those in `not_private`,
     which get the mode the umask gives; a replaced file keeps its own.
     """
-    for folder in {path.parent for path, _ in files if path not in not_private}:
-        private_folder(folder)
-    for folder in {path.parent for path in not_private}:
-        folder.mkdir(parents=True, exist_ok=True)
-    suffix = f".{os.getpid()}.tmp"
-    temporaries: list[tuple[str, str]] = []
-    path = files[0][0] if files else Path()
-    # Each folder listed once, so that only a file that is there is asked for its mode: one
-    # os.stat per new draft, among thousands, cost more than the listing.
-    folders = {os.path.split(str(file))[0] for file, _ in files}
-    present = {folder: _names_in(folder or os.curdir) for folder in folders}
-    try:
+    with AllOrNothing(not_private=not_private) as staged:
         for path, data in files:
-            # Plain strings, not Path objects: for thousands of drafts, pathlib's parsing shows.
-            target = str(path)
-            directory, name = os.path.split(target)
-            temporary = os.path.join(directory, f".{name}{suffix}")
-            new_mode = _UMASK_FILE if path in not_private else PRIVATE_FILE
-            fd = _create(temporary, target, new_mode, name in present[directory])
-            temporaries.append((temporary, target))
+            staged.write(path, data)
+        staged.commit()
+
+
+class AllOrNothing:
+    """Files written one at a time, and put in place together, or not at all.
+
+    `write` puts each file's content into a temporary file beside it, as it comes (so a
+    caller need not hold every file's text at once); `commit` renames them all into place.
+    Leaving the `with` block without committing (an error, a full disk) removes every
+    temporary file: no file is changed. Modes as in `write_all_or_nothing`.
+    """
+
+    def __init__(self, *, not_private: Collection[Path] = ()) -> None:
+        self.not_private = not_private
+        self.suffix = f".{os.getpid()}.tmp"
+        self.temporaries: list[tuple[str, str]] = []
+        # Each folder listed once, so that only a file that is there is asked for its mode:
+        # one os.stat per new draft, among thousands, cost more than the listing.
+        self.present: dict[str, frozenset[str]] = {}
+        self.last = ""  # the file written last, to name in a full disk's error
+
+    def __enter__(self) -> AllOrNothing:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.discard()
+
+    def write(self, path: Path, data: Content) -> None:
+        """One file's content (text, bytes, or chunks of bytes), beside its place."""
+        # Plain strings, not Path objects: for thousands of drafts, pathlib's parsing shows.
+        target = str(path)
+        directory, name = os.path.split(target)
+        self.last = target
+        try:
+            present = self.present.get(directory)
+            if present is None:
+                present = self.present[directory] = self._prepare(path)
+            temporary = os.path.join(directory, f".{name}{self.suffix}")
+            new_mode = _UMASK_FILE if path in self.not_private else PRIVATE_FILE
+            fd = _create(temporary, target, new_mode, name in present)
+            self.temporaries.append((temporary, target))
             with os.fdopen(fd, "wb") as handle:
-                handle.write(data.encode("utf-8") if isinstance(data, str) else data)
-        for temporary, target in temporaries:
-            os.replace(temporary, target)
-        temporaries.clear()
-    except OSError as error:
-        full = disk_full(error, f"{path.parent.name}/{path.name}")
-        if full is None:
-            raise
-        raise full from None
-    finally:
-        for temporary, _ in temporaries:
+                if isinstance(data, str):
+                    handle.write(data.encode("utf-8"))
+                elif isinstance(data, bytes):
+                    handle.write(data)
+                else:
+                    handle.writelines(data)
+        except OSError as error:
+            raise self._full(error) from None
+
+    def commit(self) -> None:
+        """Every file written so far renamed into place."""
+        try:
+            for temporary, target in self.temporaries:
+                self.last = target
+                os.replace(temporary, target)
+        except OSError as error:
+            raise self._full(error) from None
+        self.temporaries.clear()
+
+    def discard(self) -> None:
+        """Every temporary file not yet renamed removed; their targets stay as they were."""
+        for temporary, _ in self.temporaries:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(temporary)
+        self.temporaries.clear()
+
+    def _prepare(self, path: Path) -> frozenset[str]:
+        """The folder made (private unless the file is not), and the names in it."""
+        if path in self.not_private:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        else:
+            private_folder(path.parent)
+        return _names_in(os.path.split(str(path))[0] or os.curdir)
+
+    def _full(self, error: OSError) -> Exception:
+        """A full disk as the error naming the file; any other error as it is."""
+        directory, name = os.path.split(self.last)
+        return disk_full(error, f"{os.path.basename(directory)}/{name}") or error
 
 
 def _names_in(folder: str) -> frozenset[str]:

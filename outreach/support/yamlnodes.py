@@ -10,6 +10,7 @@ libyaml's composer recurses, and a few thousand `[` crash the interpreter.
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import re
 from collections.abc import Callable, Iterator
@@ -47,9 +48,13 @@ MAX_DEPTH = 64
 # A line starting with this many spaces, dashes or question marks could open that many
 # block collections; anything shorter cannot nest that deep by indentation alone.
 _DEEP_PREFIX = rf"[ \t?-]{{{MAX_DEPTH}}}"
-_DEEP_FIRST_LINE = re.compile(_DEEP_PREFIX)
-_DEEP_LINE = re.compile("\n" + _DEEP_PREFIX)
-_BRACKET = re.compile(r"[\[\]{}]")
+_DEEP_TEXT = (_DEEP_PREFIX, "\n" + _DEEP_PREFIX, r"[\[\]{}]")  # first line, any line, brackets
+# The same patterns for text and for its UTF-8 bytes.
+_DEEP_PATTERNS: dict[type, tuple[re.Pattern[Any], ...]] = {
+    str: tuple(re.compile(pattern) for pattern in _DEEP_TEXT),
+    bytes: tuple(re.compile(pattern.encode("ascii")) for pattern in _DEEP_TEXT),
+}
+_BOM = codecs.BOM_UTF8
 
 
 def compose(text: str, filename: str, first_line: int = 1) -> yaml.Node | None:
@@ -63,7 +68,9 @@ def compose(text: str, filename: str, first_line: int = 1) -> yaml.Node | None:
     return root
 
 
-def compose_list(text: str, filename: str) -> tuple[yaml.Node | None, Iterator[yaml.Node]]:
+def compose_list(
+    source: str | bytes, filename: str
+) -> tuple[yaml.Node | None, Iterator[yaml.Node]]:
     """A document that should be a list, composed one item at a time from the parser's events.
 
     Returns the root and the items: the root is None for an empty document, the whole node
@@ -72,36 +79,47 @@ def compose_list(text: str, filename: str) -> tuple[yaml.Node | None, Iterator[y
     nodes (with their marks) live at a time, not the tree of the whole file: reading 100,000
     people this way takes a tenth of the memory. The same rules as `compose`: no aliases
     (refused where they appear), no deep nesting, one document, PyYAML's safe tags.
+
+    `source` may be the file's bytes (UTF-8, checked by the caller): libyaml reads them where
+    they are, where text would be held beside its UTF-8 copy while the file is parsed.
     """
-    if _may_nest_deeply(text):
-        _refuse_deep_nesting(text, filename, 1)
-    composer = _Composer(text)
-    with _as_problems(text, filename, 1):
+    if _may_nest_deeply(source):
+        _refuse_deep_nesting(_text(source), filename, 1)
+    composer = _Composer(source)
+    with _as_problems(source, filename, 1):
         root = composer.first()
     if not isinstance(root, yaml.SequenceNode):
-        with _as_problems(text, filename, 1):
+        with _as_problems(source, filename, 1):
             composer.finish(root)
         return root, iter(())
-    return root, _items(composer, root, text, filename)
+    return root, _items(composer, root, source, filename)
+
+
+def _text(source: str | bytes) -> str:
+    """The text of a source given as bytes (for the rare paths that need it: errors)."""
+    if isinstance(source, str):
+        return source
+    return source.decode("utf-8-sig", "replace")
 
 
 def _items(
-    composer: _Composer, root: yaml.SequenceNode, text: str, filename: str
+    composer: _Composer, root: yaml.SequenceNode, source: str | bytes, filename: str
 ) -> Iterator[yaml.Node]:
-    with _as_problems(text, filename, 1):
+    with _as_problems(source, filename, 1):
         yield from composer.items()
         composer.finish(root)
 
 
 @contextlib.contextmanager
-def _as_problems(text: str, filename: str, first_line: int) -> Iterator[None]:
+def _as_problems(text: str | bytes, filename: str, first_line: int) -> Iterator[None]:
     """PyYAML's errors as the one-line problems of this project, with their lines."""
     try:
         yield
     except yaml.MarkedYAMLError as error:
         raise OutreachError(Problem(*_yaml_problem(error, filename, first_line))) from None
     except yaml.reader.ReaderError as error:
-        raise OutreachError(Problem(*_reader_problem(error, text, filename, first_line))) from None
+        problem = _reader_problem(error, _text(text), filename, first_line)
+        raise OutreachError(Problem(*problem)) from None
     except yaml.YAMLError as error:
         reason = " ".join(str(error).split())  # one line, whatever the library wrote
         raise OutreachError(Problem(at(filename), f"invalid YAML: {reason}")) from None
@@ -130,8 +148,8 @@ class _Composer:
     pattern matches it, anything else is text; a tag written in the file is kept.
     """
 
-    def __init__(self, text: str) -> None:
-        self.loader = Loader(text)
+    def __init__(self, source: str | bytes) -> None:
+        self.loader = Loader(source)
         self.next_event: Callable[[], Any] = self.loader.get_event
         self.anchors: dict[str, yaml.Node] = {}
         self.resolvers: dict[Any, list[tuple[str, re.Pattern[str]]]] = (
@@ -258,15 +276,23 @@ def _reader_problem(
     return at(filename, line), f"invalid YAML: {what} is not allowed in a YAML file; delete it"
 
 
-def _may_nest_deeply(text: str) -> bool:
-    """A cheap over-estimate: False means the text cannot nest past MAX_DEPTH."""
-    if _DEEP_FIRST_LINE.match(text) or _DEEP_LINE.search(text):
+def _may_nest_deeply(text: str | bytes) -> bool:
+    """A cheap over-estimate: False means the text (or its UTF-8 bytes) cannot nest past
+    MAX_DEPTH."""
+    deep_first_line, deep_line, bracket = _DEEP_PATTERNS[type(text)]
+    start = 0
+    if isinstance(text, bytes):
+        opening: str | bytes = b"[{"
+        start = len(_BOM) if text.startswith(_BOM) else 0
+    else:
+        opening = "[{"
+    if deep_first_line.match(text, start) or deep_line.search(text):
         return True
-    if text.count("[") + text.count("{") <= MAX_DEPTH:
+    if text.count(opening[:1]) + text.count(opening[1:]) <= MAX_DEPTH:  # type: ignore[arg-type]
         return False
     depth = 0
-    for match in _BRACKET.finditer(text):  # brackets inside quotes only over-count
-        if match.group() in "[{":
+    for match in bracket.finditer(text):  # brackets inside quotes only over-count
+        if match.group() in opening:
             depth += 1
             if depth > MAX_DEPTH:
                 return True
