@@ -327,8 +327,10 @@ def _put_back_set_aside(workspace: Workspace) -> None:
             _put_back(workspace, workspace.drafts_dir / name, workspace.drafts_dir / original)
 
 
-def sent_entry(draft: Draft) -> Entry:
-    moment = now()
+def sent_entry(draft: Draft, moment: datetime | None = None, via: str = "outreach") -> Entry:
+    """The `sent` entry of a draft that went: now, by outreach, unless `moment` and `via` say
+    otherwise (a pushed draft that sync finds in Sent went from the mail program)."""
+    moment = moment or now()
     follow_up = draft.get("follow_up_after")
     return Entry(
         person=draft.person,
@@ -340,7 +342,7 @@ def sent_entry(draft: Draft) -> Entry:
         template=draft.template,
         template_kind=draft.get("kind"),
         follow_up_after=durations.parse_days(follow_up) if follow_up else None,
-        via="outreach",
+        via=via,
     )
 
 

@@ -556,7 +556,7 @@ def _connect_error(smtp: Smtp, error: Exception, seconds: float, login_hint: str
     if isinstance(error, _Silent):
         return SendError(_silence(smtp, seconds))
     if isinstance(error, ssl.SSLCertVerificationError):
-        return SendError(_certificate_refused(where, error))
+        return SendError(f"{certificate_refused(where, error, 'smtp')}; nothing was sent")
     plain = smtp.security == "ssl" and isinstance(error, ssl.SSLError)
     if plain and _greets_plainly(smtp, seconds):
         return SendError(
@@ -603,10 +603,12 @@ def _silence(smtp: Smtp, seconds: float) -> str:
     return f"{where} took the connection but said nothing within {seconds:g} s; {cause}"
 
 
-def _certificate_refused(where: str, error: ssl.SSLCertVerificationError) -> str:
+def certificate_refused(where: str, error: ssl.SSLCertVerificationError, protocol: str) -> str:
+    """Why the server's certificate was refused, and what to do: for SMTP and IMAP alike
+    (`protocol` names the setting to check)."""
     why = error.verify_message or error.reason or str(error)
     if error.verify_code in _NAME_MISMATCH:
-        hint = "check smtp.host: it must be a name the certificate is for"
+        hint = f"check {protocol}.host: it must be a name the certificate is for"
     elif error.verify_code == _CERT_HAS_EXPIRED:
         hint = "the server's certificate has expired: its administrators must renew it"
     else:
@@ -614,10 +616,8 @@ def _certificate_refused(where: str, error: ssl.SSLCertVerificationError) -> str
             "if the server's certificate comes from a company or test CA, name that CA's "
             "certificate file in SSL_CERT_FILE, or a folder of CA certificates in SSL_CERT_DIR"
         )
-    return (
-        f"{where}: the server's certificate was refused ({why}); {hint}. Certificates are "
-        "always checked; nothing was sent"
-    )
+    refused = f"{where}: the server's certificate was refused ({why})"
+    return f"{refused}; {hint}. Certificates are always checked"
 
 
 # MAIL and RCPT are written here rather than through smtplib's mail() and rcpt(), which parse

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from outreach.delivery import credentials
+from outreach.delivery.transport import certificate_refused
 from outreach.support.errors import MailboxError
 from outreach.support.text import printable
 from outreach.workspace.settings import Imap, OAuth2
@@ -39,8 +40,6 @@ USUAL_NAMES: dict[str, tuple[str, ...]] = {
     ),
 }
 _PREFIXES = ("", "INBOX.", "INBOX/")
-_NAME_MISMATCH = frozenset({62, 64})  # OpenSSL: X509_V_ERR_HOSTNAME_MISMATCH, _IP_ADDRESS_...
-_CERT_HAS_EXPIRED = 10
 
 Prompt = Callable[[str], str]
 
@@ -271,28 +270,13 @@ def _log_in(mailbox: Mailbox, prompt: Prompt | None) -> None:
     login(mailbox, prompt)
 
 
-def _certificate_refused(where: str, error: ssl.SSLCertVerificationError) -> str:
-    why = error.verify_message or error.reason or str(error)
-    if error.verify_code in _NAME_MISMATCH:
-        hint = "check imap.host: it must be a name the certificate is for"
-    elif error.verify_code == _CERT_HAS_EXPIRED:
-        hint = "the server's certificate has expired: its administrators must renew it"
-    else:
-        hint = (
-            "if the server's certificate comes from a company or test CA, name that CA's "
-            "certificate file in SSL_CERT_FILE, or a folder of CA certificates in SSL_CERT_DIR"
-        )
-    refused = f"{where}: the server's certificate was refused ({why})"
-    return f"{refused}; {hint}. Certificates are always checked"
-
-
 def _connect_error(settings: Imap, error: Exception) -> MailboxError:
     """What went wrong while connecting, in the person's terms."""
     from imapclient.exceptions import IMAPClientError
 
     where = f"{settings.host}:{settings.port}"
     if isinstance(error, ssl.SSLCertVerificationError):
-        return MailboxError(_certificate_refused(where, error))
+        return MailboxError(certificate_refused(where, error, "imap"))
     if isinstance(error, ssl.SSLError):
         expected = "from the start" if settings.security == "ssl" else "after STARTTLS"
         return MailboxError(

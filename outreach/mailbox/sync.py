@@ -41,7 +41,6 @@ from outreach.mailbox.classify import (
     read_report,
     sent_at,
 )
-from outreach.support import durations
 from outreach.support.errors import MailboxError, OutreachError
 from outreach.support.files import atomic_write
 from outreach.workspace.folder import Workspace
@@ -355,7 +354,9 @@ class _Run:
             draft = self.pushed.get(finding.original)
             if draft is None:
                 return None
-            entry = _pushed_entry(draft, _moment(fields, prefix))
+            from outreach.delivery.sending import sent_entry
+
+            entry = sent_entry(draft, _moment(fields, prefix), via="mailbox")
             self.known.sent[draft.message_id] = draft.person
             if own != draft.message_id:
                 self.known.sent[own] = draft.person
@@ -417,22 +418,6 @@ class _Run:
                 self.pushed.pop(draft.message_id, None)
             if entry is not None:
                 self.result.logged.append(Logged(entry, item.how, item.folder, filed))
-
-
-def _pushed_entry(draft: Draft, moment: datetime) -> Entry:
-    follow_up = draft.get("follow_up_after")
-    return Entry(
-        person=draft.person,
-        kind="sent",
-        at=moment,
-        day=moment.astimezone().date(),
-        subject=draft.get("subject"),
-        message_id=draft.message_id,
-        template=draft.template,
-        template_kind=draft.get("kind"),
-        follow_up_after=durations.parse_days(follow_up) if follow_up else None,
-        via="mailbox",
-    )
 
 
 def _file_pushed(workspace: Workspace, draft: Draft, day: date) -> Path | None:
