@@ -326,7 +326,7 @@ def test_a_cache_from_a_corrupted_run_with_the_right_key_is_ignored(
     expected = contacts_json(run)
     cache = cache_of(workspace)
     header, _, _ = cache.read_text(encoding="utf-8").partition("\n")
-    for body in ("{}", '{"rows": [[1, 2]], "tags": [], "written": []}', "[1, 2, 3]"):
+    for body in ("{}", '{"columns": [["Ada"]], "tags": [], "written": []}', "[1, 2, 3]"):
         cache.write_text(header + "\n" + body + "\n", encoding="utf-8")
         assert contacts_json(run) == expected
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import gc
+import importlib
 import itertools
 import os
 import sys
@@ -58,8 +59,44 @@ class App:
 pass_app = click.make_pass_decorator(App)
 
 
+# Where each command is defined. A command's module is imported when the command is run
+# (or listed, for --help and completion): `outreach contacts` need not load the code of
+# sending, drafting and syncing first. tests/test_smoke.py checks the table against the modules.
+COMMAND_MODULES = {
+    "approve": "draft_commands",
+    "auth": "send_commands",
+    "check": "setup_commands",
+    "contacts": "setup_commands",
+    "draft": "draft_commands",
+    "drafts": "draft_commands",
+    "due": "journal_commands",
+    "export": "export_commands",
+    "goal": "setup_commands",
+    "import": "import_commands",
+    "init": "setup_commands",
+    "log": "journal_commands",
+    "plan": "journal_commands",
+    "review": "draft_commands",
+    "send": "send_commands",
+    "sync": "sync_commands",
+    "templates": "template_commands",
+    "thank": "journal_commands",
+    "unapprove": "draft_commands",
+}
+
+
 class OutreachGroup(click.Group):
-    """Turns the library's errors into `Error: ...` lines and exit 1, in one place."""
+    """Turns the library's errors into `Error: ...` lines and exit 1, in one place; loads
+    each command's module when the command is first asked for."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(self.commands.keys() | COMMAND_MODULES.keys())
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        module = COMMAND_MODULES.get(cmd_name)
+        if module is not None and cmd_name not in self.commands:
+            importlib.import_module(f"outreach.cli.{module}")  # its decorators add it
+        return self.commands.get(cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:

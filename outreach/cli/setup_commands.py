@@ -151,16 +151,16 @@ def contacts(app: App, as_json: bool) -> None:
     if as_json:
         print_json(
             {
-                "id": row.contact.id,
-                "name": row.contact.name,
-                "email": row.contact.email,
-                "last_contact": row.last_contact,  # orjson writes dates as YYYY-MM-DD
-                "next_due": row.next_due,
-                "bounced": row.bounced,
-                "asks": row.asks,
-                "gives": row.gives,
+                "id": contact.id,
+                "name": contact.name,
+                "email": contact.email,
+                "last_contact": last_contact,  # orjson writes dates as YYYY-MM-DD
+                "next_due": next_due,
+                "bounced": bounced,
+                "asks": asks,
+                "gives": gives,
             }
-            for row in rows
+            for contact, asks, gives, last_contact, next_due, bounced in rows
         )
         return
     print_table(

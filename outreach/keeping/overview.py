@@ -5,9 +5,8 @@ from __future__ import annotations
 from datetime import date
 from typing import NamedTuple
 
-from outreach.journal.summary import NOTHING
-from outreach.keeping.readers import journal_summaries
-from outreach.keeping.rules import bounced_on, last_contact, person_dues
+from outreach.keeping.readers import summaries_of
+from outreach.keeping.rules import bounced_on, check_in_day, last_contact, person_dues
 from outreach.people.contact import Contact
 from outreach.workspace.folder import Workspace
 
@@ -23,23 +22,32 @@ class PersonRow(NamedTuple):
 
 def people_overview(workspace: Workspace, as_of: date | None = None) -> list[PersonRow]:
     """Every person with asks, gives, last contact and the earliest due date (past or future)."""
-    from outreach.journal.database import existing_journal
-
     today = as_of or date.today()
-    with existing_journal(workspace.journal_file) as journal:
-        summaries = journal_summaries(journal)
+    summaries = summaries_of(workspace)
+    contacts = workspace.load_contacts()
+    # tuple.__new__ makes a row as PersonRow(...) does, without a Python frame per person:
+    # for the 10,000 people of `contacts --json` that is a tenth of the command's time.
+    row = tuple.__new__
     rows = []
-    for contact in workspace.load_contacts():
-        summary = summaries.get(contact.id, NOTHING)
+    for contact in contacts:
+        summary = summaries.get(contact.id)
+        if summary is None:  # nothing logged: only a check-in can be due
+            last = contact.last_contact
+            due = check_in_day(contact, last, today)
+            rows.append(row(PersonRow, (contact, 0, 0, last, due, None)))
+            continue
         dues = person_dues(contact, summary, today)
         rows.append(
-            PersonRow(
-                contact,
-                summary.asks,
-                summary.gives,
-                last_contact(contact, summary),
-                min(due for _, due in dues) if dues else None,
-                bounced_on(summary),
+            row(
+                PersonRow,
+                (
+                    contact,
+                    summary.asks,
+                    summary.gives,
+                    last_contact(contact, summary),
+                    min(due for _, due in dues) if dues else None,
+                    bounced_on(summary),
+                ),
             )
         )
     return rows

@@ -33,6 +33,17 @@ def journal_summaries(journal: Journal | None, as_of: date | None = None) -> dic
     return summaries(journal, as_of)
 
 
+def summaries_of(workspace: Workspace, as_of: date | None = None) -> dict[str, Summary]:
+    """Each person's journal in brief, read from the workspace's journal (none before the
+    first entry: then not even the journal's code is loaded)."""
+    if not workspace.journal_file.exists():
+        return {}
+    from outreach.journal.database import existing_journal
+
+    with existing_journal(workspace.journal_file) as journal:
+        return journal_summaries(journal, as_of)
+
+
 def drafted_requests(workspace: Workspace) -> set[str]:
     from outreach.drafts.draft import list_drafts
 

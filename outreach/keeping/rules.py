@@ -62,12 +62,8 @@ def _after(later: str | None, earlier: str) -> bool:
 def person_dues(person: Contact, summary: Summary, as_of: date) -> list[tuple[DueReason, date]]:
     """The due rules for one person: each reason that applies, with its date."""
     if summary is NOTHING:  # nothing logged: only a check-in can be due
-        if not person.keep_in_touch_days:
-            return []
-        last = person.last_contact
-        return [
-            ("check-in", as_of if last is None else last + timedelta(person.keep_in_touch_days))
-        ]
+        day = check_in_day(person, person.last_contact, as_of)
+        return [] if day is None else [("check-in", day)]
     dues: list[tuple[DueReason, date]] = []
     sent = summary.last_sent
     follow_up = summary.last_sent_follow_up
@@ -81,15 +77,19 @@ def person_dues(person: Contact, summary: Summary, as_of: date) -> list[tuple[Du
     meeting = summary.last_meeting
     if meeting is not None and not _after(summary.last_thanks, meeting):
         dues.append(("thank-you", day_of(meeting)))
-    if person.keep_in_touch_days:
-        last = last_contact(person, summary)
-        dues.append(
-            (
-                "check-in",
-                as_of if last is None else last + timedelta(days=person.keep_in_touch_days),
-            )
-        )
+    check_in = check_in_day(person, last_contact(person, summary), as_of)
+    if check_in is not None:
+        dues.append(("check-in", check_in))
     return dues
+
+
+def check_in_day(person: Contact, last: date | None, as_of: date) -> date | None:
+    """When a check-in is due, for a person with a keep-in-touch rhythm: that long after the
+    last contact, or now if there was none."""
+    days = person.keep_in_touch_days
+    if not days:
+        return None
+    return as_of if last is None else last + timedelta(days=days)
 
 
 def _detail(reason: DueReason, person: Contact, summary: Summary) -> str:
