@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shlex
 import sys
 from pathlib import Path
 
@@ -52,6 +51,8 @@ def init(directory: Path, example: bool) -> None:
         ]
     )
     if directory.resolve() != Path.cwd().resolve():
+        import shlex
+
         steps.insert(0, f"cd {shlex.quote(str(directory))}")
     click.echo("Next:")
     for step in steps:
