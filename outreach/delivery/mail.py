@@ -241,7 +241,7 @@ def message_bytes(message: Message) -> bytes:
     building the message itself; anything else still goes through it.
     """
     policy = message.policy
-    payload = message._payload  # get_payload() would decode it again
+    payload = message.get_payload()
     if not isinstance(policy, _Wire) or not isinstance(payload, str) or not payload.isascii():
         return message.as_bytes()
     head = b"".join(policy.fold_binary(name, value) for name, value in message.raw_items())
