@@ -286,6 +286,44 @@ def test_the_latest_entry_templates_see_is_contact(tmp_path: Path) -> None:
         assert journal.latest()["ada"].note == "by hand"
 
 
+def test_the_latest_entry_of_each_person_is_the_latest_contact_ties_broken_by_id(
+    tmp_path: Path,
+) -> None:
+    rng = random.Random(23)
+    first = now()
+    with Journal(tmp_path / "journal.sqlite") as journal:
+        for number in range(600):
+            kind = rng.choice(ENTRY_KINDS)
+            moment = first + timedelta(hours=rng.randrange(40))  # many share a moment
+            journal.add(
+                Entry(
+                    person=f"p{rng.randrange(30)}",
+                    kind=kind,
+                    at=moment,
+                    day=moment.date(),
+                    note=f"entry {number}",
+                    via=rng.choice(VIAS),
+                )
+            )
+        everything = journal.entries()
+        latest = journal.latest()
+    contact = [
+        entry
+        for entry in everything
+        if not (
+            entry.kind in ("bounced", "auto-reply")
+            or (entry.kind == "note" and entry.via == "mailbox")
+        )
+    ]
+    expected: dict[str, Entry] = {}
+    for entry in contact:
+        known = expected.get(entry.person)
+        if known is None or (entry.at, entry.id or 0) > (known.at, known.id or 0):
+            expected[entry.person] = entry
+    assert latest == expected
+    assert len(expected) > 20 and len(everything) > len(contact)  # the case is not empty
+
+
 def _stored(journal: Journal) -> dict[str, tuple[object, ...]]:
     """The summaries table itself, as written (not as `summaries` reads it)."""
     rows = journal.db.execute(f"SELECT {journal_module._SUMMARY} FROM summaries")

@@ -710,6 +710,26 @@ def test_yagmail_is_imported_without_asyncio_and_the_whole_package_still_imports
     assert result.stdout.split()[1] == "True"
 
 
+def test_yagmail_is_imported_without_its_oauth2_module_which_still_works_when_called(
+    tmp_path: Path,
+) -> None:
+    info = tmp_path / "oauth2.json"
+    info.write_text('{"email_address": "sam@example.org"}', encoding="utf-8")
+    script = (
+        "import sys\n"
+        "from outreach.delivery.transport import _import_yagmail\n"
+        "sender = _import_yagmail()\n"
+        "assert 'urllib.request' not in sys.modules\n"
+        f"print(sender.get_oauth2_info({str(info)!r}, None)['email_address'])\n"
+        "print('urllib.request' in sys.modules)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["sam@example.org", "True"]  # the real module, once called
+
+
 def test_filing_writes_what_went_even_where_the_draft_was_deleted_meanwhile(
     run: Invoke, workspace: Path
 ) -> None:

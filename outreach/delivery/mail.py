@@ -8,6 +8,7 @@ times faster than the newer header registry, which matters in a batch of hundred
 from __future__ import annotations
 
 import binascii
+import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from email.charset import BASE64, Charset
@@ -231,8 +232,23 @@ def _text_part(part: Message, text: str, subtype: str) -> Message:
 
 
 def message_bytes(message: Message) -> bytes:
-    """The message as it goes on the wire (CRLF line ends; UTF-8 headers where it needs them)."""
-    return message.as_bytes()
+    """The message as it goes on the wire (CRLF line ends; UTF-8 headers where it needs them).
+
+    A message of one text part (what almost every draft makes) is written here, as the email
+    package's generator writes it: each header folded by the message's own policy, a blank
+    line, and the text (always ASCII: 7bit or quoted-printable) with CRLF line ends. The
+    generator's machinery (a buffer per part, a dispatch per content type) cost more than
+    building the message itself; anything else still goes through it.
+    """
+    policy = message.policy
+    payload = message.get_payload()
+    if not isinstance(policy, _Wire) or not isinstance(payload, str) or not payload.isascii():
+        return message.as_bytes()
+    head = b"".join(policy.fold_binary(name, value) for name, value in message.raw_items())
+    return head + (policy.linesep + policy.linesep.join(_LINE_ENDS.split(payload))).encode()
+
+
+_LINE_ENDS = re.compile(r"\r\n|\r|\n")  # as the generator splits a text's lines
 
 
 def as_shown(message: Message) -> str:

@@ -277,12 +277,14 @@ class Journal:
     def latest(self) -> dict[str, Entry]:
         """Each person's latest entry that is contact (not a bounce, an automatic reply or a
         note read from the mailbox: see summary.is_contact)."""
+        # One pass with a window function: a subquery per person took 1.2 s at 20,000 entries.
         rows = self.db.execute(
-            f"""SELECT {_READ} FROM entries WHERE id IN (
-                    SELECT id FROM entries AS e WHERE e.person = entries.person
-                    AND NOT (e.kind IN ('bounced', 'auto-reply')
-                        OR (e.kind = 'note' AND e.via IS 'mailbox'))
-                    ORDER BY e.at DESC, e.id DESC LIMIT 1)"""
+            f"""SELECT {_READ} FROM (
+                    SELECT {_READ}, ROW_NUMBER() OVER (
+                        PARTITION BY person ORDER BY at DESC, id DESC) AS place
+                    FROM entries WHERE NOT (kind IN ('bounced', 'auto-reply')
+                        OR (kind = 'note' AND via IS 'mailbox')))
+                WHERE place = 1"""
         )
         return {entry.person: entry for entry in map(_entry, rows)}
 
