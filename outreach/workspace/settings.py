@@ -95,21 +95,29 @@ class Settings:
 # --- the settings: each declared once, with how it is read and its default ---------------
 
 
-@dataclass(frozen=True, kw_only=True)
+# The readers below are plain classes, not dataclasses: every command that reads
+# outreach.toml imports this module, and a dataclass writes and compiles its methods as it is
+# defined (for these nine, a tenth of a start-up's own import time).
+
+
 class _Kind:
     """How one setting is read. `placeholder`: what plain `init` writes for the person to
     replace (outreach/data/outreach.toml), and what to put instead. Left in, it would sign a
     message "Your Name": `check` and `send` refuse it."""
 
-    placeholder: tuple[str, str] | None = None
+    def __init__(self, *, placeholder: tuple[str, str] | None = None) -> None:
+        self.placeholder = placeholder
 
     def read(self, reader: _Reader, table: str, key: str, table_so_far: dict[str, Any]) -> Any:
         raise NotImplementedError
 
 
-@dataclass(frozen=True, kw_only=True)
 class _Text(_Kind):
-    required: bool = False
+    def __init__(
+        self, *, required: bool = False, placeholder: tuple[str, str] | None = None
+    ) -> None:
+        super().__init__(placeholder=placeholder)
+        self.required = required
 
     def read(
         self, reader: _Reader, table: str, key: str, table_so_far: dict[str, Any]
@@ -138,7 +146,6 @@ class _Text(_Kind):
         return None
 
 
-@dataclass(frozen=True, kw_only=True)
 class _Address(_Text):
     def read(
         self, reader: _Reader, table: str, key: str, table_so_far: dict[str, Any]
@@ -152,10 +159,11 @@ class _Address(_Text):
         return normalized
 
 
-@dataclass(frozen=True, kw_only=True)
 class _Choice(_Kind):
-    choices: tuple[str, ...]
-    default: str
+    def __init__(self, *, choices: tuple[str, ...], default: str) -> None:
+        super().__init__()
+        self.choices = choices
+        self.default = default
 
     def read(self, reader: _Reader, table: str, key: str, table_so_far: dict[str, Any]) -> str:
         value = reader.raw(table, key, self.default)
@@ -166,11 +174,16 @@ class _Choice(_Kind):
         return value
 
 
-@dataclass(frozen=True, kw_only=True)
 class _Number(_Kind):
-    low: int
-    high: int
-    default: int | Callable[[dict[str, Any]], int]  # or made from the table's settings before
+    def __init__(
+        self,
+        *,
+        low: int,
+        high: int,
+        default: int | Callable[[dict[str, Any]], int],  # or made from the table before
+    ) -> None:
+        super().__init__()
+        self.low, self.high, self.default = low, high, default
 
     def read(self, reader: _Reader, table: str, key: str, table_so_far: dict[str, Any]) -> int:
         default = self.default if isinstance(self.default, int) else self.default(table_so_far)
@@ -185,9 +198,10 @@ class _Number(_Kind):
         return value
 
 
-@dataclass(frozen=True, kw_only=True)
 class _Days(_Kind):
-    default: int
+    def __init__(self, *, default: int) -> None:
+        super().__init__()
+        self.default = default
 
     def read(self, reader: _Reader, table: str, key: str, table_so_far: dict[str, Any]) -> int:
         written = reader.raw(table, key)
@@ -201,11 +215,12 @@ class _Days(_Kind):
         return days or self.default
 
 
-@dataclass(frozen=True, kw_only=True)
 class _Texts(_Kind):
     """A list of one-line texts, such as imap.folders."""
 
-    default: tuple[str, ...] = ()
+    def __init__(self, *, default: tuple[str, ...] = ()) -> None:
+        super().__init__()
+        self.default = default
 
     def read(
         self, reader: _Reader, table: str, key: str, table_so_far: dict[str, Any]
@@ -239,11 +254,11 @@ def _default_auth(table_so_far: dict[str, Any]) -> str:
     return "password" if table_so_far.get("user") else "none"
 
 
-@dataclass(frozen=True, kw_only=True)
 class _Auth(_Choice):
     """smtp.auth and imap.auth: the default is password where a user is set, else none."""
 
-    default: str = "password"
+    def __init__(self, *, choices: tuple[str, ...]) -> None:
+        super().__init__(choices=choices, default="password")
 
     def read(self, reader: _Reader, table: str, key: str, table_so_far: dict[str, Any]) -> str:
         written = reader.raw(table, key)
