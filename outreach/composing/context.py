@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from outreach.composing.renderer import Fields, Rendered, Renderer
 from outreach.composing.threads import Thread, reply_subject
@@ -57,20 +57,30 @@ def render_for(renderer: Renderer, person: Contact, shared: Shared) -> Rendered:
     """The subject and body for one person; a TemplateError names template, line and person.
 
     A reply's subject never stacks its prefix ('Re: Re:')."""
-    thread = shared.threads.get(person.id) if renderer.template.thread else None
+    arguments = render_arguments(renderer, person, shared)
     rendered = renderer.render(
-        contact=Fields("contact", person.template_fields()),
-        who=person.label,
-        goal=shared.goal,
-        me=shared.me,
-        today=shared.today,
-        last=shared.last.get(person.id),
-        note=shared.note,
-        thread=thread.template_fields() if thread is not None else None,
-        given=shared.given.get(person.id, ()),
+        contact=Fields("contact", arguments["contact"]), who=person.label, **arguments["rest"]
     )
     subject = reply_subject(rendered.subject)
     return rendered if subject == rendered.subject else replace(rendered, subject=subject)
+
+
+def render_arguments(renderer: Renderer, person: Contact, shared: Shared) -> dict[str, Any]:
+    """Everything one person's render is given (but for `who`, which only errors name): in one
+    place, since drafting's record of what a draft was made from hashes exactly this."""
+    thread = shared.threads.get(person.id) if renderer.template.thread else None
+    return {
+        "contact": person.template_fields(),
+        "rest": {
+            "goal": shared.goal,
+            "me": shared.me,
+            "today": shared.today,
+            "last": shared.last.get(person.id),
+            "note": shared.note,
+            "thread": thread.template_fields() if thread is not None else None,
+            "given": shared.given.get(person.id, ()),
+        },
+    }
 
 
 def me_fields(settings: Settings) -> dict[str, str]:

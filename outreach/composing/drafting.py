@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from outreach.composing.context import Shared, render_for, shared_context
+from outreach.composing.drafted import Record, inputs_key, read_record, shared_key
 from outreach.composing.loading import load_renderer
 from outreach.composing.renderer import Rendered, Renderer
 from outreach.composing.threads import Thread, earlier_messages
@@ -242,13 +243,14 @@ def draft_with(
     # in place at the end, or none (leaving the block removes what was written aside): the
     # rendered drafts are never all held at once.
     with AllOrNothing() as staged:
-        drafts = _Drafts(list(selection.notices), staged, coach)
+        drafts = _Drafts(list(selection.notices), staged, coach, read_record(workspace.state_dir))
         started = _started_ids(journal)
-        _render_drafts(workspace, renderer, shared, selection, replace, started, drafts)
+        waiting = _render_drafts(workspace, renderer, shared, selection, replace, started, drafts)
         raise_if_errors(dict.fromkeys(drafts.problems))  # one line per problem, however many
         drafts.write_pending()
         with _not_written():
             staged.commit()
+    drafts.record.save([*waiting, *(path.name for path in drafts.written)])
     return DraftResult(
         tuple(drafts.written),
         tuple(drafts.notices),
@@ -355,22 +357,23 @@ class _Drafts:
     notices: list[str]
     staged: AllOrNothing
     coach: Coach
+    record: Record  # what each draft was made from (composing/drafted.py)
     written: list[Path] = field(default_factory=list)
     coaching: list[Coaching] = field(default_factory=list)
     unchanged: list[Path] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     refused: list[Problem] = field(default_factory=list)  # attachments that cannot go
     distinct: dict[Coaching, Coaching] = field(default_factory=dict)
-    pending: list[tuple[Path, str]] = field(default_factory=list)
+    pending: list[tuple[Path, str, str | None, str]] = field(default_factory=list)
 
-    def add(self, path: Path, headers: dict[str, str], body: str) -> None:
+    def add(self, path: Path, headers: dict[str, str], body: str, key: str | None) -> None:
         """One draft, coached, and written aside with the few rendered before it. Once the
         batch cannot be written, the rest are still rendered (every problem at once) but
         neither written nor kept."""
         if self.problems or self.refused:
             self.pending.clear()
             return
-        self.pending.append((path, render_draft(headers, body)))
+        self.pending.append((path, render_draft(headers, body), key, headers["message_id"]))
         if len(self.pending) >= _WRITTEN_AT_ONCE:
             self.write_pending()
         coaching = self.coach(headers, body)
@@ -379,9 +382,10 @@ class _Drafts:
 
     def write_pending(self) -> None:
         with _not_written():
-            for path, text in self.pending:
-                self.staged.write(path, text)
+            for path, text, key, message_id in self.pending:
+                stat = self.staged.write(path, text)
                 self.written.append(path)
+                self.record.keep(path.name, key, stat, message_id)
         self.pending.clear()
 
 
@@ -398,19 +402,37 @@ def _render_drafts(
     replace: bool,
     started: set[str],
     drafts: _Drafts,
-) -> None:
+) -> dict[str, os.DirEntry[str]]:
     """Each chosen person's draft rendered into `drafts`, unless one waits that is not to be
-    drafted again."""
+    drafted again, or (with --replace) one waits that was made from the same inputs and is
+    as it was written (composing/drafted.py). The drafts that waited, by name."""
     template = renderer.template
     settings = workspace.settings
     domain = settings.me.email.rpartition("@")[2]
     reply_to = template.reply_to or settings.me.reply_to
     drafted = datetime.now().astimezone().isoformat(timespec="seconds")
-    waiting = _file_names(workspace.drafts_dir)
+    waiting = _file_entries(workspace.drafts_dir)
+    prefix = shared_key(renderer, shared, reply_to)
+    record = drafts.record
     for person in selection.people:
         path = workspace.drafts_dir / draft_file_name(person.id, template.name)
         existing, fields = None, {}
-        if path.name in waiting:
+        key = inputs_key(prefix, renderer, person, shared) if prefix is not None else None
+        entry = waiting.get(path.name)
+        if entry is not None and replace and key is not None:
+            stat = _stat(entry)
+            kept_id = record.unchanged(path.name, key, stat)
+            if kept_id is not None and stat is not None:
+                kept = _kept_back(
+                    path, {"message_id": kept_id}, person, selection.named, True, started
+                )
+                if isinstance(kept, Problem):
+                    drafts.problems.append(kept)
+                else:
+                    drafts.unchanged.append(path)
+                    record.keep(path.name, key, stat, kept_id)
+                continue
+        if entry is not None:
             existing = path.read_text(encoding="utf-8", errors="replace")
             fields = front_fields(existing)  # read once, asked for three fields
             kept = _kept_back(path, fields, person, selection.named, replace, started)
@@ -438,9 +460,13 @@ def _render_drafts(
         headers["drafted"] = drafted
         if existing is not None and _same_draft(existing, fields, headers, rendered.body):
             drafts.unchanged.append(path)
+            stat = _stat(entry) if entry is not None and key is not None else None
+            if stat is not None and key is not None:
+                record.keep(path.name, key, stat, headers["message_id"])
         else:
-            drafts.add(path, headers, rendered.body)
+            drafts.add(path, headers, rendered.body, key)
     drafts.problems.extend(_grouped(drafts.refused))
+    return waiting
 
 
 def _attachment_problems(workspace: Workspace, rendered: Rendered) -> list[str]:
@@ -537,11 +563,19 @@ def _started_ids(journal: Journal | None) -> set[str]:
     return journal.unfinished() | journal.sent_ids()
 
 
-def _file_names(folder: Path) -> set[str]:
+def _file_entries(folder: Path) -> dict[str, os.DirEntry[str]]:
     try:
-        return {entry.name for entry in os.scandir(folder)}
+        return {entry.name: entry for entry in os.scandir(folder)}
     except FileNotFoundError:
-        return set()
+        return {}
+
+
+def _stat(entry: os.DirEntry[str]) -> os.stat_result | None:
+    """The file's own stat (a link's, not its target's); None where it is gone."""
+    try:
+        return entry.stat(follow_symlinks=False)
+    except OSError:
+        return None
 
 
 def _same_draft(

@@ -150,8 +150,9 @@ class AllOrNothing:
     def __exit__(self, *exc_info: object) -> None:
         self.discard()
 
-    def write(self, path: Path, data: Content) -> None:
-        """One file's content (text, bytes, or chunks of bytes), beside its place."""
+    def write(self, path: Path, data: Content) -> os.stat_result:
+        """One file's content (text, bytes, or chunks of bytes), beside its place; its stat
+        as written (the rename into place changes neither its inode, size nor mtime)."""
         # Plain strings, not Path objects: for thousands of drafts, pathlib's parsing shows.
         target = str(path)
         directory, name = os.path.split(target)
@@ -171,6 +172,8 @@ class AllOrNothing:
                     handle.write(data)
                 else:
                     handle.writelines(data)
+                handle.flush()
+                return os.fstat(fd)
         except OSError as error:
             raise self._full(error) from None
 
