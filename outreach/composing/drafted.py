@@ -52,7 +52,6 @@ def shared_key(renderer: Renderer, shared: Shared, reply_to: str | None) -> byte
     """The part of every person's key that a command shares, or None where the template's
     drafts may not be skipped (output not fixed by its inputs, or attachments to check)."""
     import jinja2
-    import markupsafe
 
     from outreach import __version__
 
@@ -66,8 +65,7 @@ def shared_key(renderer: Renderer, shared: Shared, reply_to: str | None) -> byte
     parts = (
         _FORMAT,
         __version__,
-        jinja2.__version__,
-        markupsafe.__version__,
+        jinja2.__version__,  # the renderer (autoescape is off: MarkupSafe makes no text)
         sys.version,
         template.name,
         template.follow_up_text,
