@@ -5,24 +5,28 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import stat
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner, Result
 
+from outreach.cli import cli
 from outreach.composing import renderer as renderer_module
-from outreach.composing.context import Shared, shared_context
-from outreach.composing.drafted import inputs_key, shared_key
+from outreach.composing.context import Shared, own_arguments, shared_context
+from outreach.composing.drafted import file_proof, inputs_key, shared_key
 from outreach.composing.loading import load_renderer
 from outreach.composing.renderer import Renderer
 from outreach.composing.threads import Thread
 from outreach.people.contact import Contact
+from outreach.support.files import AllOrNothing
 from outreach.workspace.folder import Workspace
 from outreach.workspace.goal import load_goal
 from tests.conftest import Invoke
-from tests.helpers import write
+from tests.helpers import fill, small_file_system, snapshot, write
 
 ADA = "drafts/ada-lovelace--request.md"
 
@@ -232,7 +236,7 @@ class Keyed:
         shared = dataclasses.replace(self.shared, **changes)
         prefix = shared_key(renderer, shared, reply_to)
         assert prefix is not None
-        return inputs_key(prefix, renderer, person, shared)
+        return inputs_key(prefix, renderer, person, shared, own_arguments(renderer, person, shared))
 
 
 @pytest.fixture
@@ -300,3 +304,93 @@ def test_the_key_changes_with_every_input(
 def test_another_persons_journal_leaves_the_key_as_it_was(keyed: Keyed) -> None:
     entry = {"kind": "gave", "on": date(2026, 11, 2)}
     assert keyed.key(given={"grace-hopper": [entry]}) == keyed.key()
+
+
+# --- an empty drafts/ filled by one rename ------------------------------------------------
+
+
+def _names(folder: Path) -> list[str]:
+    return sorted(os.listdir(folder))
+
+
+def test_files_for_an_empty_folder_arrive_whole_with_its_mode(tmp_path: Path) -> None:
+    folder = tmp_path / "drafts"
+    folder.mkdir(mode=0o750)
+    os.chmod(folder, 0o750)  # not what the umask makes
+    with AllOrNothing(empty_folder=folder) as staged:
+        first = staged.write(folder / "a.md", "one")
+        staged.write(folder / "b.md", "two")
+        assert _names(folder) == []  # nothing in place before the commit
+        staged.commit()
+    assert _names(folder) == ["a.md", "b.md"]
+    assert (folder / "a.md").read_text() == "one"
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o750
+    assert stat.S_IMODE((folder / "a.md").stat().st_mode) == 0o600
+    assert file_proof((folder / "a.md").stat()) == file_proof(first)  # as written
+    assert _names(tmp_path) == ["drafts"]  # no folder left beside it
+
+
+def test_a_missing_folder_is_made_private_and_a_discarded_batch_leaves_nothing(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "drafts"
+    with AllOrNothing(empty_folder=folder) as staged:
+        staged.write(folder / "a.md", "one")
+    assert _names(tmp_path) == []  # left without a commit: nothing, not even a folder
+    with AllOrNothing(empty_folder=folder) as staged:
+        staged.write(folder / "a.md", "one")
+        staged.commit()
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert _names(folder) == ["a.md"]
+
+
+def test_a_folder_that_filled_meanwhile_gets_the_files_one_by_one(tmp_path: Path) -> None:
+    folder = tmp_path / "drafts"
+    folder.mkdir()
+    with AllOrNothing(empty_folder=folder) as staged:
+        staged.write(folder / "a.md", "one")
+        (folder / "other.md").write_text("another program's")
+        staged.commit()
+    assert _names(folder) == ["a.md", "other.md"]
+    assert (folder / "other.md").read_text() == "another program's"
+    assert _names(tmp_path) == ["drafts"]
+
+
+def test_a_linked_drafts_folder_stays_a_link(run: Invoke, workspace: Path, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (workspace / "drafts").rmdir()
+    (workspace / "drafts").symlink_to(elsewhere)
+    result = run("draft", "request", "--all")
+    assert result.exit_code == 0, result.output
+    assert (workspace / "drafts").is_symlink()
+    assert "ada-lovelace--request.md" in _names(elsewhere)
+
+
+def test_a_disk_that_fills_while_drafting_into_an_empty_folder_leaves_nothing(
+    tmp_path: Path,
+) -> None:
+    with small_file_system(tmp_path / "small") as disk:
+        root = disk / "ws"
+        runner = CliRunner()
+        assert runner.invoke(cli, ["init", "--example", str(root)]).exit_code == 0
+
+        def run(*args: str) -> Result:
+            return runner.invoke(cli, ["--workspace", str(root), *args], catch_exceptions=False)
+
+        assert run("contacts").exit_code == 0  # the caches, written
+        before = snapshot(root)
+        room = disk / "room"
+        room.write_bytes(b"\0" * 8192)  # room for two drafts, once the disk is full
+        filler = fill(disk)
+        room.unlink()
+        result = run("draft", "request", "--all")
+        assert result.exit_code == 1, result.output
+        assert "the disk is full" in result.stderr
+        assert snapshot(root) == before
+        assert _names(root / "drafts") == []
+        assert not [name for name in _names(root) if name.endswith(".tmp")]
+        filler.unlink()
+        again = run("draft", "request", "--all")
+        assert again.exit_code == 0, again.output
+        assert len(_names(root / "drafts")) == 4

@@ -18,6 +18,7 @@ as before. The record is a cache: one that is missing, unreadable or stale only 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import sys
 from collections.abc import Iterable, Mapping
@@ -25,8 +26,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from outreach.composing.context import BY_PERSON, Own, Shared
+
 if TYPE_CHECKING:
-    from outreach.composing.context import Shared
     from outreach.composing.renderer import Renderer
     from outreach.people.contact import Contact
 
@@ -37,7 +39,6 @@ except ImportError:  # pragma: no cover - a Python built without it
 
 _FORMAT = 1
 RECORD_NAME = "drafted.json"
-_SHARED = frozenset({"goal", "me", "today", "note"})  # render arguments in shared_key
 
 # One draft's entry: (inputs key, inode, size, mtime_ns, message_id).
 Entry = tuple[str, int, int, int, str]
@@ -62,6 +63,12 @@ def shared_key(renderer: Renderer, shared: Shared, reply_to: str | None) -> byte
         source = template.path.read_bytes()
     except OSError:
         return None
+    # Every field of Shared but each person's parts (in inputs_key): goal, me, today, note.
+    common = [
+        (item.name, getattr(shared, item.name))
+        for item in dataclasses.fields(shared)
+        if item.name not in BY_PERSON
+    ]
     parts = (
         _FORMAT,
         __version__,
@@ -70,28 +77,20 @@ def shared_key(renderer: Renderer, shared: Shared, reply_to: str | None) -> byte
         template.name,
         template.follow_up_text,
         reply_to,
-        shared.goal,
-        shared.me,
-        shared.today,
-        shared.note,
+        common,
     )
     digest = _blake2b(source, digest_size=16)
     digest.update(repr(parts).encode("utf-8", "surrogatepass"))
     return digest.digest()
 
 
-def inputs_key(prefix: bytes, renderer: Renderer, person: Contact, shared: Shared) -> str:
-    """The hash of everything one person's draft is made from (see the module's text)."""
-    from outreach.composing.context import render_arguments
-
-    arguments = render_arguments(renderer, person, shared)
-    # The arguments every person shares are in `prefix` (shared_key), the rest here.
-    own = [(name, value) for name, value in arguments["rest"].items() if name not in _SHARED]
+def inputs_key(prefix: bytes, renderer: Renderer, person: Contact, shared: Shared, own: Own) -> str:
+    """The hash of everything one person's draft is made from (see the module's text):
+    `prefix` from shared_key, `own` the person's own render arguments."""
     thread = shared.threads.get(person.id) if renderer.template.thread else None
     parts = (
-        arguments["contact"],
         own,
-        person.name,
+        person.name,  # the to: line
         person.email,
         thread.reply_references if thread is not None else None,
     )

@@ -12,7 +12,7 @@ from email.utils import make_msgid
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from outreach.composing.context import Shared, render_for, shared_context
+from outreach.composing.context import Shared, own_arguments, render_for, shared_context
 from outreach.composing.drafted import Record, inputs_key, read_record, shared_key
 from outreach.composing.loading import load_renderer
 from outreach.composing.renderer import Rendered, Renderer
@@ -242,10 +242,12 @@ def draft_with(
     # Drafts are written aside as they are rendered (a few hundred at a time), and all are put
     # in place at the end, or none (leaving the block removes what was written aside): the
     # rendered drafts are never all held at once.
-    with AllOrNothing() as staged:
+    waiting = _file_entries(workspace.drafts_dir)
+    # Into an empty drafts/, the drafts go in a new folder put in its place whole (files.py).
+    with AllOrNothing(empty_folder=None if waiting else workspace.drafts_dir) as staged:
         drafts = _Drafts(list(selection.notices), staged, coach, read_record(workspace.state_dir))
         started = _started_ids(journal)
-        waiting = _render_drafts(workspace, renderer, shared, selection, replace, started, drafts)
+        _render_drafts(workspace, renderer, shared, selection, replace, started, drafts, waiting)
         raise_if_errors(dict.fromkeys(drafts.problems))  # one line per problem, however many
         drafts.write_pending()
         with _not_written():
@@ -402,22 +404,23 @@ def _render_drafts(
     replace: bool,
     started: set[str],
     drafts: _Drafts,
-) -> dict[str, os.DirEntry[str]]:
+    waiting: Mapping[str, os.DirEntry[str]],
+) -> None:
     """Each chosen person's draft rendered into `drafts`, unless one waits that is not to be
     drafted again, or (with --replace) one waits that was made from the same inputs and is
-    as it was written (composing/drafted.py). The drafts that waited, by name."""
+    as it was written (composing/drafted.py). `waiting`: the files in drafts/, by name."""
     template = renderer.template
     settings = workspace.settings
     domain = settings.me.email.rpartition("@")[2]
     reply_to = template.reply_to or settings.me.reply_to
     drafted = datetime.now().astimezone().isoformat(timespec="seconds")
-    waiting = _file_entries(workspace.drafts_dir)
     prefix = shared_key(renderer, shared, reply_to)
     record = drafts.record
     for person in selection.people:
         path = workspace.drafts_dir / draft_file_name(person.id, template.name)
         existing, fields = None, {}
-        key = inputs_key(prefix, renderer, person, shared) if prefix is not None else None
+        own = own_arguments(renderer, person, shared)
+        key = inputs_key(prefix, renderer, person, shared, own) if prefix is not None else None
         entry = waiting.get(path.name)
         if entry is not None and replace and key is not None:
             stat = _stat(entry)
@@ -443,7 +446,7 @@ def _render_drafts(
                 drafts.notices.append(kept)
                 continue
         try:
-            rendered = render_for(renderer, person, shared)
+            rendered = render_for(renderer, person, shared, own)
         except TemplateError as error:
             drafts.problems.extend(error.problems)
             continue
@@ -466,7 +469,6 @@ def _render_drafts(
         else:
             drafts.add(path, headers, rendered.body, key)
     drafts.problems.extend(_grouped(drafts.refused))
-    return waiting
 
 
 def _attachment_problems(workspace: Workspace, rendered: Rendered) -> list[str]:
