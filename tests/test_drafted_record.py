@@ -394,3 +394,12 @@ def test_a_disk_that_fills_while_drafting_into_an_empty_folder_leaves_nothing(
         again = run("draft", "request", "--all")
         assert again.exit_code == 0, again.output
         assert len(_names(root / "drafts")) == 4
+
+
+def test_new_message_ids_are_unique_and_well_formed() -> None:
+    from outreach.composing.drafting import new_message_id
+    from outreach.drafts.draft import _MESSAGE_ID
+
+    ids = [new_message_id("example.org") for _ in range(2000)]
+    assert len(set(ids)) == len(ids)
+    assert all(_MESSAGE_ID.fullmatch(one) and one.endswith("@example.org>") for one in ids)

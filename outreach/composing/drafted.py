@@ -89,7 +89,8 @@ def inputs_key(prefix: bytes, renderer: Renderer, person: Contact, shared: Share
     `prefix` from shared_key, `own` the person's own render arguments."""
     thread = shared.threads.get(person.id) if renderer.template.thread else None
     parts = (
-        own,
+        own.contact,  # a plain tuple: a NamedTuple's repr is made in Python
+        own.journal,
         person.name,  # the to: line
         person.email,
         thread.reply_references if thread is not None else None,
