@@ -403,3 +403,19 @@ def test_new_message_ids_are_unique_and_well_formed() -> None:
     ids = [new_message_id("example.org") for _ in range(2000)]
     assert len(set(ids)) == len(ids)
     assert all(_MESSAGE_ID.fullmatch(one) and one.endswith("@example.org>") for one in ids)
+
+
+def test_the_goal_given_to_every_render_cannot_be_changed_by_one(
+    run: Invoke, workspace: Path
+) -> None:
+    # The renders of a command share one `goal` (made once): a template cannot change it.
+    write(
+        workspace / "templates" / "meddle.md",
+        "---\nkind: check-in\nsubject: Hello\n---\n"
+        "{% if contact.first_name == 'Ada' %}{{ goal.pop('looking_for') }}{% endif %}"
+        "Looking for {{ goal.looking_for }}.\n",
+    )
+    result = run("draft", "meddle", "ada", "grace")
+    assert result.exit_code == 1
+    assert "Ada Lovelace" in result.stderr and "Grace Hopper" not in result.stderr
+    assert not list((workspace / "drafts").glob("*--meddle.md"))

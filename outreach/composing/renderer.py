@@ -151,6 +151,8 @@ class _Sandbox(ImmutableSandboxedEnvironment):
         self.globals["namespace"] = _Namespace
 
     def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is Fields and attribute in obj:  # the usual case first: contact.name
+            return obj[attribute]
         if isinstance(obj, jinja2.Undefined):
             return obj  # the error names the first missing name: contact.employer, not .name
         if isinstance(obj, Fields) and attribute in obj:
@@ -440,6 +442,7 @@ class Renderer:
         self._env = env = _environment()
         self._running: jinja2.Template | None = None  # for the line of a render stopped mid-way
         self._unfixed = False  # set by _compile where a template's output is not fixed
+        self._shared_fields: dict[str, tuple[Mapping[str, Any], Fields]] = {}
         # What compiling may fold into constants counts against one render's limits too.
         self._subject = self._compile(env, template.subject, template.subject_line)
         self._body = self._compile(env, template.body, template.body_line)
@@ -511,8 +514,8 @@ class Renderer:
         """The subject and body for one person; a TemplateError names template, line and person."""
         context = {
             "contact": contact,
-            "goal": Fields("goal", goal),
-            "me": Fields("me", me),
+            "goal": self._fields("goal", goal),
+            "me": self._fields("me", me),
             "today": today,
             "last": Fields("last", last) if last is not None else None,
             "note": note or None,
@@ -552,6 +555,14 @@ class Renderer:
             ) from None
         finally:
             self._seconds_left -= time.monotonic() - started
+
+    def _fields(self, label: str, values: Mapping[str, Any]) -> Fields:
+        """The Fields of a mapping every render of a command is given (the goal, `me`): made
+        once, not for each person; templates cannot change them (the sandbox is immutable)."""
+        made = self._shared_fields.get(label)
+        if made is None or made[0] is not values:
+            made = self._shared_fields[label] = (values, Fields(label, values))
+        return made[1]
 
     def _spent(self, who: str) -> str:
         return (
