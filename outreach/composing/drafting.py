@@ -429,7 +429,7 @@ def _render_drafts(
     for person in selection.people:
         name = draft_file_name(person.id, template.name)
         path = workspace.drafts_dir / name
-        existing, fields = None, {}
+        existing, fields, stat = None, {}, None
         own = own_arguments(renderer, person, shared)
         key = inputs_key(prefix, renderer, person, shared, own) if prefix is not None else None
         entry = waiting.get(name)
@@ -447,6 +447,9 @@ def _render_drafts(
                     record.keep(name, key, stat, kept_id)
                 continue
         if entry is not None:
+            # Its stat taken before it is read (a DirEntry keeps it): a change made meanwhile
+            # then differs from the record next time.
+            stat = _stat(entry) if key is not None else None
             existing = path.read_text(encoding="utf-8", errors="replace")
             fields = front_fields(existing)  # read once, asked for three fields
             kept = _kept_back(path, fields, person, selection.named, replace, started)
@@ -474,9 +477,8 @@ def _render_drafts(
         headers["drafted"] = drafted
         if existing is not None and _same_draft(existing, fields, headers, rendered.body):
             drafts.unchanged.append(path)
-            stat = _stat(entry) if entry is not None and key is not None else None
-            if stat is not None and key is not None:
-                record.keep(path.name, key, stat, headers["message_id"])
+            if stat is not None:
+                record.keep(name, key, stat, headers["message_id"])
         else:
             drafts.add(path, headers, rendered.body, key)
     drafts.problems.extend(_grouped(drafts.refused))
