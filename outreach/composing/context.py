@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from outreach.composing.renderer import Fields, Rendered, Renderer
 from outreach.composing.threads import Thread, reply_subject
@@ -53,24 +53,49 @@ def shared_context(
     )
 
 
-def render_for(renderer: Renderer, person: Contact, shared: Shared) -> Rendered:
+def render_for(
+    renderer: Renderer, person: Contact, shared: Shared, arguments: Own | None = None
+) -> Rendered:
     """The subject and body for one person; a TemplateError names template, line and person.
+    `arguments`: the person's own, where the caller has them already.
 
     A reply's subject never stacks its prefix ('Re: Re:')."""
-    thread = shared.threads.get(person.id) if renderer.template.thread else None
+    contact, own = arguments or own_arguments(renderer, person, shared)
     rendered = renderer.render(
-        contact=Fields("contact", person.template_fields()),
+        contact=Fields("contact", contact),
         who=person.label,
         goal=shared.goal,
         me=shared.me,
         today=shared.today,
-        last=shared.last.get(person.id),
         note=shared.note,
-        thread=thread.template_fields() if thread is not None else None,
-        given=shared.given.get(person.id, ()),
+        **own,
     )
     subject = reply_subject(rendered.subject)
     return rendered if subject == rendered.subject else replace(rendered, subject=subject)
+
+
+class Own(NamedTuple):
+    """What one person's render is given of their own: the rest is the same for all of a
+    command (Shared's other fields). Drafting's record of what each draft was made from
+    (drafted.py) hashes exactly these and those."""
+
+    contact: dict[str, Any]
+    journal: dict[str, Any]  # last, thread, given: from the journal, for this person
+
+
+BY_PERSON = ("last", "threads", "given")  # the fields of Shared that hold each person's part
+
+
+def own_arguments(renderer: Renderer, person: Contact, shared: Shared) -> Own:
+    thread = shared.threads.get(person.id) if renderer.template.thread else None
+    return Own(
+        person.template_fields(),
+        {
+            "last": shared.last.get(person.id),
+            "thread": thread.template_fields() if thread is not None else None,
+            "given": shared.given.get(person.id, ()),
+        },
+    )
 
 
 def me_fields(settings: Settings) -> dict[str, str]:

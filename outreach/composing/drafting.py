@@ -5,14 +5,16 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
+import random
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from email.utils import make_msgid
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from outreach.composing.context import Shared, render_for, shared_context
+from outreach.composing.context import Shared, own_arguments, render_for, shared_context
+from outreach.composing.drafted import Record, inputs_key, read_record, shared_key
 from outreach.composing.loading import load_renderer
 from outreach.composing.renderer import Rendered, Renderer
 from outreach.composing.threads import Thread, earlier_messages
@@ -43,7 +45,7 @@ from outreach.workspace.settings import Settings
 from outreach.workspace.templates import Template, list_templates
 
 if TYPE_CHECKING:
-    from outreach.composing.coach import Coaching
+    from outreach.composing.coach import Coaching, Known
     from outreach.journal.database import Journal
 
     Coach = Callable[[Mapping[str, str], str], Coaching | None]  # a draft's headers, body
@@ -241,14 +243,17 @@ def draft_with(
     # Drafts are written aside as they are rendered (a few hundred at a time), and all are put
     # in place at the end, or none (leaving the block removes what was written aside): the
     # rendered drafts are never all held at once.
-    with AllOrNothing() as staged:
-        drafts = _Drafts(list(selection.notices), staged, coach)
+    waiting = _file_entries(workspace.drafts_dir)
+    # Into an empty drafts/, the drafts go in a new folder put in its place whole (files.py).
+    with AllOrNothing(empty_folder=None if waiting else workspace.drafts_dir) as staged:
+        drafts = _Drafts(list(selection.notices), staged, coach, read_record(workspace.state_dir))
         started = _started_ids(journal)
-        _render_drafts(workspace, renderer, shared, selection, replace, started, drafts)
+        _render_drafts(workspace, renderer, shared, selection, replace, started, drafts, waiting)
         raise_if_errors(dict.fromkeys(drafts.problems))  # one line per problem, however many
         drafts.write_pending()
         with _not_written():
             staged.commit()
+    drafts.record.save([*waiting, *(path.name for path in drafts.written)])
     return DraftResult(
         tuple(drafts.written),
         tuple(drafts.notices),
@@ -296,14 +301,23 @@ def _coached(
     people: Sequence[Contact], goal: Goal, journal: Journal | None, shared: Shared
 ) -> Coach:
     """The coach's measure of one draft (its front matter and body) as it is rendered:
-    advice only, never a reason not to write it."""
-    from outreach.composing.coach import coach_fields, known_from
+    advice only, never a reason not to write it. What it knows is gathered at the first
+    draft written: a --replace that writes none does without it (and its import)."""
+    known: list[Known] = []
 
-    notes = {
-        person: str(entry["note"]) for person, entry in shared.last.items() if entry.get("note")
-    }
-    known = known_from(people, goal, journal, notes)
-    return lambda headers, body: coach_fields(headers, body, known)
+    def coached(headers: Mapping[str, str], body: str) -> Coaching:
+        from outreach.composing.coach import coach_fields, known_from
+
+        if not known:
+            notes = {
+                person: str(entry["note"])
+                for person, entry in shared.last.items()
+                if entry.get("note")
+            }
+            known.append(known_from(people, goal, journal, notes))
+        return coach_fields(headers, body, known[0])
+
+    return coached
 
 
 def _select(
@@ -355,22 +369,23 @@ class _Drafts:
     notices: list[str]
     staged: AllOrNothing
     coach: Coach
+    record: Record  # what each draft was made from (composing/drafted.py)
     written: list[Path] = field(default_factory=list)
     coaching: list[Coaching] = field(default_factory=list)
     unchanged: list[Path] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     refused: list[Problem] = field(default_factory=list)  # attachments that cannot go
     distinct: dict[Coaching, Coaching] = field(default_factory=dict)
-    pending: list[tuple[Path, str]] = field(default_factory=list)
+    pending: list[tuple[Path, str, str | None, str]] = field(default_factory=list)
 
-    def add(self, path: Path, headers: dict[str, str], body: str) -> None:
+    def add(self, path: Path, headers: dict[str, str], body: str, key: str | None) -> None:
         """One draft, coached, and written aside with the few rendered before it. Once the
         batch cannot be written, the rest are still rendered (every problem at once) but
         neither written nor kept."""
         if self.problems or self.refused:
             self.pending.clear()
             return
-        self.pending.append((path, render_draft(headers, body)))
+        self.pending.append((path, render_draft(headers, body), key, headers["message_id"]))
         if len(self.pending) >= _WRITTEN_AT_ONCE:
             self.write_pending()
         coaching = self.coach(headers, body)
@@ -379,9 +394,10 @@ class _Drafts:
 
     def write_pending(self) -> None:
         with _not_written():
-            for path, text in self.pending:
-                self.staged.write(path, text)
+            for path, text, key, message_id in self.pending:
+                stat = self.staged.write(path, text)
                 self.written.append(path)
+                self.record.keep(path.name, key, stat, message_id)
         self.pending.clear()
 
 
@@ -398,19 +414,42 @@ def _render_drafts(
     replace: bool,
     started: set[str],
     drafts: _Drafts,
+    waiting: Mapping[str, os.DirEntry[str]],
 ) -> None:
     """Each chosen person's draft rendered into `drafts`, unless one waits that is not to be
-    drafted again."""
+    drafted again, or (with --replace) one waits that was made from the same inputs and is
+    as it was written (composing/drafted.py). `waiting`: the files in drafts/, by name."""
     template = renderer.template
     settings = workspace.settings
     domain = settings.me.email.rpartition("@")[2]
     reply_to = template.reply_to or settings.me.reply_to
     drafted = datetime.now().astimezone().isoformat(timespec="seconds")
-    waiting = _file_names(workspace.drafts_dir)
+    prefix = shared_key(renderer, shared, reply_to)
+    record = drafts.record
     for person in selection.people:
-        path = workspace.drafts_dir / draft_file_name(person.id, template.name)
-        existing, fields = None, {}
-        if path.name in waiting:
+        name = draft_file_name(person.id, template.name)
+        path = workspace.drafts_dir / name
+        existing, fields, stat = None, {}, None
+        own = own_arguments(renderer, person, shared)
+        key = inputs_key(prefix, renderer, person, shared, own) if prefix is not None else None
+        entry = waiting.get(name)
+        if entry is not None and replace and key is not None:
+            stat = _stat(entry)
+            kept_id = record.unchanged(name, key, stat)
+            if kept_id is not None and stat is not None:
+                kept = _kept_back(
+                    path, {"message_id": kept_id}, person, selection.named, True, started
+                )
+                if isinstance(kept, Problem):
+                    drafts.problems.append(kept)
+                else:
+                    drafts.unchanged.append(path)
+                    record.keep(name, key, stat, kept_id)
+                continue
+        if entry is not None:
+            # Its stat taken before it is read (a DirEntry keeps it): a change made meanwhile
+            # then differs from the record next time.
+            stat = _stat(entry) if key is not None else None
             existing = path.read_text(encoding="utf-8", errors="replace")
             fields = front_fields(existing)  # read once, asked for three fields
             kept = _kept_back(path, fields, person, selection.named, replace, started)
@@ -421,7 +460,7 @@ def _render_drafts(
                 drafts.notices.append(kept)
                 continue
         try:
-            rendered = render_for(renderer, person, shared)
+            rendered = render_for(renderer, person, shared, own)
         except TemplateError as error:
             drafts.problems.extend(error.problems)
             continue
@@ -432,14 +471,16 @@ def _render_drafts(
             continue
         message_id = fields.get("message_id") if existing is not None else None
         headers = _headers(
-            person, rendered.subject, template, message_id or make_msgid(domain=domain), reply_to
+            person, rendered.subject, template, message_id or new_message_id(domain), reply_to
         )
         headers.update(_envelope_headers(shared.threads.get(person.id), rendered, template))
         headers["drafted"] = drafted
         if existing is not None and _same_draft(existing, fields, headers, rendered.body):
             drafts.unchanged.append(path)
+            if stat is not None:
+                record.keep(name, key, stat, headers["message_id"])
         else:
-            drafts.add(path, headers, rendered.body)
+            drafts.add(path, headers, rendered.body, key)
     drafts.problems.extend(_grouped(drafts.refused))
 
 
@@ -530,6 +571,13 @@ def _headers(
     return headers
 
 
+def new_message_id(domain: str) -> str:
+    """A new Message-ID, as email.utils.make_msgid makes it (the time in hundredths of a
+    second, the process id, 64 random bits): written out, since importing email.utils for it
+    alone took 18 ms of every draft command."""
+    return f"<{int(time.time() * 100)}.{os.getpid()}.{random.getrandbits(64)}@{domain}>"
+
+
 def _started_ids(journal: Journal | None) -> set[str]:
     """Message ids whose send the journal has begun (cut off, or sent and not yet filed)."""
     if journal is None:
@@ -537,11 +585,19 @@ def _started_ids(journal: Journal | None) -> set[str]:
     return journal.unfinished() | journal.sent_ids()
 
 
-def _file_names(folder: Path) -> set[str]:
+def _file_entries(folder: Path) -> dict[str, os.DirEntry[str]]:
     try:
-        return {entry.name for entry in os.scandir(folder)}
+        return {entry.name: entry for entry in os.scandir(folder)}
     except FileNotFoundError:
-        return set()
+        return {}
+
+
+def _stat(entry: os.DirEntry[str]) -> os.stat_result | None:
+    """The file's own stat (a link's, not its target's); None where it is gone."""
+    try:
+        return entry.stat(follow_symlinks=False)
+    except OSError:
+        return None
 
 
 def _same_draft(

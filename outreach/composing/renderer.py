@@ -151,6 +151,8 @@ class _Sandbox(ImmutableSandboxedEnvironment):
         self.globals["namespace"] = _Namespace
 
     def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is Fields and attribute in obj:  # the usual case first: contact.name
+            return obj[attribute]
         if isinstance(obj, jinja2.Undefined):
             return obj  # the error names the first missing name: contact.employer, not .name
         if isinstance(obj, Fields) and attribute in obj:
@@ -439,12 +441,17 @@ class Renderer:
         self._where = f"templates/{template.path.name}"
         self._env = env = _environment()
         self._running: jinja2.Template | None = None  # for the line of a render stopped mid-way
+        self._unfixed = False  # set by _compile where a template's output is not fixed
+        self._shared_fields: dict[str, tuple[Mapping[str, Any], Fields]] = {}
         # What compiling may fold into constants counts against one render's limits too.
         self._subject = self._compile(env, template.subject, template.subject_line)
         self._body = self._compile(env, template.body, template.body_line)
         self._attachments = tuple(
             self._compile(env, path, template.attachments_line) for path in template.attachments
         )
+        # Whether the same inputs always give the same text (no `random` filter, no lipsum):
+        # drafting may then keep a draft whose inputs have not changed (composing/drafted.py).
+        self.deterministic = not self._unfixed
         self._seconds_left = RENDER_SECONDS  # for all the renders of this template, see render()
         self._spent_at: int | None = None  # the line where that time ran out, once it has
 
@@ -460,6 +467,7 @@ class Renderer:
                         "a template cannot include, import or extend another file",
                     )
                 )
+            self._unfixed = self._unfixed or _unfixed(tree)
             code = env.compile(tree, name=self._where, filename=self._where)
         except jinja2.TemplateSyntaxError as error:  # an unknown filter or test, too
             raise TemplateError(self._syntax_problem(env, padded, error)) from None
@@ -506,8 +514,8 @@ class Renderer:
         """The subject and body for one person; a TemplateError names template, line and person."""
         context = {
             "contact": contact,
-            "goal": Fields("goal", goal),
-            "me": Fields("me", me),
+            "goal": self._fields("goal", goal),
+            "me": self._fields("me", me),
             "today": today,
             "last": Fields("last", last) if last is not None else None,
             "note": note or None,
@@ -547,6 +555,14 @@ class Renderer:
             ) from None
         finally:
             self._seconds_left -= time.monotonic() - started
+
+    def _fields(self, label: str, values: Mapping[str, Any]) -> Fields:
+        """The Fields of a mapping every render of a command is given (the goal, `me`): made
+        once, not for each person; templates cannot change them (the sandbox is immutable)."""
+        made = self._shared_fields.get(label)
+        if made is None or made[0] is not values:
+            made = self._shared_fields[label] = (values, Fields(label, values))
+        return made[1]
 
     def _spent(self, who: str) -> str:
         return (
@@ -704,6 +720,14 @@ class Renderer:
 
         expressions = re.findall(r"\{\{-?\s*(.*?)\s*-?\}\}", source)
         return " or ".join(expressions) if expressions else "a printed value"
+
+
+def _unfixed(tree: jinja_nodes.Template) -> bool:
+    """Whether the template's output may differ for the same inputs: Jinja's `random`
+    filter, and `lipsum` (random words)."""
+    return any(node.name == "random" for node in tree.find_all(jinja_nodes.Filter)) or any(
+        node.name == "lipsum" for node in tree.find_all(jinja_nodes.Name)
+    )
 
 
 _BLOCK_TAGS = frozenset({"for", "if", "macro", "call", "filter", "with", "autoescape", "block"})

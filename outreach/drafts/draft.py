@@ -11,7 +11,6 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from email.utils import parseaddr
 from pathlib import Path
 from typing import Literal, cast, get_args
 
@@ -128,6 +127,8 @@ def _parse_address(text: str) -> tuple[str, str]:
     plain = _PLAIN_NAME_ADDR.fullmatch(text)
     if plain:
         return " ".join(_WORDS.findall(plain[1])), plain[2]
+    from email.utils import parseaddr  # 18 ms of import: only where the plain form is not
+
     return parseaddr(text)
 
 
