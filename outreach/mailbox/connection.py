@@ -18,7 +18,6 @@ from functools import partial
 from typing import Any
 
 from outreach.delivery import credentials
-from outreach.delivery.transport import certificate_refused
 from outreach.support.errors import MailboxError
 from outreach.support.text import printable
 from outreach.workspace.settings import Imap, OAuth2
@@ -300,6 +299,8 @@ def _connect_error(settings: Imap, error: Exception) -> MailboxError:
 
     where = f"{settings.host}:{settings.port}"
     if isinstance(error, ssl.SSLCertVerificationError):
+        from outreach.delivery.transport import certificate_refused  # smtplib: only here
+
         return MailboxError(certificate_refused(where, error, "imap"))
     if isinstance(error, ssl.SSLError):
         expected = "from the start" if settings.security == "ssl" else "after STARTTLS"

@@ -25,9 +25,8 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from outreach.drafts.draft import Draft, list_drafts
 from outreach.journal.database import Entry, Journal
 from outreach.mailbox.classify import (
     HEADER_FIELDS,
@@ -47,6 +46,9 @@ from outreach.mailbox.classify import (
 from outreach.support.errors import MailboxError, OutreachError
 from outreach.support.files import atomic_write
 from outreach.workspace.folder import Workspace
+
+if TYPE_CHECKING:
+    from outreach.drafts.draft import Draft
 
 BATCH = 5000  # messages a fetch asks for: memory stays flat whatever the folder holds
 FIRST_RUN_DAYS = 90
@@ -99,7 +101,7 @@ class SyncState:
             # logged twice.
             return cls()
 
-    def write(self, path: Path) -> None:
+    def encoded(self) -> bytes:
         data = {
             "folders": {
                 name: {"uidvalidity": mark.uidvalidity, "last_uid": mark.last_uid}
@@ -108,7 +110,13 @@ class SyncState:
             "last_run": self.last_run.isoformat() if self.last_run else None,
             "aliases": self.aliases,
         }
-        atomic_write(path, json.dumps(data, indent=1, sort_keys=True).encode())
+        return json.dumps(data, indent=1, sort_keys=True).encode()
+
+    def write(self, path: Path, unless: bytes | None = None) -> None:
+        """Written whole (or not at all); not at all where it would say what `unless` says."""
+        data = self.encoded()
+        if data != unless:
+            atomic_write(path, data)
 
 
 # --- what a run found -------------------------------------------------------------------
@@ -197,20 +205,32 @@ def sync(
     today = today or date.today()
     state_path = workspace.state_dir / STATE_FILE
     state = SyncState.read(state_path)
+    read = state.encoded()  # as the last run left it: written again only where it changed
     mailbox.check_folders(settings.folders)
     sent_folder = mailbox.sent_folder()
     folders = [sent_folder] if sent_folder else []
     folders += [name for name in settings.folders if name != sent_folder]
-    known = known_to(workspace, journal, state.aliases)
-    pushed = {
-        draft.message_id: draft
-        for draft in list_drafts(workspace.drafts_dir)
-        if draft.get("status") == "pushed" and not draft.broken
-    }
     start_day = since or first_day(journal, today)
     result = SyncResult(folders=folders, since=start_day)
     reader = _Reader(mailbox.client)
-    run = _Run(workspace, journal, state, known, pushed, result, dry_run)
+    run: _Run | None = None  # made for the first folder with something to read
+
+    def ready_run() -> _Run:
+        """What messages are matched against, found only when a folder has new mail: a run
+        with nothing new reads neither contacts nor drafts."""
+        nonlocal run
+        if run is None:
+            from outreach.drafts.draft import list_drafts
+
+            known = known_to(workspace, journal, state.aliases)
+            pushed = {
+                draft.message_id: draft
+                for draft in list_drafts(workspace.drafts_dir)
+                if draft.get("status") == "pushed" and not draft.broken
+            }
+            run = _Run(workspace, journal, state, known, pushed, result, dry_run)
+        return run
+
     try:
         for folder in folders:
             uidvalidity, uidnext = reader.examine(folder)
@@ -231,9 +251,9 @@ def sync(
             # A long read fetches its delivery reports on a second connection, beside it
             bodies = None
             if not is_sent and uidnext - start > BATCH:
-                bodies = _Bodies(mailbox, folder, reader)
+                bodies = _Bodies(mailbox, folder)
             try:
-                run.folder(
+                ready_run().folder(
                     reader, folder, is_sent, start, (uidvalidity, uidnext), mark, progress, bodies
                 )
             finally:
@@ -247,7 +267,7 @@ def sync(
         ) from None
     if not dry_run:
         state.last_run = today
-        state.write(state_path)
+        state.write(state_path, unless=read)
     return result
 
 
@@ -679,12 +699,11 @@ class _Bodies:
     message's body can take the server far longer than headers do (Dovecot reads a whole
     Maildir folder's listing for it), and the two run side by side. Where the second
     connection cannot be made (a server's limit on connections), the reports are fetched on
-    the first connection, between batches."""
+    the first connection, between batches (see _Run.folder)."""
 
-    def __init__(self, mailbox: Any, folder: str, fallback: _Reader) -> None:
+    def __init__(self, mailbox: Any, folder: str) -> None:
         from concurrent.futures import ThreadPoolExecutor
 
-        self.fallback = fallback
         self.client: Any = None
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outreach-bodies")
         self.reader: Future[_Reader | None] = self.pool.submit(self._open, mailbox, folder)
@@ -699,13 +718,11 @@ class _Bodies:
             return None
 
     def reports(self, uids: Sequence[int]) -> Future[dict[int, Report]]:
-        if self.reader.done() and self.reader.result() is None:
-            return _done(self.fallback.reports(uids))
         return self.pool.submit(self._reports, list(uids))
 
     def _reports(self, uids: list[int]) -> dict[int, Report]:
         reader = self.reader.result()
-        if reader is None:  # no second connection: the first one is free once the read ends
+        if reader is None:  # no second connection: the first one is free between batches
             raise _NoSecondConnection()
         return reader.reports(uids)
 
