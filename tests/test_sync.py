@@ -442,3 +442,29 @@ def test_a_run_with_nothing_new_reads_no_contacts_and_rewrites_no_state(
     assert [e["person"] for e in logged(run)] == ["grace-hopper"]
     assert loads == [1]
     assert json.loads(path.read_text())["folders"]["INBOX"]["last_uid"] == 3
+
+
+def test_imap_folders_are_read_on_a_connection_that_sent_no_list(
+    run: Invoke, mailbox: ImapServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from imapclient import IMAPClient
+
+    from outreach.mailbox import sync
+
+    fill(mailbox, INBOX[:4])
+    listed, read = set(), {}
+    real_list, real_examine = IMAPClient.list_folders, sync._Reader.examine
+
+    def list_folders(self: Any, *args: Any, **kwargs: Any) -> Any:
+        listed.add(id(self))
+        return real_list(self, *args, **kwargs)
+
+    def examine(self: Any, folder: str) -> Any:
+        read[folder] = id(self.client)
+        return real_examine(self, folder)
+
+    monkeypatch.setattr(IMAPClient, "list_folders", list_folders)
+    monkeypatch.setattr(sync._Reader, "examine", examine)
+    assert len(logged(run)) == 5
+    assert read["Sent"] in listed
+    assert read["INBOX"] not in listed

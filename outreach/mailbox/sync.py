@@ -11,6 +11,11 @@ imapclient (through mailbox/connection.py) logs in and finds the folders; the bu
 fetch is sent on its imaplib connection and read off the socket here, message by message:
 imapclient's response parser, and imaplib's own reader, cost more than the server takes to send
 50,000 header blocks (bench/mailbox.py measures it).
+
+Up to three connections to the account: the first lists the folders and reads Sent; a second,
+which never sends LIST, reads the folders of imap.folders (_Unlisted); a long read fetches its
+delivery reports on a third while its headers stream in (_Bodies). Each falls back to the one
+before where the server refuses another connection.
 """
 
 from __future__ import annotations
@@ -206,69 +211,74 @@ def sync(
     state_path = workspace.state_dir / STATE_FILE
     state = SyncState.read(state_path)
     read = state.encoded()  # as the last run left it: written again only where it changed
-    mailbox.check_folders(settings.folders)
-    sent_folder = mailbox.sent_folder()
-    folders = [sent_folder] if sent_folder else []
-    folders += [name for name in settings.folders if name != sent_folder]
-    start_day = since or first_day(journal, today)
-    result = SyncResult(folders=folders, since=start_day)
-    reader = _Reader(mailbox.client)
-    run: _Run | None = None  # made for the first folder with something to read
+    # logs in while the first connection lists the folders
+    with _Unlisted(mailbox) as unlisted:
+        mailbox.check_folders(settings.folders)
+        sent_folder = mailbox.sent_folder()
+        folders = [sent_folder] if sent_folder else []
+        folders += [name for name in settings.folders if name != sent_folder]
+        start_day = since or first_day(journal, today)
+        result = SyncResult(folders=folders, since=start_day)
+        reader = _Reader(mailbox.client)
+        run: _Run | None = None  # made for the first folder with something to read
 
-    def ready_run() -> _Run:
-        """What messages are matched against, found only when a folder has new mail: a run
-        with nothing new reads neither contacts nor drafts."""
-        nonlocal run
-        if run is None:
-            from outreach.drafts.draft import list_drafts
+        def ready_run() -> _Run:
+            """What messages are matched against, found only when a folder has new mail: a run
+            with nothing new reads neither contacts nor drafts."""
+            nonlocal run
+            if run is None:
+                from outreach.drafts.draft import list_drafts
 
-            known = known_to(workspace, journal, state.aliases)
-            pushed = {
-                draft.message_id: draft
-                for draft in list_drafts(workspace.drafts_dir)
-                if draft.get("status") == "pushed" and not draft.broken
-            }
-            run = _Run(workspace, journal, state, known, pushed, result, dry_run)
-        return run
+                known = known_to(workspace, journal, state.aliases)
+                pushed = {
+                    draft.message_id: draft
+                    for draft in list_drafts(workspace.drafts_dir)
+                    if draft.get("status") == "pushed" and not draft.broken
+                }
+                run = _Run(workspace, journal, state, known, pushed, result, dry_run)
+            return run
 
-    try:
-        for folder in folders:
-            uidvalidity, uidnext = reader.examine(folder)
-            mark = state.folders.get(folder)
-            if mark is not None and mark.uidvalidity != uidvalidity:
-                mark = None  # the folder was rebuilt: its old UIDs mean nothing now
-            if since is None and mark is not None:
-                if uidnext and uidnext <= mark.last_uid + 1:
-                    continue  # nothing new
-                start = mark.last_uid + 1
-            else:
-                window = start_day
-                if since is None and folder in state.folders and state.last_run is not None:
-                    window = state.last_run  # UIDVALIDITY changed: from the last run's day
-                start = reader.first_uid_since(window)
-            mark = mark or FolderMark(uidvalidity, 0)
-            is_sent = folder == sent_folder
-            # A long read fetches its delivery reports on a second connection, beside it
-            bodies = None
-            if not is_sent and uidnext - start > BATCH:
-                bodies = _Bodies(mailbox, folder)
-            try:
-                ready_run().folder(
-                    reader, folder, is_sent, start, (uidvalidity, uidnext), mark, progress, bodies
-                )
-            finally:
-                if bodies is not None:
-                    bodies.close()
-    except (OSError, imaplib.IMAP4.error) as error:
-        kept = "nothing was logged" if dry_run else f"{len(result.logged)} entries were logged"
-        raise MailboxError(
-            f"{mailbox.where}: the connection was lost while reading ({_words(error)}); "
-            f"{kept}, and the next sync starts after the last message finished"
-        ) from None
-    if not dry_run:
-        state.last_run = today
-        state.write(state_path, unless=read)
-    return result
+        try:
+            for folder in folders:
+                is_sent = folder == sent_folder
+                if not is_sent:
+                    reader = unlisted.reader(fallback=reader)
+                uidvalidity, uidnext = reader.examine(folder)
+                mark = state.folders.get(folder)
+                if mark is not None and mark.uidvalidity != uidvalidity:
+                    mark = None  # the folder was rebuilt: its old UIDs mean nothing now
+                if since is None and mark is not None:
+                    if uidnext and uidnext <= mark.last_uid + 1:
+                        continue  # nothing new
+                    start = mark.last_uid + 1
+                else:
+                    window = start_day
+                    if since is None and folder in state.folders and state.last_run is not None:
+                        window = state.last_run  # UIDVALIDITY changed: from the last run's day
+                    start = reader.first_uid_since(window)
+                mark = mark or FolderMark(uidvalidity, 0)
+                # A long read fetches its delivery reports on a second connection, beside it
+                bodies = None
+                if not is_sent and uidnext - start > BATCH:
+                    bodies = _Bodies(mailbox, folder)
+                try:
+                    status = (uidvalidity, uidnext)
+                    ready_run().folder(
+                        reader, folder, is_sent, start, status, mark, progress, bodies
+                    )
+                finally:
+                    if bodies is not None:
+                        bodies.close()
+        except (OSError, imaplib.IMAP4.error) as error:
+            kept = "nothing was logged" if dry_run else f"{len(result.logged)} entries were logged"
+            raise MailboxError(
+                f"{mailbox.where}: the connection was lost while reading ({_words(error)}); "
+                f"{kept}, and the next sync starts after the last message finished"
+            ) from None
+        if not dry_run:
+            state.last_run = today
+            state.write(state_path, unless=read)
+        return result
 
 
 @dataclass
@@ -687,6 +697,44 @@ def _arrived(prefix: bytes) -> datetime | None:
         except ValueError:
             pass
     return None
+
+
+class _Unlisted:
+    """A second connection, on which no LIST is sent, for the folders of imap.folders; the
+    first lists the folders and reads Sent. Dovecot opens a big Maildir folder in a few
+    milliseconds, but after a LIST in the same session it reads the folder's whole
+    dovecot-uidlist again (half a second at 50,000 messages). Where it cannot be made, the
+    first connection reads everything."""
+
+    def __init__(self, mailbox: Any) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outreach-unlisted")
+        self.client: Future[Any] = self.pool.submit(mailbox.another)
+        self.made: _Reader | None = None
+
+    def __enter__(self) -> _Unlisted:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def reader(self, fallback: _Reader) -> _Reader:
+        if self.made is None:
+            try:
+                self.made = _Reader(self.client.result())
+            except (OSError, imaplib.IMAP4.error, OutreachError):
+                return fallback
+        return self.made
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True)
+        if self.client.exception() is None:
+            try:
+                self.client.result().logout()
+            except Exception:  # gone already: nothing left to close
+                with suppress(Exception):
+                    self.client.result().shutdown()
 
 
 class _NoSecondConnection(Exception):
