@@ -63,7 +63,6 @@ STATE_FILE = "sync.json"
 _FETCH_ITEMS = f"(UID BODY.PEEK[HEADER.FIELDS ({' '.join(HEADER_FIELDS)})])"
 _UID = re.compile(rb"\bUID (\d+)")
 _INTERNALDATE = re.compile(rb'INTERNALDATE "([^"]+)"')
-_LITERAL = re.compile(rb"\{(\d+)\}\r\n$")
 _RETURNED_BYTES = 65536  # of a delivery report's returned message: its headers come first
 
 Progress = Callable[[str, int, int], None]  # folder, messages done, messages to read
@@ -221,6 +220,12 @@ def sync(
         result = SyncResult(folders=folders, since=start_day)
         reader = _Reader(mailbox.client)
         run: _Run | None = None  # made for the first folder with something to read
+        # A first read of a folder (or a --since window) is likely long: the connection for
+        # its delivery reports logs in and opens it while Sent is read.
+        first = next((name for name in folders if name != sent_folder), None)
+        early = None
+        if first is not None and (since is not None or first not in state.folders):
+            early = _Bodies(mailbox)
 
         def ready_run() -> _Run:
             """What messages are matched against, found only when a folder has new mail: a run
@@ -257,10 +262,13 @@ def sync(
                         window = state.last_run  # UIDVALIDITY changed: from the last run's day
                     start = reader.first_uid_since(window)
                 mark = mark or FolderMark(uidvalidity, 0)
-                # A long read fetches its delivery reports on a second connection, beside it
+                # A long read fetches its delivery reports on a connection of their own
                 bodies = None
                 if not is_sent and uidnext - start > BATCH:
-                    bodies = _Bodies(mailbox, folder)
+                    bodies = early if folder == first and early else _Bodies(mailbox)
+                    bodies.open(folder)
+                if folder == first and early is not None and bodies is not early:
+                    early.close()  # not needed after all
                 try:
                     status = (uidvalidity, uidnext)
                     ready_run().folder(
@@ -275,6 +283,9 @@ def sync(
                 f"{mailbox.where}: the connection was lost while reading ({_words(error)}); "
                 f"{kept}, and the next sync starts after the last message finished"
             ) from None
+        finally:
+            if early is not None:
+                early.close()
         if not dry_run:
             state.last_run = today
             state.write(state_path, unless=read)
@@ -294,6 +305,12 @@ class _Batch:
     @property
     def ready(self) -> bool:
         return self.fetched is None or self.fetched.done()
+
+
+def _done_reader(reader: _Reader | None) -> Future[_Reader | None]:
+    future: Future[_Reader | None] = Future()
+    future.set_result(reader)
+    return future
 
 
 def _done(reports: dict[int, Report]) -> Future[dict[int, Report]]:
@@ -609,7 +626,7 @@ class _Reader:
         end), in one UID FETCH, each yielded as soon as it is read off the socket."""
         asked = f"{first}:{last if last is not None else '*'}"
         for prefix, literals in self._stream(f"UID FETCH {asked} {_FETCH_ITEMS}"):
-            if not literals or b" FETCH " not in prefix[:40]:
+            if not literals or prefix.find(b" FETCH ", 0, 40) == -1:
                 continue  # EXISTS, RECENT, an unsolicited FETCH of flags: not ours
             found = _UID.search(prefix)
             if found is None:
@@ -623,7 +640,7 @@ class _Reader:
         found: dict[int, bytes] = {}
         for prefix, _ in self._stream(f"UID FETCH {_uid_set(uids)} (UID INTERNALDATE)"):
             uid = _UID.search(prefix)
-            if uid is not None and b" FETCH " in prefix[:40]:
+            if uid is not None and prefix.find(b" FETCH ", 0, 40) != -1:
                 found[int(uid[1])] = prefix
         return found
 
@@ -649,8 +666,13 @@ class _Reader:
                     return
                 literals: list[bytes] = []
                 first_line = line
-                while line.endswith(b"}\r\n") and (size := _LITERAL.search(line)):
-                    wanted = int(size[1])
+                # a literal announced at the line's end, {123}: found from the end, as fast as
+                # the 50,000 lines of a big folder need
+                while line.endswith(b"}\r\n") and (opening := line.rfind(b"{")) != -1:
+                    size = line[opening + 1 : -3]
+                    if not size.isdigit():
+                        break
+                    wanted = int(size)
                     literal = read(wanted)
                     if len(literal) < wanted:
                         raise imaplib.IMAP4.abort("the server closed the connection")
@@ -749,21 +771,32 @@ class _Bodies:
     connection cannot be made (a server's limit on connections), the reports are fetched on
     the first connection, between batches (see _Run.folder)."""
 
-    def __init__(self, mailbox: Any, folder: str) -> None:
+    def __init__(self, mailbox: Any) -> None:
         from concurrent.futures import ThreadPoolExecutor
 
         self.client: Any = None
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outreach-bodies")
-        self.reader: Future[_Reader | None] = self.pool.submit(self._open, mailbox, folder)
+        self.reader: Future[_Reader | None] = self.pool.submit(self._connect, mailbox)
 
-    def _open(self, mailbox: Any, folder: str) -> _Reader | None:
+    def _connect(self, mailbox: Any) -> _Reader | None:
         try:
             self.client = mailbox.another()
-            reader = _Reader(self.client)
-            reader.examine(folder)
-            return reader
+            return _Reader(self.client)
         except (OSError, imaplib.IMAP4.error, OutreachError):
             return None
+
+    def open(self, folder: str) -> None:
+        """Open the folder, once the first connection has opened it: Dovecot takes a
+        folder's lock to open it, and two at once wait for each other."""
+        self.pool.submit(self._open, folder)
+
+    def _open(self, folder: str) -> None:
+        reader = self.reader.result()
+        if reader is not None:
+            try:
+                reader.examine(folder)
+            except (OSError, imaplib.IMAP4.error, OutreachError):
+                self.reader = _done_reader(None)
 
     def reports(self, uids: Sequence[int]) -> Future[dict[int, Report]]:
         return self.pool.submit(self._reports, list(uids))
@@ -776,12 +809,13 @@ class _Bodies:
 
     def close(self) -> None:
         self.pool.shutdown(wait=True)
-        if self.client is not None:
+        client, self.client = self.client, None  # closed once, however often asked
+        if client is not None:
             try:
-                self.client.logout()
+                client.logout()
             except Exception:  # gone already: nothing left to close
                 with suppress(Exception):
-                    self.client.shutdown()
+                    client.shutdown()
 
 
 def _moment(fields: Fields, prefix: bytes) -> datetime:
