@@ -377,7 +377,8 @@ def test_a_long_read_fetches_its_delivery_reports_on_a_second_connection(
     assert sum(1 for e in entries if e["kind"] == "replied") == 7
     # The marks moved batch by batch to the end, and a second run logs nothing.
     state = json.loads((workspace / ".outreach" / "sync.json").read_text())
-    assert state["folders"]["INBOX"]["last_uid"] == len(INBOX)
+    highest = max(uid for uid, _, _ in mailbox.messages("INBOX"))
+    assert state["folders"]["INBOX"]["last_uid"] == highest
     assert logged(run) == []
 
 
@@ -441,7 +442,8 @@ def test_a_run_with_nothing_new_reads_no_contacts_and_rewrites_no_state(
     mailbox.put("INBOX", mail("reply-outlook.eml"))
     assert [e["person"] for e in logged(run)] == ["grace-hopper"]
     assert loads == [1]
-    assert json.loads(path.read_text())["folders"]["INBOX"]["last_uid"] == 3
+    highest = max(uid for uid, _, _ in mailbox.messages("INBOX"))
+    assert json.loads(path.read_text())["folders"]["INBOX"]["last_uid"] == highest
 
 
 def test_imap_folders_are_read_on_a_connection_that_sent_no_list(
