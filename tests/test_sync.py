@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -333,3 +334,139 @@ def test_push_then_send_from_the_mail_program_then_sync_logs_it_sent(
         [sent] = [e for e in journal.entries() if e.kind == "sent"]
     assert sent.template_kind == "request" and sent.follow_up_after
     assert logged(run) == []  # and never twice
+
+
+def test_a_long_read_fetches_its_delivery_reports_on_a_second_connection(
+    run: Invoke, workspace: Path, mailbox: ImapServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from outreach.mailbox import sync
+
+    fill(mailbox)
+    monkeypatch.setattr(sync, "BATCH", 2)  # INBOX is a long read: nine batches
+    streamed, fetched = set(), set()
+    real_headers, real_reports = sync._Reader.headers, sync._Reader.reports
+
+    def headers(self: Any, first: int, last: int | None) -> Any:
+        streamed.add(id(self.imap))
+        return real_headers(self, first, last)
+
+    def reports(self: Any, uids: Any) -> Any:
+        fetched.add(id(self.imap))
+        return real_reports(self, uids)
+
+    monkeypatch.setattr(sync._Reader, "headers", headers)
+    monkeypatch.setattr(sync._Reader, "reports", reports)
+    entries = logged(run)
+    assert fetched and fetched.isdisjoint(streamed)
+    others = [e for e in entries if e["kind"] != "replied"]
+    got = sorted((e["person"], e["kind"], e["note"] or "") for e in others)
+    assert [(person, kind) for person, kind, _ in got] == sorted(
+        [
+            ("tom-baker", "auto-reply"),
+            ("ada-lovelace", "auto-reply"),
+            ("jose-nunez", "auto-reply"),
+            ("grace-hopper", "auto-reply"),
+            ("jose-nunez", "bounced"),
+            ("mei-chen", "bounced"),
+            ("ada-lovelace", "bounced"),
+            ("tom-baker", "note"),
+            ("tom-baker", "sent"),
+        ]
+    )
+    assert all(note.startswith("5.") for _, kind, note in got if kind == "bounced")
+    assert sum(1 for e in entries if e["kind"] == "replied") == 7
+    # The marks moved batch by batch to the end, and a second run logs nothing.
+    state = json.loads((workspace / ".outreach" / "sync.json").read_text())
+    highest = max(uid for uid, _, _ in mailbox.messages("INBOX"))
+    assert state["folders"]["INBOX"]["last_uid"] == highest
+    assert logged(run) == []
+
+
+def test_without_a_second_connection_the_reports_are_fetched_between_batches(
+    run: Invoke, mailbox: ImapServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from outreach.mailbox import connection, sync
+
+    fill(mailbox, ["bounce-postfix.eml", *INBOX[:4], "bounce-exchange.eml"], [])
+    monkeypatch.setattr(sync, "BATCH", 2)
+
+    def refused(self: Any) -> Any:
+        raise OSError("too many connections")
+
+    monkeypatch.setattr(connection.Mailbox, "another", refused)
+    entries = logged(run)
+    assert sorted((e["person"], e["kind"]) for e in entries if e["kind"] == "bounced") == [
+        ("jose-nunez", "bounced"),
+        ("mei-chen", "bounced"),
+    ]
+    assert len(entries) == 6
+
+
+def test_a_message_without_a_date_is_logged_when_it_arrived(
+    run: Invoke, mailbox: ImapServer
+) -> None:
+    arrived = datetime(2024, 5, 20, 9, 30, tzinfo=UTC)
+    data = mail("broken-encoded-words.eml")  # its Date says "not a date at all"
+    if mailbox.maildir is not None:  # Dovecot: a message arrived when its file was written
+        mailbox.put("INBOX", data)
+        (path,) = (mailbox.maildir / "new").iterdir()
+        os.utime(path, (arrived.timestamp(), arrived.timestamp()))
+    else:
+        with mailbox.client() as imap:
+            imap.append("INBOX", data, msg_time=arrived)  # type: ignore[attr-defined]
+    (entry,) = logged(run, "--since", "2024-05-01")  # the window reaches back to it
+    assert (entry["person"], entry["kind"]) == ("jose-nunez", "replied")
+    assert entry["at"].startswith("2024-05-20T09:30")
+
+
+def test_a_run_with_nothing_new_reads_no_contacts_and_rewrites_no_state(
+    run: Invoke, workspace: Path, mailbox: ImapServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from outreach.workspace.folder import Workspace
+
+    fill(mailbox, INBOX[:2], [])
+    assert len(logged(run)) == 2
+    path = workspace / ".outreach" / "sync.json"
+    before = path.stat()
+    loads = []
+    real_load = Workspace.load_contacts
+
+    def counted(self: Workspace) -> Any:
+        loads.append(1)
+        return real_load(self)
+
+    monkeypatch.setattr(Workspace, "load_contacts", counted)
+    assert logged(run) == []
+    assert loads == []
+    assert path.stat().st_ino == before.st_ino  # not written again: it would say the same
+    mailbox.put("INBOX", mail("reply-outlook.eml"))
+    assert [e["person"] for e in logged(run)] == ["grace-hopper"]
+    assert loads == [1]
+    highest = max(uid for uid, _, _ in mailbox.messages("INBOX"))
+    assert json.loads(path.read_text())["folders"]["INBOX"]["last_uid"] == highest
+
+
+def test_imap_folders_are_read_on_a_connection_that_sent_no_list(
+    run: Invoke, mailbox: ImapServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from imapclient import IMAPClient
+
+    from outreach.mailbox import sync
+
+    fill(mailbox, INBOX[:4])
+    listed, read = set(), {}
+    real_list, real_examine = IMAPClient.list_folders, sync._Reader.examine
+
+    def list_folders(self: Any, *args: Any, **kwargs: Any) -> Any:
+        listed.add(id(self))
+        return real_list(self, *args, **kwargs)
+
+    def examine(self: Any, folder: str) -> Any:
+        read[folder] = id(self.client)
+        return real_examine(self, folder)
+
+    monkeypatch.setattr(IMAPClient, "list_folders", list_folders)
+    monkeypatch.setattr(sync._Reader, "examine", examine)
+    assert len(logged(run)) == 5
+    assert read["Sent"] in listed
+    assert read["INBOX"] not in listed

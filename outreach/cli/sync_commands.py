@@ -116,8 +116,8 @@ def _print_result(result: SyncResult, dry_run: bool) -> None:
         if not items:
             continue
         click.echo(f"\n{heading}: {len(items)}")
-        for item in items:
-            click.echo(f"  {_line(item)}")
+        # one write for the group: a first run can list thousands
+        click.echo("\n".join(f"  {_line(item)}" for item in items))
     if any(item.entry.via == "address" for item in result.logged) and not dry_run:
         click.echo("\nCheck the replies matched by address: outreach log remove ID takes one back.")
     if dry_run:

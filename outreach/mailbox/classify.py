@@ -212,8 +212,22 @@ def from_list(fields: Fields) -> str | None:
 # --- the few messages worth reading ---------------------------------------------------------
 
 _TOKENS = re.compile(rb"<([^<>\s]+)>")
-_BARE_FROM = re.compile(rb"(?m)^from:[^<\r\n]*(?:\r?\n[ \t][^<\r\n]*)*\r?\n(?![ \t])")
-_REPORT_BYTES = re.compile(rb"multipart/report")
+# A From field with no angle brackets, matched where a line starts with "from:" (found with
+# bytes.find: a multiline ^ makes the regular expression try every position of every block).
+_BARE_FROM = re.compile(rb"from:[^<\r\n]*(?:\r?\n[ \t][^<\r\n]*)*\r?\n(?![ \t])")
+
+
+def _bare_from(lowered: bytes) -> bool:
+    text = b"\n" + lowered
+    at = text.find(b"\nfrom:")
+    while at != -1:
+        line_end = text.find(b"\n", at + 1)
+        # the usual From, "Name <address>", fails on its first line: no regular expression
+        first_line_bare = text.find(b"<", at, len(text) if line_end == -1 else line_end) == -1
+        if first_line_bare and _BARE_FROM.match(text, at + 1):
+            return True
+        at = text.find(b"\nfrom:", at + 1)
+    return False
 
 
 def prefilter(known: Known) -> Callable[[bytes], bool]:
@@ -227,7 +241,7 @@ def prefilter(known: Known) -> Callable[[bytes], bool]:
 
     def worth_reading(block: bytes) -> bool:
         lowered = block.lower()
-        if _REPORT_BYTES.search(lowered) or _BARE_FROM.search(lowered):
+        if b"multipart/report" in lowered or _bare_from(lowered):
             return True
         return not names.isdisjoint(_TOKENS.findall(lowered))
 

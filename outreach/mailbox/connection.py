@@ -14,10 +14,10 @@ import ssl
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from outreach.delivery import credentials
-from outreach.delivery.transport import certificate_refused
 from outreach.support.errors import MailboxError
 from outreach.support.text import printable
 from outreach.workspace.settings import Imap, OAuth2
@@ -69,6 +69,9 @@ class Mailbox:
         self.oauth2 = oauth2  # [oauth2], for auth = "oauth2" without a password_cmd
         self.notify = notify  # a refreshed token, an old Google refresh token
         self._folders: tuple[Folder, ...] | None = None
+        # How the login that worked logs in another connection (the same secret, found once:
+        # never a second prompt or password_cmd run); set by the login.
+        self.log_in_again: Callable[[Any], None] | None = None
 
     @property
     def where(self) -> str:
@@ -133,6 +136,20 @@ class Mailbox:
                     for name in missing
                 )
             )
+
+    def another(self) -> Any:
+        """A second logged-in connection to the same account (imapclient's `IMAPClient`), for
+        work that can run beside this one's; the caller logs it out."""
+        if self.log_in_again is None:
+            raise MailboxError(f"{self.where}: not logged in")
+        client = _open(self.settings)
+        try:
+            self.log_in_again(client)
+        except BaseException:
+            with suppress(Exception):
+                client.shutdown()
+            raise
+        return client
 
     def close(self) -> None:
         try:
@@ -208,6 +225,7 @@ def password_login(mailbox: Mailbox, prompt: Prompt | None) -> None:
     password = credentials.find_password(settings, prompt)
     try:
         mailbox.client.login(settings.user, password.value)
+        mailbox.log_in_again = lambda client: client.login(settings.user, password.value)
     except LoginError as error:
         words = _words(error).replace(password.value, "[the password]")
         raise MailboxError(
@@ -230,6 +248,7 @@ def oauth2_login(mailbox: Mailbox, prompt: Prompt | None) -> None:
     for attempt in range(2):
         try:
             mailbox.client.oauth2_login(settings.user, token)
+            mailbox.log_in_again = partial(_oauth2_again, settings.user, token)
             return
         except LoginError as error:
             if attempt == 0 and secret.renew is not None:
@@ -248,6 +267,10 @@ def oauth2_login(mailbox: Mailbox, prompt: Prompt | None) -> None:
                 f"{settings.host} refused the IMAP XOAUTH2 login for {settings.user}: {words}; "
                 f"{credentials.login_hint(secret.where, settings)}"
             ) from None
+
+
+def _oauth2_again(user: str | None, token: str, client: Any) -> None:
+    client.oauth2_login(user, token)
 
 
 # One login per `imap.auth`.
@@ -276,6 +299,8 @@ def _connect_error(settings: Imap, error: Exception) -> MailboxError:
 
     where = f"{settings.host}:{settings.port}"
     if isinstance(error, ssl.SSLCertVerificationError):
+        from outreach.delivery.transport import certificate_refused  # smtplib: only here
+
         return MailboxError(certificate_refused(where, error, "imap"))
     if isinstance(error, ssl.SSLError):
         expected = "from the start" if settings.security == "ssl" else "after STARTTLS"

@@ -11,6 +11,11 @@ imapclient (through mailbox/connection.py) logs in and finds the folders; the bu
 fetch is sent on its imaplib connection and read off the socket here, message by message:
 imapclient's response parser, and imaplib's own reader, cost more than the server takes to send
 50,000 header blocks (bench/mailbox.py measures it).
+
+Up to three connections to the account: the first lists the folders and reads Sent; a second,
+which never sends LIST, reads the folders of imap.folders (_Unlisted); a long read fetches its
+delivery reports on a third while its headers stream in (_Bodies). Each falls back to the one
+before where the server refuses another connection.
 """
 
 from __future__ import annotations
@@ -18,13 +23,15 @@ from __future__ import annotations
 import imaplib
 import json
 import re
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from outreach.drafts.draft import Draft, list_drafts
 from outreach.journal.database import Entry, Journal
 from outreach.mailbox.classify import (
     HEADER_FIELDS,
@@ -45,13 +52,17 @@ from outreach.support.errors import MailboxError, OutreachError
 from outreach.support.files import atomic_write
 from outreach.workspace.folder import Workspace
 
+if TYPE_CHECKING:
+    from outreach.drafts.draft import Draft
+
 BATCH = 5000  # messages a fetch asks for: memory stays flat whatever the folder holds
 FIRST_RUN_DAYS = 90
 STATE_FILE = "sync.json"
-_FETCH_ITEMS = f"(UID INTERNALDATE BODY.PEEK[HEADER.FIELDS ({' '.join(HEADER_FIELDS)})])"
+# No INTERNALDATE: on a Maildir, Dovecot stats every message's file for it. The few messages
+# that matter and carry no Date ask for it after their batch (_Reader.arrivals).
+_FETCH_ITEMS = f"(UID BODY.PEEK[HEADER.FIELDS ({' '.join(HEADER_FIELDS)})])"
 _UID = re.compile(rb"\bUID (\d+)")
 _INTERNALDATE = re.compile(rb'INTERNALDATE "([^"]+)"')
-_LITERAL = re.compile(rb"\{(\d+)\}\r\n$")
 _RETURNED_BYTES = 65536  # of a delivery report's returned message: its headers come first
 
 Progress = Callable[[str, int, int], None]  # folder, messages done, messages to read
@@ -94,7 +105,7 @@ class SyncState:
             # logged twice.
             return cls()
 
-    def write(self, path: Path) -> None:
+    def encoded(self) -> bytes:
         data = {
             "folders": {
                 name: {"uidvalidity": mark.uidvalidity, "last_uid": mark.last_uid}
@@ -103,7 +114,13 @@ class SyncState:
             "last_run": self.last_run.isoformat() if self.last_run else None,
             "aliases": self.aliases,
         }
-        atomic_write(path, json.dumps(data, indent=1, sort_keys=True).encode())
+        return json.dumps(data, indent=1, sort_keys=True).encode()
+
+    def write(self, path: Path, unless: bytes | None = None) -> None:
+        """Written whole (or not at all); not at all where it would say what `unless` says."""
+        data = self.encoded()
+        if data != unless:
+            atomic_write(path, data)
 
 
 # --- what a run found -------------------------------------------------------------------
@@ -192,49 +209,114 @@ def sync(
     today = today or date.today()
     state_path = workspace.state_dir / STATE_FILE
     state = SyncState.read(state_path)
-    mailbox.check_folders(settings.folders)
-    sent_folder = mailbox.sent_folder()
-    folders = [sent_folder] if sent_folder else []
-    folders += [name for name in settings.folders if name != sent_folder]
-    known = known_to(workspace, journal, state.aliases)
-    pushed = {
-        draft.message_id: draft
-        for draft in list_drafts(workspace.drafts_dir)
-        if draft.get("status") == "pushed" and not draft.broken
-    }
-    start_day = since or first_day(journal, today)
-    result = SyncResult(folders=folders, since=start_day)
-    reader = _Reader(mailbox.client)
-    run = _Run(workspace, journal, state, known, pushed, result, dry_run)
-    try:
-        for folder in folders:
-            uidvalidity, uidnext = reader.examine(folder)
-            mark = state.folders.get(folder)
-            if mark is not None and mark.uidvalidity != uidvalidity:
-                mark = None  # the folder was rebuilt: its old UIDs mean nothing now
-            if since is None and mark is not None:
-                if uidnext and uidnext <= mark.last_uid + 1:
-                    continue  # nothing new
-                start = mark.last_uid + 1
-            else:
-                window = start_day
-                if since is None and folder in state.folders and state.last_run is not None:
-                    window = state.last_run  # UIDVALIDITY changed: from the last run's day
-                start = reader.first_uid_since(window)
-            mark = mark or FolderMark(uidvalidity, 0)
-            run.folder(
-                reader, folder, folder == sent_folder, start, (uidvalidity, uidnext), mark, progress
-            )
-    except (OSError, imaplib.IMAP4.error) as error:
-        kept = "nothing was logged" if dry_run else f"{len(result.logged)} entries were logged"
-        raise MailboxError(
-            f"{mailbox.where}: the connection was lost while reading ({_words(error)}); "
-            f"{kept}, and the next sync starts after the last message finished"
-        ) from None
-    if not dry_run:
-        state.last_run = today
-        state.write(state_path)
-    return result
+    read = state.encoded()  # as the last run left it: written again only where it changed
+    # logs in while the first connection lists the folders
+    with _Unlisted(mailbox) as unlisted:
+        mailbox.check_folders(settings.folders)
+        sent_folder = mailbox.sent_folder()
+        folders = [sent_folder] if sent_folder else []
+        folders += [name for name in settings.folders if name != sent_folder]
+        start_day = since or first_day(journal, today)
+        result = SyncResult(folders=folders, since=start_day)
+        reader = _Reader(mailbox.client)
+        run: _Run | None = None  # made for the first folder with something to read
+        # A first read of a folder (or a --since window) is likely long: the connection for
+        # its delivery reports logs in and opens it while Sent is read.
+        first = next((name for name in folders if name != sent_folder), None)
+        early = None
+        if first is not None and (since is not None or first not in state.folders):
+            early = _Bodies(mailbox)
+
+        def ready_run() -> _Run:
+            """What messages are matched against, found only when a folder has new mail: a run
+            with nothing new reads neither contacts nor drafts."""
+            nonlocal run
+            if run is None:
+                from outreach.drafts.draft import list_drafts
+
+                known = known_to(workspace, journal, state.aliases)
+                pushed = {
+                    draft.message_id: draft
+                    for draft in list_drafts(workspace.drafts_dir)
+                    if draft.get("status") == "pushed" and not draft.broken
+                }
+                run = _Run(workspace, journal, state, known, pushed, result, dry_run)
+            return run
+
+        try:
+            for folder in folders:
+                is_sent = folder == sent_folder
+                if not is_sent:
+                    reader = unlisted.reader(fallback=reader)
+                uidvalidity, uidnext = reader.examine(folder)
+                mark = state.folders.get(folder)
+                if mark is not None and mark.uidvalidity != uidvalidity:
+                    mark = None  # the folder was rebuilt: its old UIDs mean nothing now
+                if since is None and mark is not None:
+                    if uidnext and uidnext <= mark.last_uid + 1:
+                        continue  # nothing new
+                    start = mark.last_uid + 1
+                else:
+                    window = start_day
+                    if since is None and folder in state.folders and state.last_run is not None:
+                        window = state.last_run  # UIDVALIDITY changed: from the last run's day
+                    start = reader.first_uid_since(window)
+                mark = mark or FolderMark(uidvalidity, 0)
+                # A long read fetches its delivery reports on a connection of their own
+                bodies = None
+                if not is_sent and uidnext - start > BATCH:
+                    bodies = early if folder == first and early else _Bodies(mailbox)
+                    bodies.open(folder)
+                if folder == first and early is not None and bodies is not early:
+                    early.close()  # not needed after all
+                try:
+                    status = (uidvalidity, uidnext)
+                    ready_run().folder(
+                        reader, folder, is_sent, start, status, mark, progress, bodies
+                    )
+                finally:
+                    if bodies is not None:
+                        bodies.close()
+        except (OSError, imaplib.IMAP4.error) as error:
+            kept = "nothing was logged" if dry_run else f"{len(result.logged)} entries were logged"
+            raise MailboxError(
+                f"{mailbox.where}: the connection was lost while reading ({_words(error)}); "
+                f"{kept}, and the next sync starts after the last message finished"
+            ) from None
+        finally:
+            if early is not None:
+                early.close()
+        if not dry_run:
+            state.last_run = today
+            state.write(state_path, unless=read)
+        return result
+
+
+@dataclass
+class _Batch:
+    """One batch of a folder read: what it found, its delivery reports and their fetch."""
+
+    last_asked: int
+    last: int = 0  # the highest UID read so far in the folder, once the batch is read
+    found: list[tuple[int, tuple[Logged, Draft | None]]] = field(default_factory=list)
+    reports: list[tuple[int, Fields, bytes]] = field(default_factory=list)
+    fetched: Future[dict[int, Report]] | None = None
+
+    @property
+    def ready(self) -> bool:
+        return self.fetched is None or self.fetched.done()
+
+
+def _done_reader(reader: _Reader | None) -> Future[_Reader | None]:
+    future: Future[_Reader | None] = Future()
+    future.set_result(reader)
+    return future
+
+
+def _done(reports: dict[int, Report]) -> Future[dict[int, Report]]:
+    future: Future[dict[int, Report]] = Future()
+    future.set_result(reports)
+    return future
 
 
 class _Run:
@@ -275,63 +357,105 @@ class _Run:
         status: tuple[int, int],
         mark: FolderMark,
         progress: Progress | None,
+        bodies: _Bodies | None = None,
     ) -> None:
+        """Read the folder's headers batch by batch. A batch's delivery reports go to `bodies`
+        (a second connection, where there is one) while the next batches stream in; a batch is
+        logged and marked done once its reports are in, in order, so a run cut off resumes
+        after the last batch logged."""
         uidvalidity, uidnext = status
         # Up to the UID the folder gives its next message: what arrives meanwhile is the next
         # run's. A server that does not say reads from `start` to the end in one fetch.
         end = uidnext - 1 if uidnext else start
         total = end - start + 1
+        waiting: deque[_Batch] = deque()
+        last = mark.last_uid  # never lower: a --since window read again starts below it
+
+        def finish(batch: _Batch) -> None:
+            try:
+                fetched = batch.fetched.result() if batch.fetched is not None else {}
+            except _NoSecondConnection:  # the first connection is free between batches
+                fetched = reader.reports([uid for uid, _, _ in batch.reports])
+            self._finish(folder, batch, fetched)
+            if not self.dry_run:
+                self.state.folders[folder] = FolderMark(uidvalidity, batch.last)
+                self.state.write(self.workspace.state_dir / STATE_FILE)
+            if progress is not None:
+                progress(folder, batch.last_asked - start + 1, total)
+
         for first in range(start, end + 1, BATCH):
             last_asked = min(first + BATCH - 1, end)
-            found: list[tuple[Logged, Draft | None]] = []
-            reports: list[tuple[int, Fields, bytes]] = []
-            last = mark.last_uid  # never lower: a --since window read again starts below it
+            batch = _Batch(last_asked)
+            undated: list[tuple[int, Fields]] = []
             worth_reading = prefilter(self.known)  # again each batch: Sent adds ids
-            for uid, block, prefix in reader.headers(first, last_asked if uidnext else None):
+            for uid, block in reader.headers(first, last_asked if uidnext else None):
                 self.result.read += 1
-                last = max(last, uid)
+                if uid > last:
+                    last = uid
                 if not is_sent and not worth_reading(block):
                     continue
                 try:
                     fields = Fields(block)
-                    if not is_sent and is_delivery_report(fields):
-                        reports.append((uid, fields, prefix))
+                    if sent_at(fields, None) is None:
+                        undated.append((uid, fields))  # when it arrived: asked after the batch
                         continue
-                    item = self._match(prefix, folder, is_sent, fields)
+                    self._sort(batch, uid, folder, is_sent, fields, b"")
                 except Exception as error:  # one unreadable message never stops the run
                     self.result.skipped.append(Skipped(folder, uid, f"cannot be read: {error}"))
-                    continue
-                if item is not None:
-                    found.append(item)
-            fetched = reader.reports([uid for uid, _, _ in reports]) if reports else {}
-            for uid, fields, prefix in reports:
-                try:
-                    report = fetched.get(uid) or Report("", "", "", ())
-                    moment = _moment(fields, prefix)
-                    finding = incoming(fields, self.known, moment, report)
-                    logged = self._logged(folder, fields, moment, finding)
-                    if logged is None and not report.returned_ids and not report.recipient:
-                        self.result.skipped.append(
-                            Skipped(folder, uid, "a delivery report that names no message")
-                        )
-                except Exception as error:
-                    self.result.skipped.append(Skipped(folder, uid, f"cannot be read: {error}"))
-                    continue
-                if logged is not None:
-                    found.append((logged, None))
-            self._keep(found)
-            mark = FolderMark(uidvalidity, last)
-            if not self.dry_run:
-                self.state.folders[folder] = mark
-                self.state.write(self.workspace.state_dir / STATE_FILE)
-            if progress is not None:
-                progress(folder, last_asked - start + 1, total)
+            batch.last = last
+            if undated:
+                arrivals = reader.arrivals([uid for uid, _ in undated])
+                for uid, fields in undated:
+                    try:
+                        self._sort(batch, uid, folder, is_sent, fields, arrivals.get(uid, b""))
+                    except Exception as error:
+                        self.result.skipped.append(Skipped(folder, uid, f"cannot be read: {error}"))
+                batch.found.sort(key=lambda numbered: numbered[0])
+            if batch.reports:
+                uids = [uid for uid, _, _ in batch.reports]
+                batch.fetched = bodies.reports(uids) if bodies else _done(reader.reports(uids))
+            waiting.append(batch)
+            while waiting and waiting[0].ready:  # in order: the marks only ever move forward
+                finish(waiting.popleft())
+        while waiting:
+            finish(waiting.popleft())
         # Read to the end: what is older than the window is never read, so the next run starts
         # at the UID the folder gives its next message.
-        mark = FolderMark(uidvalidity, max(mark.last_uid, uidnext - 1))
+        mark = FolderMark(uidvalidity, max(last, uidnext - 1))
         if not self.dry_run and self.state.folders.get(folder) != mark:
             self.state.folders[folder] = mark
             self.state.write(self.workspace.state_dir / STATE_FILE)
+
+    def _sort(
+        self, batch: _Batch, uid: int, folder: str, is_sent: bool, fields: Fields, prefix: bytes
+    ) -> None:
+        """A message worth reading into its batch: a delivery report to fetch, or matched."""
+        if not is_sent and is_delivery_report(fields):
+            batch.reports.append((uid, fields, prefix))
+            return
+        item = self._match(prefix, folder, is_sent, fields)
+        if item is not None:
+            batch.found.append((uid, item))
+
+    def _finish(self, folder: str, batch: _Batch, fetched: dict[int, Report]) -> None:
+        """A batch's delivery reports matched, then its entries logged (one transaction)."""
+        found = [item for _, item in batch.found]
+        for uid, fields, prefix in batch.reports:
+            try:
+                report = fetched.get(uid) or Report("", "", "", ())
+                moment = _moment(fields, prefix)
+                finding = incoming(fields, self.known, moment, report)
+                logged = self._logged(folder, fields, moment, finding)
+                if logged is None and not report.returned_ids and not report.recipient:
+                    self.result.skipped.append(
+                        Skipped(folder, uid, "a delivery report that names no message")
+                    )
+            except Exception as error:
+                self.result.skipped.append(Skipped(folder, uid, f"cannot be read: {error}"))
+                continue
+            if logged is not None:
+                found.append((logged, None))
+        self._keep(found)
 
     def _match(
         self, prefix: bytes, folder: str, is_sent: bool, fields: Fields
@@ -497,20 +621,28 @@ class _Reader:
                 return int(found[1]), _arrived(prefix)
         raise OutreachError(f"the server gave no UID for message {number}")
 
-    def headers(self, first: int, last: int | None) -> Iterator[tuple[int, bytes, bytes]]:
-        """(UID, the header fields, the response's first line, which holds its INTERNALDATE)
-        of each message from UID `first` to `last` (None: to the end), in one UID FETCH, each
-        yielded as soon as it is read off the socket."""
+    def headers(self, first: int, last: int | None) -> Iterator[tuple[int, bytes]]:
+        """(UID, the header fields) of each message from UID `first` to `last` (None: to the
+        end), in one UID FETCH, each yielded as soon as it is read off the socket."""
         asked = f"{first}:{last if last is not None else '*'}"
         for prefix, literals in self._stream(f"UID FETCH {asked} {_FETCH_ITEMS}"):
-            if not literals or b" FETCH " not in prefix[:40]:
+            if not literals or prefix.find(b" FETCH ", 0, 40) == -1:
                 continue  # EXISTS, RECENT, an unsolicited FETCH of flags: not ours
             found = _UID.search(prefix)
             if found is None:
                 continue
             uid = int(found[1])
             if uid >= first and (last is None or uid <= last):  # `n:*` answers the highest too
-                yield uid, literals[0], prefix
+                yield uid, literals[0]
+
+    def arrivals(self, uids: Sequence[int]) -> dict[int, bytes]:
+        """Each message's FETCH line with its INTERNALDATE (when it arrived), by UID."""
+        found: dict[int, bytes] = {}
+        for prefix, _ in self._stream(f"UID FETCH {_uid_set(uids)} (UID INTERNALDATE)"):
+            uid = _UID.search(prefix)
+            if uid is not None and prefix.find(b" FETCH ", 0, 40) != -1:
+                found[int(uid[1])] = prefix
+        return found
 
     def _stream(self, command: str) -> Iterator[tuple[bytes, list[bytes]]]:
         """Send one command and yield each untagged response as it is read: its first line
@@ -534,8 +666,13 @@ class _Reader:
                     return
                 literals: list[bytes] = []
                 first_line = line
-                while line.endswith(b"}\r\n") and (size := _LITERAL.search(line)):
-                    wanted = int(size[1])
+                # a literal announced at the line's end, {123}: found from the end, as fast as
+                # the 50,000 lines of a big folder need
+                while line.endswith(b"}\r\n") and (opening := line.rfind(b"{")) != -1:
+                    size = line[opening + 1 : -3]
+                    if not size.isdigit():
+                        break
+                    wanted = int(size)
                     literal = read(wanted)
                     if len(literal) < wanted:
                         raise imaplib.IMAP4.abort("the server closed the connection")
@@ -584,9 +721,106 @@ def _arrived(prefix: bytes) -> datetime | None:
     return None
 
 
+class _Unlisted:
+    """A second connection, on which no LIST is sent, for the folders of imap.folders; the
+    first lists the folders and reads Sent. Dovecot opens a big Maildir folder in a few
+    milliseconds, but after a LIST in the same session it reads the folder's whole
+    dovecot-uidlist again (half a second at 50,000 messages). Where it cannot be made, the
+    first connection reads everything."""
+
+    def __init__(self, mailbox: Any) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outreach-unlisted")
+        self.client: Future[Any] = self.pool.submit(mailbox.another)
+        self.made: _Reader | None = None
+
+    def __enter__(self) -> _Unlisted:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def reader(self, fallback: _Reader) -> _Reader:
+        if self.made is None:
+            try:
+                self.made = _Reader(self.client.result())
+            except (OSError, imaplib.IMAP4.error, OutreachError):
+                return fallback
+        return self.made
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True)
+        if self.client.exception() is None:
+            try:
+                self.client.result().logout()
+            except Exception:  # gone already: nothing left to close
+                with suppress(Exception):
+                    self.client.result().shutdown()
+
+
+class _NoSecondConnection(Exception):
+    """The second connection could not be made after a batch's reports were handed to it."""
+
+
+class _Bodies:
+    """Delivery reports' parts fetched on a second connection, on a thread of their own, while
+    the first connection streams the next batches' headers: the first command that opens a
+    message's body can take the server far longer than headers do (Dovecot reads a whole
+    Maildir folder's listing for it), and the two run side by side. Where the second
+    connection cannot be made (a server's limit on connections), the reports are fetched on
+    the first connection, between batches (see _Run.folder)."""
+
+    def __init__(self, mailbox: Any) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.client: Any = None
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outreach-bodies")
+        self.reader: Future[_Reader | None] = self.pool.submit(self._connect, mailbox)
+
+    def _connect(self, mailbox: Any) -> _Reader | None:
+        try:
+            self.client = mailbox.another()
+            return _Reader(self.client)
+        except (OSError, imaplib.IMAP4.error, OutreachError):
+            return None
+
+    def open(self, folder: str) -> None:
+        """Open the folder, once the first connection has opened it: Dovecot takes a
+        folder's lock to open it, and two at once wait for each other."""
+        self.pool.submit(self._open, folder)
+
+    def _open(self, folder: str) -> None:
+        reader = self.reader.result()
+        if reader is not None:
+            try:
+                reader.examine(folder)
+            except (OSError, imaplib.IMAP4.error, OutreachError):
+                self.reader = _done_reader(None)
+
+    def reports(self, uids: Sequence[int]) -> Future[dict[int, Report]]:
+        return self.pool.submit(self._reports, list(uids))
+
+    def _reports(self, uids: list[int]) -> dict[int, Report]:
+        reader = self.reader.result()
+        if reader is None:  # no second connection: the first one is free between batches
+            raise _NoSecondConnection()
+        return reader.reports(uids)
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True)
+        client, self.client = self.client, None  # closed once, however often asked
+        if client is not None:
+            try:
+                client.logout()
+            except Exception:  # gone already: nothing left to close
+                with suppress(Exception):
+                    client.shutdown()
+
+
 def _moment(fields: Fields, prefix: bytes) -> datetime:
-    """When a message was written: its Date, else when it arrived (its INTERNALDATE, fetched
-    with its headers: no command can go out while the fetch streams in)."""
+    """When a message was written: its Date, else when it arrived (its INTERNALDATE, asked for
+    after its batch)."""
     moment = sent_at(fields, None)
     if moment is None:
         moment = _arrived(prefix) or datetime.now(UTC).replace(microsecond=0)
