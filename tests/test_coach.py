@@ -292,15 +292,20 @@ def test_draft_says_how_many_drafts_have_advice(run: Invoke, workspace: Path) ->
 def test_the_first_request_and_the_personal_note_come_from_the_journal(
     run: Invoke, workspace: Path
 ) -> None:
-    from outreach.composing.coach import coach_drafted, known_for
+    from outreach.composing.coach import coach_draft, known_for
+    from outreach.drafts.draft import parse_draft
     from outreach.journal.database import Entry, open_journal
 
     use_template(workspace, GOOD.replace("at the Python user group", "at the gym"))
     assert run("draft", "request", "ada").exit_code == 0
-    text = (workspace / "drafts" / "ada-lovelace--request.md").read_text(encoding="utf-8")
-    text = text.replace("status: draft\n", "status: draft\nattachments: cv/sam-cv.pdf\n")
+    path = workspace / "drafts" / "ada-lovelace--request.md"
+    text = path.read_text(encoding="utf-8")
+    draft = parse_draft(
+        path, text.replace("status: draft\n", "status: draft\nattachments: cv/sam-cv.pdf\n")
+    )
     warning = "an attachment on a first request"
-    (first,) = coach_drafted([text], known_for(Workspace(workspace)))
+    first = coach_draft(draft, known_for(Workspace(workspace)))
+    assert first is not None
     assert [w for w in first.warnings if w.startswith(warning)]
     assert [w for w in first.warnings if w.startswith("no personal line")]
     now = datetime.now(UTC)
@@ -309,7 +314,8 @@ def test_the_first_request_and_the_personal_note_come_from_the_journal(
             Entry("ada-lovelace", "sent", now, now.date(), subject="Hi", template_kind="request")
         )
         journal.add(Entry("ada-lovelace", "met", now, now.date(), note="a walk at the gym"))
-    (again,) = coach_drafted([text], known_for(Workspace(workspace)))
+    again = coach_draft(draft, known_for(Workspace(workspace)))
+    assert again is not None
     assert again.warnings == ()
 
 

@@ -60,7 +60,6 @@ _REPLY_PREFIX = re.compile(r"(?i)^\s*(?:(?:re|fwd?|aw|sv)\s*:\s*)+")
 _LETTERS = re.compile(r"[^\W\d_]+(?:['\u2019][^\W\d_]+)*")
 _DIGITS = re.compile(r"\d+")
 _PLAIN_WORDS = re.compile(r"[^\W_]+")
-_COACHED_FIELDS = re.compile(r"(?m)^(kind|subject|contact|attachments): (.*)$")
 _HAS_WORD = re.compile(r"[^\W_]")
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 
@@ -392,15 +391,6 @@ def coach_draft(draft: Draft, known: Known) -> Coaching | None:
     if draft.broken:
         return None
     return coach_fields(draft.headers, draft.body, known)
-
-
-def coach_drafted(texts: Iterable[str], known: Known) -> tuple[Coaching, ...]:
-    """The coaching of drafts as drafting writes them (front matter, then the body)."""
-    found = []
-    for text in texts:
-        front, _, body = text.partition("\n---\n")
-        found.append(coach_fields(dict(_COACHED_FIELDS.findall(front)), body, known))
-    return tuple(found)
 
 
 def coach_fields(headers: Mapping[str, str], body: str, known: Known) -> Coaching:

@@ -25,8 +25,9 @@ def people_overview(workspace: Workspace, as_of: date | None = None) -> list[Per
     today = as_of or date.today()
     summaries = summaries_of(workspace)
     contacts = workspace.load_contacts()
-    # tuple.__new__ makes a row as PersonRow(...) does, without a Python frame per person:
-    # for the 10,000 people of `contacts --json` that is a tenth of the command's time.
+    # tuple.__new__ makes a row as PersonRow(...) does (every field given: it fills in no
+    # defaults), without a Python frame per person: 3% of `contacts --json`'s instructions
+    # for 10,000 people.
     row = tuple.__new__
     rows = []
     for contact in contacts:

@@ -82,12 +82,8 @@ def plan_from(workspace: Workspace, journal: Journal | None, as_of: date) -> Pla
 def due_for(workspace: Workspace, as_of: date, *, only_due: bool = False) -> list[DueItem]:
     """The due items as of a day, from the journal's entries up to that day: all of them, or
     (only_due) those due by that day."""
-    from outreach.journal.database import existing_journal
-
     until = as_of if only_due else None
-    with existing_journal(workspace.journal_file) as journal:
-        summaries = journal_summaries(journal, as_of)
-    return due_items(workspace.load_contacts(), summaries, as_of, until)
+    return due_items(workspace.load_contacts(), summaries_of(workspace, as_of), as_of, until)
 
 
 def giving_warnings(journal: Journal | None, people: Iterable[Contact], goal: Goal) -> list[str]:

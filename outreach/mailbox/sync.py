@@ -556,11 +556,6 @@ def _file_pushed(workspace: Workspace, draft: Draft, day: date) -> Path | None:
     return filing.filed[0] if filing.filed else None
 
 
-def _batches(uids: Sequence[int], size: int) -> Iterator[list[int]]:
-    for start in range(0, len(uids), size):
-        yield list(uids[start : start + size])
-
-
 def _uid_set(uids: Sequence[int]) -> str:
     """A sorted run of UIDs as IMAP's sequence set: ranges where they are consecutive."""
     parts: list[str] = []
