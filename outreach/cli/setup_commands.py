@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable, Iterator
+from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from outreach.cli.app import (
     App,
     cli,
+    compact_json,
     json_option,
     notice,
     pass_app,
@@ -18,6 +22,9 @@ from outreach.cli.app import (
     warn,
     warn_and_keep_errors,
 )
+
+if TYPE_CHECKING:
+    from outreach.keeping.overview import PersonRow
 
 
 @cli.command()
@@ -140,6 +147,9 @@ def contacts(app: App, as_json: bool) -> None:
       outreach contacts
       outreach contacts --json | jq '.[] | select(.next_due != null)'
     """
+    if as_json and not sys.stdout.isatty():
+        _print_contacts_json(app)
+        return
     from outreach.keeping.overview import people_overview
 
     rows = people_overview(app.workspace)
@@ -150,19 +160,7 @@ def contacts(app: App, as_json: bool) -> None:
         )
         return
     if as_json:
-        print_json(
-            {
-                "id": contact.id,
-                "name": contact.name,
-                "email": contact.email,
-                "last_contact": last_contact,  # orjson writes dates as YYYY-MM-DD
-                "next_due": next_due,
-                "bounced": bounced,
-                "asks": asks,
-                "gives": gives,
-            }
-            for contact, asks, gives, last_contact, next_due, bounced in rows
-        )
+        print_json(_json_rows(rows))
         return
     print_table(
         ("id", "name", "email", "lists", "asks", "gives", "last contact", "next due"),
@@ -179,4 +177,40 @@ def contacts(app: App, as_json: bool) -> None:
             )
             for r in rows
         ],
+    )
+
+
+def _print_contacts_json(app: App) -> None:
+    """The rows as a pipe gets them: the bytes an earlier run kept, where nothing they were
+    made of has changed since (see keeping/contacts_json.py), or made and kept now."""
+    from outreach.keeping import contacts_json
+
+    today = date.today()
+    output = contacts_json.kept_output(app.workspace, today)
+    if output is not None:
+        click.echo(output, nl=False)
+        return
+    from outreach.keeping.overview import people_overview
+
+    sources = contacts_json.sources_now(app.workspace)  # before the files are read
+    written = []
+    for chunk in compact_json(_json_rows(people_overview(app.workspace, today))):
+        click.echo(chunk, nl=False)
+        written.append(chunk)
+    contacts_json.keep_output(app.workspace, today, sources, written)
+
+
+def _json_rows(rows: Iterable[PersonRow]) -> Iterator[dict[str, Any]]:
+    return (
+        {
+            "id": contact.id,
+            "name": contact.name,
+            "email": contact.email,
+            "last_contact": last_contact,  # orjson writes dates as YYYY-MM-DD
+            "next_due": next_due,
+            "bounced": bounced,
+            "asks": asks,
+            "gives": gives,
+        }
+        for contact, asks, gives, last_contact, next_due, bounced in rows
     )
