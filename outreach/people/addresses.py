@@ -73,14 +73,26 @@ class _Verdicts:
         # What the file read by recall() holds: remember() writes only what it lacks.
         self.kept_domains: frozenset[str] = frozenset()
         self.kept_names = False
+        self.kept_file: Path | None = None  # named by recall(), read when first needed
 
 
 _VERDICTS = _Verdicts()
 
 
+def _take_up_kept() -> None:
+    """Read the file recall() named, once: a command that checks no address never reads it
+    (nor imports orjson for it: a tenth of a warm `contacts --json`)."""
+    verdicts = _VERDICTS
+    if verdicts.kept_file is not None:
+        path, verdicts.kept_file = verdicts.kept_file, None
+        _read_kept(path)
+
+
 def _domain(domain: str) -> tuple[str, str] | None:
     """The library's normalized and ASCII forms of a domain it accepts; None otherwise."""
     verdicts = _VERDICTS
+    if domain not in verdicts.domains and verdicts.kept_file is not None:
+        _take_up_kept()
     if domain not in verdicts.domains:
         from email_validator import EmailNotValidError, validate_email
 
@@ -101,6 +113,8 @@ def _case_insensitive() -> frozenset[str] | None:
 
     None (every address takes the slow path) if a later library no longer has the list."""
     verdicts = _VERDICTS
+    if verdicts.mailbox_names is None and verdicts.kept_file is not None:
+        _take_up_kept()
     if verdicts.mailbox_names is None and verdicts.library_has_names:
         try:
             from email_validator.rfc_constants import CASE_INSENSITIVE_MAILBOX_NAMES
@@ -125,11 +139,17 @@ def _library_version() -> str | None:
 
 
 def recall(path: Path) -> None:
-    """Take up the verdicts an earlier run kept in `path`, if the same library gave them."""
+    """Take up the verdicts an earlier run kept in `path`, if the same library gave them
+    (read when an address is first checked)."""
+    verdicts = _VERDICTS
+    verdicts.kept_domains, verdicts.kept_names = frozenset(), False
+    verdicts.kept_file = path
+
+
+def _read_kept(path: Path) -> None:
     import orjson
 
     verdicts = _VERDICTS
-    verdicts.kept_domains, verdicts.kept_names = frozenset(), False
     try:
         kept = orjson.loads(path.read_bytes())
         library = kept["library"]
