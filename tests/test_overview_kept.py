@@ -4,6 +4,8 @@ nothing they were made of has changed: contacts.yaml, the journal, the day, the 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -12,8 +14,9 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
-from outreach.cli import setup_commands
+from outreach.cli import cli, setup_commands
 from outreach.keeping import contacts_json, overview
 from outreach.keeping.contacts_json import SETTLED, Sources
 from outreach.workspace.folder import Workspace
@@ -186,3 +189,28 @@ def test_the_installed_command_writes_kept_bytes_to_a_pipe_but_not_a_terminal(
         status, shown = screen.finish()
     assert status == 0
     assert shown.startswith('[\n  {\n    "id": "ada-lovelace"')
+
+
+def test_kept_bytes_are_written_without_loading_people_or_the_journal(workspace: Path) -> None:
+    logged = CliRunner().invoke(cli, ["--workspace", str(workspace), "log", "add", "ada", "met"])
+    assert logged.exit_code == 0, logged.output
+    script = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from outreach.cli import cli\n"
+        "from outreach.keeping import contacts_json\n"
+        "contacts_json.SETTLED = -10**12\n"
+        f"arguments = ['--workspace', {str(workspace)!r}, 'contacts', '--json']\n"
+        "result = CliRunner().invoke(cli, arguments)\n"
+        "assert result.exit_code == 0, result.output\n"
+        "assert 'ada-lovelace' in result.stdout, result.stdout\n"
+        "heavy = {'orjson', 'yaml', 'sqlite3', 'outreach.people.cache',\n"
+        "         'outreach.keeping.overview'}\n"
+        "print(sorted(heavy & sys.modules.keys()))\n"
+    )
+    made, again = (
+        subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+        for _ in range(2)
+    )
+    assert made.stdout.strip() != "[]"  # the first run made the rows: it loaded what that takes
+    assert (again.stdout.strip(), again.stderr) == ("[]", "")

@@ -169,10 +169,13 @@ def _read_kept(path: Path) -> None:
 def remember(path: Path) -> None:
     """Keep this run's verdicts in `path` for the next run, if it learned anything new."""
     verdicts = _VERDICTS
+    if verdicts.mailbox_names is None:  # no address was checked: nothing learned
+        return
+    # What the file holds, if no check needed it: an earlier command in this process may
+    # have checked the same addresses already.
+    _take_up_kept()
     accepted = {domain: forms for domain, forms in verdicts.domains.items() if forms}
-    if verdicts.mailbox_names is None or (
-        verdicts.kept_names and accepted.keys() <= verdicts.kept_domains
-    ):
+    if verdicts.kept_names and accepted.keys() <= verdicts.kept_domains:
         return
     library = _library_version()
     if library is None:
