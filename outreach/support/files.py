@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import os
+import re
 import stat
 from collections.abc import Collection, Iterable, Sequence
 from pathlib import Path
@@ -222,10 +223,8 @@ class AllOrNothing:
         parent, name = os.path.split(self.folder)
         private_folder(Path(parent or os.curdir))
         staging = os.path.join(parent, f".{name}{self.suffix}")
-        with contextlib.suppress(FileNotFoundError):
-            for left in os.listdir(staging):  # left by a killed run with this process id
-                os.unlink(os.path.join(staging, left))
-            os.rmdir(staging)
+        for left in _left_behind(parent or os.curdir, name):
+            _remove_folder(os.path.join(parent, left))
         os.mkdir(staging, PRIVATE_FOLDER)
         self.staging = staging + os.sep
         return staging
@@ -274,6 +273,37 @@ def _names_in(folder: str) -> frozenset[str]:
         return frozenset(entry.name for entry in os.scandir(folder))
     except FileNotFoundError:
         return frozenset()
+
+
+def _left_behind(parent: str, name: str) -> list[str]:
+    """The staging folders of `name` that runs killed before their commit left in `parent`
+    (`.drafts.PID.tmp`: this process's id, or one no process has now)."""
+    pattern = re.compile(rf"\.{re.escape(name)}\.(\d+)\.tmp")
+    found = []
+    with contextlib.suppress(OSError):
+        for entry in os.listdir(parent):
+            match = pattern.fullmatch(entry)
+            if match and (int(match[1]) == os.getpid() or not _running(int(match[1]))):
+                found.append(entry)
+    return found
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (OSError, OverflowError):  # another user's, or no process id at all: left alone
+        return True
+    return True
+
+
+def _remove_folder(folder: str) -> None:
+    """A staging folder and the files in it (it holds no folders)."""
+    with contextlib.suppress(FileNotFoundError):
+        for left in os.listdir(folder):
+            os.unlink(os.path.join(folder, left))
+        os.rmdir(folder)
 
 
 def _create(temporary: str, target: str, new_mode: int, listed: bool = True) -> int:
