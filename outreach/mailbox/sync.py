@@ -414,6 +414,10 @@ class _Run:
             if batch.reports:
                 uids = [uid for uid, _, _ in batch.reports]
                 batch.fetched = bodies.reports(uids) if bodies else _done(reader.reports(uids))
+            if last_asked < end:
+                # The next batch is asked for now: the server reads it while this one is
+                # logged and marked, instead of waiting for its command.
+                reader.ask(last_asked + 1, min(last_asked + BATCH, end))
             waiting.append(batch)
             while waiting and waiting[0].ready:  # in order: the marks only ever move forward
                 finish(waiting.popleft())
@@ -577,9 +581,31 @@ class _Reader:
         self.imap = client._imap  # imaplib.IMAP4: the bulk fetch without imapclient's parser
         self.uidnext = 0
         self.exists = 0
+        # A header fetch sent ahead (see ask): its tag and UIDs; and one read off the socket
+        # before another command went out, with its answer.
+        self.asked: tuple[bytes, int, int] | None = None
+        self.answered: tuple[int, int, list[tuple[int, bytes]]] | None = None
+
+    def ask(self, first: int, last: int) -> None:
+        """Send the header fetch of UIDs `first` to `last` now; `headers(first, last)` reads
+        its answer. Any other command first reads that answer into memory (one batch)."""
+        self._settle()
+        # A connection gone already: `headers` sends it again, and says so, once the batches
+        # before are logged.
+        with suppress(OSError, imaplib.IMAP4.error):
+            self.asked = (self._send(_header_fetch(first, last)), first, last)
+
+    def _settle(self) -> None:
+        """The answer of a fetch sent ahead read now, so that another command can go out."""
+        if self.asked is not None:
+            tag, first, last = self.asked
+            self.asked = None
+            self.answered = (first, last, list(self._headers(tag, first, last)))
 
     def examine(self, folder: str) -> tuple[int, int]:
         """Open the folder read-only (EXAMINE): its UIDVALIDITY and UIDNEXT (0: not said)."""
+        self._settle()
+        self.answered = None  # of the folder open before
         found = self.client.select_folder(folder, readonly=True)
         self.uidnext = int(found.get(b"UIDNEXT", 0))
         self.exists = int(found.get(b"EXISTS", 0))
@@ -590,6 +616,7 @@ class _Reader:
         halving over the messages' arrival dates (IMAP numbers them in the order they came),
         a few small fetches instead of a SEARCH SINCE over every message; 1 for an empty
         folder."""
+        self._settle()
         exists = self.exists
         low, high = 1, exists + 1  # the answer is a message number in low..high
         cutoff = datetime.combine(day, datetime.min.time()).astimezone(UTC)
@@ -618,9 +645,21 @@ class _Reader:
 
     def headers(self, first: int, last: int | None) -> Iterator[tuple[int, bytes]]:
         """(UID, the header fields) of each message from UID `first` to `last` (None: to the
-        end), in one UID FETCH, each yielded as soon as it is read off the socket."""
-        asked = f"{first}:{last if last is not None else '*'}"
-        for prefix, literals in self._stream(f"UID FETCH {asked} {_FETCH_ITEMS}"):
+        end), in one UID FETCH (sent now, or by `ask` before), each yielded as soon as it is
+        read off the socket."""
+        if self.answered is not None and self.answered[:2] == (first, last):
+            found, self.answered = self.answered[2], None
+            yield from found
+            return
+        if self.asked is not None and self.asked[1:] == (first, last):
+            tag, self.asked = self.asked[0], None
+        else:
+            self._settle()
+            tag = self._send(_header_fetch(first, last))
+        yield from self._headers(tag, first, last)
+
+    def _headers(self, tag: bytes, first: int, last: int | None) -> Iterator[tuple[int, bytes]]:
+        for prefix, literals in self._answers(tag, "FETCH"):
             if not literals or prefix.find(b" FETCH ", 0, 40) == -1:
                 continue  # EXISTS, RECENT, an unsolicited FETCH of flags: not ours
             found = _UID.search(prefix)
@@ -632,21 +671,28 @@ class _Reader:
 
     def arrivals(self, uids: Sequence[int]) -> dict[int, bytes]:
         """Each message's FETCH line with its INTERNALDATE (when it arrived), by UID."""
+        self._settle()
         found: dict[int, bytes] = {}
-        for prefix, _ in self._stream(f"UID FETCH {_uid_set(uids)} (UID INTERNALDATE)"):
+        tag = self._send(f"UID FETCH {_uid_set(uids)} (UID INTERNALDATE)")
+        for prefix, _ in self._answers(tag, "FETCH"):
             uid = _UID.search(prefix)
             if uid is not None and prefix.find(b" FETCH ", 0, 40) != -1:
                 found[int(uid[1])] = prefix
         return found
 
-    def _stream(self, command: str) -> Iterator[tuple[bytes, list[bytes]]]:
-        """Send one command and yield each untagged response as it is read: its first line
-        and its literals. imaplib's own reader keeps every response of a command, and logs
-        and matches each line with several regular expressions: more than Dovecot takes to
-        send 50,000 header blocks."""
+    def _send(self, command: str) -> bytes:
+        """Send one command (its answer is read by _answers); its tag."""
         imap = self.imap
-        tag = imap._new_tag()
+        tag: bytes = imap._new_tag()
         imap.send(tag + b" " + command.encode() + b"\r\n")
+        return tag
+
+    def _answers(self, tag: bytes, name: str) -> Iterator[tuple[bytes, list[bytes]]]:
+        """Yield each untagged response to the command of `tag` as it is read: its first
+        line and its literals. imaplib's own reader keeps every response of a command, and
+        logs and matches each line with several regular expressions: more than Dovecot takes
+        to send 50,000 header blocks."""
+        imap = self.imap
         readline, read = imap.file.readline, imap.file.read
         done = tag + b" "
         try:
@@ -657,7 +703,7 @@ class _Reader:
                 if line.startswith(done):
                     if line[len(done) : len(done) + 2] != b"OK":
                         words = line[len(done) :].decode("utf-8", "replace").strip()
-                        raise OutreachError(f"the server refused {command.split()[1]}: {words}")
+                        raise OutreachError(f"the server refused {name}: {words}")
                     return
                 literals: list[bytes] = []
                 first_line = line
@@ -674,12 +720,18 @@ class _Reader:
                     literals.append(literal)
                     line = readline()
                 yield first_line, literals
+        except ValueError:
+            if not imap.file.closed:
+                raise
+            # closed under it (imaplib's shutdown) while a fetch sent ahead was unread
+            raise imaplib.IMAP4.abort("the connection was closed") from None
         finally:
             imap.tagged_commands.pop(tag, None)
 
     def reports(self, uids: Sequence[int]) -> dict[int, Report]:
         """Delivery reports' status parts and the start of the messages they return, in one
         UID FETCH; by UID."""
+        self._settle()
         kind, data = self.imap.uid(
             "FETCH", _uid_set(uids), f"(UID BODY.PEEK[2] BODY.PEEK[3]<0.{_RETURNED_BYTES}>)"
         )
@@ -704,6 +756,10 @@ class _Reader:
             for ids, parts in found
             if ids
         }
+
+
+def _header_fetch(first: int, last: int | None) -> str:
+    return f"UID FETCH {first}:{last if last is not None else '*'} {_FETCH_ITEMS}"
 
 
 def _arrived(prefix: bytes) -> datetime | None:
