@@ -509,3 +509,27 @@ def test_the_next_batch_is_asked_for_before_this_one_is_logged(
     ]
     assert len(entries) == 6
     assert logged(run) == []
+
+
+def test_the_first_of_imap_folders_is_opened_as_soon_as_its_connection_is_made(
+    run: Invoke, mailbox: ImapServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    from imapclient import IMAPClient
+
+    fill(mailbox, INBOX[:4])
+    opened: list[tuple[str, str]] = []
+    real_select = IMAPClient.select_folder
+
+    def select_folder(self: Any, folder: str, readonly: bool = False) -> Any:
+        opened.append((folder, threading.current_thread().name))
+        return real_select(self, folder, readonly)
+
+    monkeypatch.setattr(IMAPClient, "select_folder", select_folder)
+    assert len(logged(run)) == 5
+    # opened once, by the thread that logs the second connection in (while Sent is read on
+    # the first), not again when its turn comes
+    (inbox,) = [thread for folder, thread in opened if folder == "INBOX"]
+    assert inbox.startswith("outreach-unlisted")
+    assert [thread for folder, thread in opened if folder == "Sent"] == ["MainThread"]

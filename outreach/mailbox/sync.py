@@ -211,7 +211,7 @@ def sync(
     state = SyncState.read(state_path)
     read = state.encoded()  # as the last run left it: written again only where it changed
     # logs in while the first connection lists the folders
-    with _Unlisted(mailbox) as unlisted:
+    with _Unlisted(mailbox, settings.folders[0] if settings.folders else None) as unlisted:
         mailbox.check_folders(settings.folders)
         sent_folder = mailbox.sent_folder()
         folders = [sent_folder] if sent_folder else []
@@ -576,11 +576,12 @@ def _uid_set(uids: Sequence[int]) -> str:
 class _Reader:
     """The few IMAP commands sync sends, over imapclient's imaplib connection."""
 
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: Any, opened: tuple[str, dict[bytes, Any]] | None = None) -> None:
         self.client = client
         self.imap = client._imap  # imaplib.IMAP4: the bulk fetch without imapclient's parser
         self.uidnext = 0
         self.exists = 0
+        self.opened = opened  # a folder the connection opened already, and what it said
         # A header fetch sent ahead (see ask): its tag and UIDs; and one read off the socket
         # before another command went out, with its answer.
         self.asked: tuple[bytes, int, int] | None = None
@@ -606,7 +607,11 @@ class _Reader:
         """Open the folder read-only (EXAMINE): its UIDVALIDITY and UIDNEXT (0: not said)."""
         self._settle()
         self.answered = None  # of the folder open before
-        found = self.client.select_folder(folder, readonly=True)
+        if self.opened is not None and self.opened[0] == folder:
+            found = self.opened[1]
+        else:
+            found = self.client.select_folder(folder, readonly=True)
+        self.opened = None
         self.uidnext = int(found.get(b"UIDNEXT", 0))
         self.exists = int(found.get(b"EXISTS", 0))
         return int(found[b"UIDVALIDITY"]), self.uidnext
@@ -777,14 +782,31 @@ class _Unlisted:
     first lists the folders and reads Sent. Dovecot opens a big Maildir folder in a few
     milliseconds, but after a LIST in the same session it reads the folder's whole
     dovecot-uidlist again (half a second at 50,000 messages). Where it cannot be made, the
-    first connection reads everything."""
+    first connection reads everything.
 
-    def __init__(self, mailbox: Any) -> None:
+    It opens `folder` (the first of imap.folders) as soon as it is logged in, while the first
+    connection lists the folders and reads Sent: Dovecot took 80 ms to open the 50,000 of
+    bench/mailbox.py, which a run waited for after Sent."""
+
+    def __init__(self, mailbox: Any, folder: str | None = None) -> None:
         from concurrent.futures import ThreadPoolExecutor
 
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outreach-unlisted")
         self.client: Future[Any] = self.pool.submit(mailbox.another)
+        self.opened: Future[tuple[str, dict[bytes, Any]] | None] = self.pool.submit(
+            self._open, folder
+        )
         self.made: _Reader | None = None
+
+    def _open(self, folder: str | None) -> tuple[str, dict[bytes, Any]] | None:
+        """The folder opened read-only, and what the server said; None where it could not be
+        (a folder the account lacks is an error of the first connection's check)."""
+        if folder is None or self.client.exception() is not None:
+            return None
+        try:
+            return folder, self.client.result().select_folder(folder, readonly=True)
+        except (OSError, imaplib.IMAP4.error):
+            return None
 
     def __enter__(self) -> _Unlisted:
         return self
@@ -795,7 +817,7 @@ class _Unlisted:
     def reader(self, fallback: _Reader) -> _Reader:
         if self.made is None:
             try:
-                self.made = _Reader(self.client.result())
+                self.made = _Reader(self.client.result(), self.opened.result())
             except (OSError, imaplib.IMAP4.error, OutreachError):
                 return fallback
         return self.made
