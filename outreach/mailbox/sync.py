@@ -13,9 +13,11 @@ imapclient's response parser, and imaplib's own reader, cost more than the serve
 50,000 header blocks (bench/mailbox.py measures it).
 
 Up to three connections to the account: the first lists the folders and reads Sent; a second,
-which never sends LIST, reads the folders of imap.folders (_Unlisted); a long read fetches its
-delivery reports on a third while its headers stream in (_Bodies). Each falls back to the one
-before where the server refuses another connection.
+which never sends LIST, reads the folders of imap.folders (_Unlisted), and opens the first of
+them while Sent is read; a long read fetches its delivery reports on a third while its headers
+stream in (_Bodies). Each falls back to the one before where the server refuses another
+connection. Each batch's fetch is sent before the batch before it is logged (_Reader.ask), so
+the server is never idle between batches.
 """
 
 from __future__ import annotations
