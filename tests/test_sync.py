@@ -470,3 +470,66 @@ def test_imap_folders_are_read_on_a_connection_that_sent_no_list(
     assert len(logged(run)) == 5
     assert read["Sent"] in listed
     assert read["INBOX"] not in listed
+
+
+def test_the_next_batch_is_asked_for_before_this_one_is_logged(
+    run: Invoke, mailbox: ImapServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from outreach.journal.database import Journal
+    from outreach.mailbox import sync
+
+    fill(mailbox, INBOX[:6], [])
+    monkeypatch.setattr(sync, "BATCH", 2)  # three batches
+    events: list[str] = []
+    real_send, real_add_new = sync._Reader._send, Journal.add_new
+
+    def send(self: Any, command: str) -> bytes:
+        if command.startswith("UID FETCH") and "HEADER.FIELDS" in command:
+            events.append("ask " + command.split()[2])
+        return real_send(self, command)  # type: ignore[no-any-return]
+
+    def add_new(self: Journal, entries: Any) -> list[Entry]:
+        added = real_add_new(self, entries)
+        events.append(f"log {len(added)}")
+        return added
+
+    monkeypatch.setattr(sync._Reader, "_send", send)
+    monkeypatch.setattr(Journal, "add_new", add_new)
+    entries = logged(run)
+    uids = sorted(uid for uid, _, _ in mailbox.messages("INBOX"))
+    batches = [f"{uids[n]}:{uids[n + 1]}" for n in (0, 2, 4)]
+    # each batch's fetch goes out before the batch before it is logged
+    assert events == [
+        f"ask {batches[0]}",
+        f"ask {batches[1]}",
+        "log 2",
+        f"ask {batches[2]}",
+        "log 2",
+        "log 2",
+    ]
+    assert len(entries) == 6
+    assert logged(run) == []
+
+
+def test_the_first_of_imap_folders_is_opened_as_soon_as_its_connection_is_made(
+    run: Invoke, mailbox: ImapServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    from imapclient import IMAPClient
+
+    fill(mailbox, INBOX[:4])
+    opened: list[tuple[str, str]] = []
+    real_select = IMAPClient.select_folder
+
+    def select_folder(self: Any, folder: str, readonly: bool = False) -> Any:
+        opened.append((folder, threading.current_thread().name))
+        return real_select(self, folder, readonly)
+
+    monkeypatch.setattr(IMAPClient, "select_folder", select_folder)
+    assert len(logged(run)) == 5
+    # opened once, by the thread that logs the second connection in (while Sent is read on
+    # the first), not again when its turn comes
+    (inbox,) = [thread for folder, thread in opened if folder == "INBOX"]
+    assert inbox.startswith("outreach-unlisted")
+    assert [thread for folder, thread in opened if folder == "Sent"] == ["MainThread"]

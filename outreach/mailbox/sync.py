@@ -13,9 +13,11 @@ imapclient's response parser, and imaplib's own reader, cost more than the serve
 50,000 header blocks (bench/mailbox.py measures it).
 
 Up to three connections to the account: the first lists the folders and reads Sent; a second,
-which never sends LIST, reads the folders of imap.folders (_Unlisted); a long read fetches its
-delivery reports on a third while its headers stream in (_Bodies). Each falls back to the one
-before where the server refuses another connection.
+which never sends LIST, reads the folders of imap.folders (_Unlisted), and opens the first of
+them while Sent is read; a long read fetches its delivery reports on a third while its headers
+stream in (_Bodies). Each falls back to the one before where the server refuses another
+connection. Each batch's fetch is sent before the batch before it is logged (_Reader.ask), so
+the server is never idle between batches.
 """
 
 from __future__ import annotations
@@ -211,7 +213,7 @@ def sync(
     state = SyncState.read(state_path)
     read = state.encoded()  # as the last run left it: written again only where it changed
     # logs in while the first connection lists the folders
-    with _Unlisted(mailbox) as unlisted:
+    with _Unlisted(mailbox, settings.folders[0] if settings.folders else None) as unlisted:
         mailbox.check_folders(settings.folders)
         sent_folder = mailbox.sent_folder()
         folders = [sent_folder] if sent_folder else []
@@ -414,6 +416,10 @@ class _Run:
             if batch.reports:
                 uids = [uid for uid, _, _ in batch.reports]
                 batch.fetched = bodies.reports(uids) if bodies else _done(reader.reports(uids))
+            if last_asked < end:
+                # The next batch is asked for now: the server reads it while this one is
+                # logged and marked, instead of waiting for its command.
+                reader.ask(last_asked + 1, min(last_asked + BATCH, end))
             waiting.append(batch)
             while waiting and waiting[0].ready:  # in order: the marks only ever move forward
                 finish(waiting.popleft())
@@ -572,15 +578,42 @@ def _uid_set(uids: Sequence[int]) -> str:
 class _Reader:
     """The few IMAP commands sync sends, over imapclient's imaplib connection."""
 
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: Any, opened: tuple[str, dict[bytes, Any]] | None = None) -> None:
         self.client = client
         self.imap = client._imap  # imaplib.IMAP4: the bulk fetch without imapclient's parser
         self.uidnext = 0
         self.exists = 0
+        self.opened = opened  # a folder the connection opened already, and what it said
+        # A header fetch sent ahead (see ask): its tag and UIDs; and one read off the socket
+        # before another command went out, with its answer.
+        self.asked: tuple[bytes, int, int] | None = None
+        self.answered: tuple[int, int, list[tuple[int, bytes]]] | None = None
+
+    def ask(self, first: int, last: int) -> None:
+        """Send the header fetch of UIDs `first` to `last` now; `headers(first, last)` reads
+        its answer. Any other command first reads that answer into memory (one batch)."""
+        self._settle()
+        # A connection gone already: `headers` sends it again, and says so, once the batches
+        # before are logged.
+        with suppress(OSError, imaplib.IMAP4.error):
+            self.asked = (self._send(_header_fetch(first, last)), first, last)
+
+    def _settle(self) -> None:
+        """The answer of a fetch sent ahead read now, so that another command can go out."""
+        if self.asked is not None:
+            tag, first, last = self.asked
+            self.asked = None
+            self.answered = (first, last, list(self._headers(tag, first, last)))
 
     def examine(self, folder: str) -> tuple[int, int]:
         """Open the folder read-only (EXAMINE): its UIDVALIDITY and UIDNEXT (0: not said)."""
-        found = self.client.select_folder(folder, readonly=True)
+        self._settle()
+        self.answered = None  # of the folder open before
+        if self.opened is not None and self.opened[0] == folder:
+            found = self.opened[1]
+        else:
+            found = self.client.select_folder(folder, readonly=True)
+        self.opened = None
         self.uidnext = int(found.get(b"UIDNEXT", 0))
         self.exists = int(found.get(b"EXISTS", 0))
         return int(found[b"UIDVALIDITY"]), self.uidnext
@@ -590,6 +623,7 @@ class _Reader:
         halving over the messages' arrival dates (IMAP numbers them in the order they came),
         a few small fetches instead of a SEARCH SINCE over every message; 1 for an empty
         folder."""
+        self._settle()
         exists = self.exists
         low, high = 1, exists + 1  # the answer is a message number in low..high
         cutoff = datetime.combine(day, datetime.min.time()).astimezone(UTC)
@@ -618,9 +652,21 @@ class _Reader:
 
     def headers(self, first: int, last: int | None) -> Iterator[tuple[int, bytes]]:
         """(UID, the header fields) of each message from UID `first` to `last` (None: to the
-        end), in one UID FETCH, each yielded as soon as it is read off the socket."""
-        asked = f"{first}:{last if last is not None else '*'}"
-        for prefix, literals in self._stream(f"UID FETCH {asked} {_FETCH_ITEMS}"):
+        end), in one UID FETCH (sent now, or by `ask` before), each yielded as soon as it is
+        read off the socket."""
+        if self.answered is not None and self.answered[:2] == (first, last):
+            found, self.answered = self.answered[2], None
+            yield from found
+            return
+        if self.asked is not None and self.asked[1:] == (first, last):
+            tag, self.asked = self.asked[0], None
+        else:
+            self._settle()
+            tag = self._send(_header_fetch(first, last))
+        yield from self._headers(tag, first, last)
+
+    def _headers(self, tag: bytes, first: int, last: int | None) -> Iterator[tuple[int, bytes]]:
+        for prefix, literals in self._answers(tag, "FETCH"):
             if not literals or prefix.find(b" FETCH ", 0, 40) == -1:
                 continue  # EXISTS, RECENT, an unsolicited FETCH of flags: not ours
             found = _UID.search(prefix)
@@ -632,21 +678,28 @@ class _Reader:
 
     def arrivals(self, uids: Sequence[int]) -> dict[int, bytes]:
         """Each message's FETCH line with its INTERNALDATE (when it arrived), by UID."""
+        self._settle()
         found: dict[int, bytes] = {}
-        for prefix, _ in self._stream(f"UID FETCH {_uid_set(uids)} (UID INTERNALDATE)"):
+        tag = self._send(f"UID FETCH {_uid_set(uids)} (UID INTERNALDATE)")
+        for prefix, _ in self._answers(tag, "FETCH"):
             uid = _UID.search(prefix)
             if uid is not None and prefix.find(b" FETCH ", 0, 40) != -1:
                 found[int(uid[1])] = prefix
         return found
 
-    def _stream(self, command: str) -> Iterator[tuple[bytes, list[bytes]]]:
-        """Send one command and yield each untagged response as it is read: its first line
-        and its literals. imaplib's own reader keeps every response of a command, and logs
-        and matches each line with several regular expressions: more than Dovecot takes to
-        send 50,000 header blocks."""
+    def _send(self, command: str) -> bytes:
+        """Send one command (its answer is read by _answers); its tag."""
         imap = self.imap
-        tag = imap._new_tag()
+        tag: bytes = imap._new_tag()
         imap.send(tag + b" " + command.encode() + b"\r\n")
+        return tag
+
+    def _answers(self, tag: bytes, name: str) -> Iterator[tuple[bytes, list[bytes]]]:
+        """Yield each untagged response to the command of `tag` as it is read: its first
+        line and its literals. imaplib's own reader keeps every response of a command, and
+        logs and matches each line with several regular expressions: more than Dovecot takes
+        to send 50,000 header blocks."""
+        imap = self.imap
         readline, read = imap.file.readline, imap.file.read
         done = tag + b" "
         try:
@@ -657,7 +710,7 @@ class _Reader:
                 if line.startswith(done):
                     if line[len(done) : len(done) + 2] != b"OK":
                         words = line[len(done) :].decode("utf-8", "replace").strip()
-                        raise OutreachError(f"the server refused {command.split()[1]}: {words}")
+                        raise OutreachError(f"the server refused {name}: {words}")
                     return
                 literals: list[bytes] = []
                 first_line = line
@@ -674,12 +727,18 @@ class _Reader:
                     literals.append(literal)
                     line = readline()
                 yield first_line, literals
+        except ValueError:
+            if not imap.file.closed:
+                raise
+            # closed under it (imaplib's shutdown) while a fetch sent ahead was unread
+            raise imaplib.IMAP4.abort("the connection was closed") from None
         finally:
             imap.tagged_commands.pop(tag, None)
 
     def reports(self, uids: Sequence[int]) -> dict[int, Report]:
         """Delivery reports' status parts and the start of the messages they return, in one
         UID FETCH; by UID."""
+        self._settle()
         kind, data = self.imap.uid(
             "FETCH", _uid_set(uids), f"(UID BODY.PEEK[2] BODY.PEEK[3]<0.{_RETURNED_BYTES}>)"
         )
@@ -706,6 +765,10 @@ class _Reader:
         }
 
 
+def _header_fetch(first: int, last: int | None) -> str:
+    return f"UID FETCH {first}:{last if last is not None else '*'} {_FETCH_ITEMS}"
+
+
 def _arrived(prefix: bytes) -> datetime | None:
     found = _INTERNALDATE.search(prefix)
     if found:
@@ -721,14 +784,31 @@ class _Unlisted:
     first lists the folders and reads Sent. Dovecot opens a big Maildir folder in a few
     milliseconds, but after a LIST in the same session it reads the folder's whole
     dovecot-uidlist again (half a second at 50,000 messages). Where it cannot be made, the
-    first connection reads everything."""
+    first connection reads everything.
 
-    def __init__(self, mailbox: Any) -> None:
+    It opens `folder` (the first of imap.folders) as soon as it is logged in, while the first
+    connection lists the folders and reads Sent: Dovecot took 80 ms to open the 50,000 of
+    bench/mailbox.py, which a run waited for after Sent."""
+
+    def __init__(self, mailbox: Any, folder: str | None = None) -> None:
         from concurrent.futures import ThreadPoolExecutor
 
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outreach-unlisted")
         self.client: Future[Any] = self.pool.submit(mailbox.another)
+        self.opened: Future[tuple[str, dict[bytes, Any]] | None] = self.pool.submit(
+            self._open, folder
+        )
         self.made: _Reader | None = None
+
+    def _open(self, folder: str | None) -> tuple[str, dict[bytes, Any]] | None:
+        """The folder opened read-only, and what the server said; None where it could not be
+        (a folder the account lacks is an error of the first connection's check)."""
+        if folder is None or self.client.exception() is not None:
+            return None
+        try:
+            return folder, self.client.result().select_folder(folder, readonly=True)
+        except (OSError, imaplib.IMAP4.error):
+            return None
 
     def __enter__(self) -> _Unlisted:
         return self
@@ -739,7 +819,7 @@ class _Unlisted:
     def reader(self, fallback: _Reader) -> _Reader:
         if self.made is None:
             try:
-                self.made = _Reader(self.client.result())
+                self.made = _Reader(self.client.result(), self.opened.result())
             except (OSError, imaplib.IMAP4.error, OutreachError):
                 return fallback
         return self.made
