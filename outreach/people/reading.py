@@ -197,7 +197,7 @@ class _Person:
         import outreach.support.yamlnodes as yn
 
         # yn.line_of, scalar_text, is_null and given_twice written out for the usual field
-        # (a text key given once): four calls a field, 2% of parsing (51 M instructions for
+        # (a text key given once): four calls a field, 3% of parsing (92 M instructions for
         # 5,000 people).
         line = value_node.start_mark.line + 1
         if key_node.tag != yn.STR or not isinstance(key_node, yn.ScalarNode):
