@@ -77,7 +77,7 @@ def _versions() -> tuple[object, ...]:
 def jinja_release() -> str:
     """Which Jinja renders (autoescape is off: MarkupSafe makes no text): the hash of its
     package's `__init__.py`, which names its release, found without importing Jinja (a
-    --replace that renders nothing does without it: 40 ms)."""
+    --replace that renders nothing does without it)."""
     import importlib.util
 
     spec = importlib.util.find_spec("jinja2")

@@ -458,7 +458,8 @@ def _render_drafts(
                     drafts.unchanged.append(name)
                     record.keep(name, key, stat, kept_id)
                 continue
-        # Made only past the skip above: a Path costs 5 us, 25 ms of a --replace of 5,000.
+        # Made only past the skip above: the Paths were 40 M instructions of a --replace of
+        # 5,000 unchanged drafts (1,108 M).
         path = workspace.drafts_dir / name
         if entry is not None:
             # Its stat taken before it is read (a DirEntry keeps it): a change made meanwhile

@@ -6,7 +6,8 @@ a command loads each template once and renders with what it loaded.
 Drafting loads a template as `Loaded`: compiled at once, as above, unless the record of
 drafts (composing/drafted.py) proves that these very bytes compiled before, with output fixed
 by their inputs; then at its first render, so a `draft --replace` that renders nothing never
-imports Jinja (its import and the compile: about 40 ms)."""
+imports Jinja (its import and the compile: 150 M instructions of 1,258 M for 5,000
+unchanged drafts)."""
 
 from __future__ import annotations
 
