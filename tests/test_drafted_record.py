@@ -4,8 +4,11 @@ were when it was written (.outreach/drafted.json); any change to either renders 
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import stat
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -15,9 +18,10 @@ import pytest
 from click.testing import CliRunner, Result
 
 from outreach.cli import cli
+from outreach.composing import drafted as drafted_module
 from outreach.composing import renderer as renderer_module
 from outreach.composing.context import Shared, own_arguments, shared_context
-from outreach.composing.drafted import file_proof, inputs_key, shared_key
+from outreach.composing.drafted import compiled_proof, file_proof, inputs_key, shared_key
 from outreach.composing.loading import load_renderer
 from outreach.composing.renderer import Renderer
 from outreach.composing.threads import Thread
@@ -26,7 +30,7 @@ from outreach.support.files import AllOrNothing
 from outreach.workspace.folder import Workspace
 from outreach.workspace.goal import load_goal
 from tests.conftest import Invoke
-from tests.helpers import fill, small_file_system, snapshot, write
+from tests.helpers import fill, in_fresh_python, small_file_system, snapshot, write
 
 ADA = "drafts/ada-lovelace--request.md"
 
@@ -219,6 +223,108 @@ def test_a_template_with_attachments_is_always_rendered(
     assert renders == ["Ada Lovelace (ada-lovelace)"]
 
 
+# --- a template proven to compile is compiled at its first render ------------------------
+
+# Runs one command in a fresh process and says whether Jinja was imported.
+JINJA_PROBE = """
+import sys
+from outreach.cli import cli
+try:
+    cli(sys.argv[1:])
+except SystemExit as stop:
+    assert not stop.code, stop.code
+print("imported" if "jinja2" in sys.modules else "not imported")
+"""
+
+
+def jinja_probe(workspace: Path, *args: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "-c", JINJA_PROBE, "--workspace", str(workspace), *args],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.splitlines()[-1]
+
+
+def test_a_replace_that_renders_nothing_never_imports_jinja(run: Invoke, workspace: Path) -> None:
+    assert run("draft", "request", "--all").exit_code == 0
+    assert jinja_probe(workspace, "draft", "request", "--all", "--replace") == "not imported"
+    contacts = workspace / "contacts.yaml"
+    contacts.write_text(
+        contacts.read_text().replace("the Python user group", "the Python meetup", 1)
+    )
+    # Ada changed: her draft is rendered, the template compiled for her.
+    assert jinja_probe(workspace, "draft", "request", "--all", "--replace") == "imported"
+    assert "the Python meetup" in (workspace / ADA).read_text()
+
+
+def test_a_template_changed_since_its_proof_is_compiled_when_loaded(
+    run: Invoke, workspace: Path
+) -> None:
+    assert run("draft", "request", "--all").exit_code == 0
+    template = workspace / "templates" / "request.md"
+    template.write_text(template.read_text() + "{% if contact.name %}\n")
+    # A person named twice in contacts.yaml: the template's error still comes first, as
+    # where there is no record.
+    contacts = workspace / "contacts.yaml"
+    contacts.write_text(contacts.read_text() + "- name: Ada Lovelace\n  email: ada@example.org\n")
+    with_record = run("draft", "request", "--all", "--replace")
+    (workspace / ".outreach" / "drafted.json").unlink()
+    without = run("draft", "request", "--all", "--replace")
+    assert with_record.exit_code == without.exit_code == 1
+    assert with_record.output == without.output
+    assert "templates/request.md" in with_record.output
+
+
+def test_the_proof_is_kept_only_for_a_template_whose_drafts_may_be_kept(
+    run: Invoke, workspace: Path
+) -> None:
+    write(
+        workspace / "templates" / "chance.md",
+        "---\nkind: check-in\nsubject: Hello\n---\nHi {{ ['a', 'b'] | random }}.\n",
+    )
+    assert run("draft", "chance", "ada").exit_code == 0
+    assert run("draft", "request", "--all").exit_code == 0
+    record = json.loads((workspace / ".outreach" / "drafted.json").read_text())
+    assert list(record["templates"]) == ["request"]
+    source = (workspace / "templates" / "request.md").read_bytes()
+    assert record["templates"]["request"] == compiled_proof(source)
+
+
+def test_the_proof_changes_with_what_compiles_the_template(
+    workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = (workspace / "templates" / "request.md").read_bytes()
+    first = compiled_proof(source)
+    assert compiled_proof(source) == first
+    changed = {"the bytes": compiled_proof(source + b"\n")}
+    with monkeypatch.context() as patch:
+        patch.setattr("outreach.__version__", "99.0")
+        changed["outreach's version"] = compiled_proof(source)
+    with monkeypatch.context() as patch:
+        patch.setattr(drafted_module, "jinja_release", lambda: "another release")
+        changed["Jinja's release"] = compiled_proof(source)
+    with monkeypatch.context() as patch:
+        patch.setattr(sys, "version", "3.99.0")
+        changed["Python's version"] = compiled_proof(source)
+    assert [what for what, proof in changed.items() if proof == first] == []
+
+
+def test_jinjas_release_is_read_from_its_package_without_importing_it() -> None:
+    in_fresh_python(
+        "import sys\n"
+        "from outreach.composing.drafted import jinja_release\n"
+        "release = jinja_release()\n"
+        "assert 'jinja2' not in sys.modules\n"
+        "import hashlib, jinja2\n"
+        "init = open(jinja2.__file__, 'rb').read()\n"
+        "assert jinja2.__version__.encode() in init\n"
+        "assert release == hashlib.blake2b(init, digest_size=16).hexdigest()\n"
+    )
+
+
 # --- the key: each input it hashes ------------------------------------------------------
 
 
@@ -296,6 +402,9 @@ def test_the_key_changes_with_every_input(
     with monkeypatch.context() as patch:
         patch.setattr("outreach.__version__", "99.0")
         changed["outreach's version"] = keyed.key()
+    with monkeypatch.context() as patch:
+        patch.setattr(drafted_module, "jinja_release", lambda: "another release")
+        changed["Jinja's release"] = keyed.key()
     assert keyed.key(renderer=request) != keyed.key(renderer=other_days)
     same = [what for what, key in changed.items() if key == first]
     assert same == []

@@ -7,16 +7,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
-from outreach.composing.renderer import Fields, Rendered, Renderer
 from outreach.composing.threads import Thread, reply_subject
 from outreach.people.contact import Contact
 from outreach.workspace.goal import Goal
 from outreach.workspace.settings import Settings
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # renderer.py imports Jinja: only where something is rendered
+    from outreach.composing.renderer import Rendered, Renderer
     from outreach.journal.database import Journal
+    from outreach.workspace.templates import Template
 
 
 @dataclass(frozen=True)
@@ -60,9 +61,12 @@ def render_for(
     `arguments`: the person's own, where the caller has them already.
 
     A reply's subject never stacks its prefix ('Re: Re:')."""
+    # The module form: `from ... import` takes importlib's Python path at each call.
+    import outreach.composing.renderer as rendering
+
     contact, own = arguments or own_arguments(renderer, person, shared)
     rendered = renderer.render(
-        contact=Fields("contact", contact),
+        contact=rendering.Fields("contact", contact),
         who=person.label,
         goal=shared.goal,
         me=shared.me,
@@ -86,7 +90,12 @@ class Own(NamedTuple):
 BY_PERSON = ("last", "threads", "given")  # the fields of Shared that hold each person's part
 
 
-def own_arguments(renderer: Renderer, person: Contact, shared: Shared) -> Own:
+class _Templated(Protocol):
+    @property
+    def template(self) -> Template: ...
+
+
+def own_arguments(renderer: _Templated, person: Contact, shared: Shared) -> Own:
     thread = shared.threads.get(person.id) if renderer.template.thread else None
     return Own(
         person.template_fields(),

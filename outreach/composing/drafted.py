@@ -13,31 +13,38 @@ A draft is left unrendered only when both are proven:
 Anything else (no record, another key, another file, a template whose output is not fixed by
 its inputs, or one with attachments, which are checked again at each drafting) is rendered
 as before. The record is a cache: one that is missing, unreadable or stale only costs time.
+
+The record also keeps, for each template whose drafts it holds, the proof that its file
+compiled, with none of `random` or `lipsum` in it (`compiled_proof`: a hash of the file's
+bytes and the versions of outreach, Jinja and Python). A template whose proof matches is
+compiled at its first render (composing/loading.py), so a --replace that renders nothing
+never imports Jinja; a compile cannot fail then, since the same bytes compiled before.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import os
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from outreach.composing.context import BY_PERSON, Own, Shared
 
 if TYPE_CHECKING:
-    from outreach.composing.renderer import Renderer
     from outreach.people.contact import Contact
+    from outreach.workspace.templates import Template
 
 try:  # the built-in module: hashlib would load OpenSSL's first
     from _blake2 import blake2b as _blake2b
 except ImportError:  # pragma: no cover - a Python built without it
     from hashlib import blake2b as _blake2b
 
-_FORMAT = 1
+_FORMAT = 2  # 2: Jinja's release read from its file, and the templates' proofs
 RECORD_NAME = "drafted.json"
 
 # One draft's entry: (inputs key, inode, size, mtime_ns, message_id).
@@ -49,20 +56,61 @@ def file_proof(stat: os.stat_result) -> tuple[int, int, int]:
     return stat.st_ino, stat.st_size, stat.st_mtime_ns
 
 
-def shared_key(renderer: Renderer, shared: Shared, reply_to: str | None) -> bytes | None:
-    """The part of every person's key that a command shares, or None where the template's
-    drafts may not be skipped (output not fixed by its inputs, or attachments to check)."""
-    import jinja2
+class Keyed(Protocol):
+    """What a key is made from: a template, and whether its output is fixed by its inputs
+    (a Renderer, or a template loaded and not compiled yet: composing/loading.py)."""
 
+    @property
+    def template(self) -> Template: ...
+
+    @property
+    def deterministic(self) -> bool: ...
+
+
+def _versions() -> tuple[object, ...]:
     from outreach import __version__
 
+    return (_FORMAT, __version__, jinja_release(), sys.version)
+
+
+@functools.cache
+def jinja_release() -> str:
+    """Which Jinja renders (autoescape is off: MarkupSafe makes no text): the hash of its
+    package's `__init__.py`, which names its release, found without importing Jinja (a
+    --replace that renders nothing does without it)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("jinja2")
+    origin = spec.origin if spec is not None else None
+    try:
+        data = Path(origin).read_bytes() if origin else b""
+    except OSError:
+        data = b""
+    return _blake2b(data, digest_size=16).hexdigest()
+
+
+def compiled_proof(source: bytes) -> str:
+    """What the record keeps for a template whose file compiled, with output fixed by its
+    inputs: these bytes, with these versions of what compiles them."""
+    digest = _blake2b(source, digest_size=16)
+    digest.update(repr(_versions()).encode())
+    return digest.hexdigest()
+
+
+def shared_key(
+    renderer: Keyed, shared: Shared, reply_to: str | None, source: bytes | None = None
+) -> bytes | None:
+    """The part of every person's key that a command shares, or None where the template's
+    drafts may not be skipped (output not fixed by its inputs, or attachments to check).
+    `source`: the template file's bytes it was made from (else the file is read)."""
     template = renderer.template
     if not renderer.deterministic or template.attachments:
         return None
-    try:
-        source = template.path.read_bytes()
-    except OSError:
-        return None
+    if source is None:
+        try:
+            source = template.path.read_bytes()
+        except OSError:
+            return None
     # Every field of Shared but each person's parts (in inputs_key): goal, me, today, note.
     common = [
         (item.name, getattr(shared, item.name))
@@ -70,10 +118,7 @@ def shared_key(renderer: Renderer, shared: Shared, reply_to: str | None) -> byte
         if item.name not in BY_PERSON
     ]
     parts = (
-        _FORMAT,
-        __version__,
-        jinja2.__version__,  # the renderer (autoescape is off: MarkupSafe makes no text)
-        sys.version,
+        *_versions(),
         template.name,
         template.follow_up_text,
         reply_to,
@@ -84,7 +129,7 @@ def shared_key(renderer: Renderer, shared: Shared, reply_to: str | None) -> byte
     return digest.digest()
 
 
-def inputs_key(prefix: bytes, renderer: Renderer, person: Contact, shared: Shared, own: Own) -> str:
+def inputs_key(prefix: bytes, renderer: Keyed, person: Contact, shared: Shared, own: Own) -> str:
     """The hash of everything one person's draft is made from (see the module's text):
     `prefix` from shared_key, `own` the person's own render arguments."""
     thread = shared.threads.get(person.id) if renderer.template.thread else None
@@ -107,6 +152,18 @@ class Record:
     path: Path
     old: Mapping[str, Entry]
     new: dict[str, Entry | None] = field(default_factory=dict)  # None: no entry any more
+    proofs: dict[str, str] = field(default_factory=dict)  # each template's compiled_proof
+    old_proofs: Mapping[str, str] = field(default_factory=dict)  # as read
+
+    def compiles(self, name: str, source: bytes) -> bool:
+        """Whether the template `name` with these bytes compiled before, with output fixed
+        by its inputs (see the module's text)."""
+        proof = self.proofs.get(name)
+        return proof is not None and proof == compiled_proof(source)
+
+    def compiled(self, name: str, source: bytes) -> None:
+        """The template `name` with these bytes compiled, with output fixed by its inputs."""
+        self.proofs[name] = compiled_proof(source)
 
     def unchanged(self, name: str, key: str, stat: os.stat_result | None) -> str | None:
         """The message_id of the draft `name` where it was written from `key` and its file
@@ -135,9 +192,9 @@ class Record:
                 entries.pop(name, None)
             else:
                 entries[name] = entry
-        if entries == self.old:
+        if entries == self.old and self.proofs == self.old_proofs:
             return
-        data = orjson.dumps({"format": _FORMAT, "drafts": entries})
+        data = orjson.dumps({"format": _FORMAT, "drafts": entries, "templates": self.proofs})
         with contextlib.suppress(OSError):  # a record that cannot be written only costs time
             atomic_write(self.path, data)
 
@@ -152,13 +209,17 @@ def read_record(state_dir: Path) -> Record:
     except (OSError, orjson.JSONDecodeError):
         return Record(path, {})
     entries: dict[str, Entry] = {}
+    proofs: dict[str, str] = {}
     if isinstance(loaded, dict) and loaded.get("format") == _FORMAT:
         drafts = loaded.get("drafts")
         if isinstance(drafts, dict):
             for name, entry in drafts.items():
                 if _well_formed(entry):
                     entries[name] = tuple(entry)
-    return Record(path, entries)
+        templates = loaded.get("templates")
+        if isinstance(templates, dict):
+            proofs = {k: v for k, v in templates.items() if isinstance(v, str)}
+    return Record(path, entries, proofs=dict(proofs), old_proofs=proofs)
 
 
 def _well_formed(entry: Any) -> bool:

@@ -15,8 +15,7 @@ from typing import TYPE_CHECKING
 
 from outreach.composing.context import Shared, own_arguments, render_for, shared_context
 from outreach.composing.drafted import Record, inputs_key, read_record, shared_key
-from outreach.composing.loading import load_renderer
-from outreach.composing.renderer import Rendered, Renderer
+from outreach.composing.loading import Loaded, load_for_drafting, load_renderer
 from outreach.composing.threads import Thread, earlier_messages
 from outreach.drafts.attachments import check_all, estimated_size, format_list, size_problem
 from outreach.drafts.draft import draft_file_name, format_address, front_fields, render_draft
@@ -44,8 +43,9 @@ from outreach.workspace.goal import Goal, load_goal, require_clear
 from outreach.workspace.settings import Settings
 from outreach.workspace.templates import Template, list_templates
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # renderer.py imports Jinja: only where something is rendered
     from outreach.composing.coach import Coaching, Known
+    from outreach.composing.renderer import Rendered, Renderer
     from outreach.journal.database import Journal
 
     Coach = Callable[[Mapping[str, str], str], Coaching | None]  # a draft's headers, body
@@ -76,7 +76,7 @@ class DraftResult:
     written: tuple[Path, ...]
     notices: tuple[str, ...]
     warnings: tuple[str, ...]
-    unchanged: tuple[Path, ...] = ()  # --replace found them as they would be
+    unchanged: tuple[str, ...] = ()  # the names of those --replace found as they would be
     plan: tuple[tuple[str, str], ...] = ()  # with --plan: each person proposed, and why
     coaching: tuple[Coaching, ...] = ()  # the coach's, one for each draft written
 
@@ -201,17 +201,25 @@ def draft_messages(
     from outreach.journal.database import existing_journal
 
     days = workspace.settings.limits.follow_up_after
-    renderer = load_renderer(workspace.templates_dir, template_name, days)
+    record = read_record(workspace.state_dir)
+    loaded = load_for_drafting(workspace.templates_dir, template_name, days, record)
     audience = Audience(names, tags, everyone, plan, due)
     with existing_journal(workspace.journal_file) as journal:
         return draft_with(
-            workspace, renderer, journal, audience, note=note, replace=replace, today=today
+            workspace,
+            loaded,
+            journal,
+            audience,
+            note=note,
+            replace=replace,
+            today=today,
+            record=record,
         )
 
 
 def draft_with(
     workspace: Workspace,
-    renderer: Renderer,
+    loaded: Loaded,
     journal: Journal | None,
     audience: Audience,
     *,
@@ -219,10 +227,12 @@ def draft_with(
     replace: bool = False,
     today: date | None = None,
     warnings: Sequence[str] = (),
+    record: Record | None = None,
 ) -> DraftResult:
-    """draft_messages with the template compiled and the journal open (None where there is
-    none yet); `warnings` go first among the result's."""
-    template = renderer.template
+    """draft_messages with the template loaded and the journal open (None where there is
+    none yet); `warnings` go first among the result's. `record`: the record of drafts, where
+    it is read already."""
+    template = loaded.template
     as_of = today or date.today()
     goal, goal_warnings = goal_for(workspace, template)
     selection = _select(workspace, journal, template, audience, as_of)
@@ -246,9 +256,11 @@ def draft_with(
     waiting = _file_entries(workspace.drafts_dir)
     # Into an empty drafts/, the drafts go in a new folder put in its place whole (files.py).
     with AllOrNothing(empty_folder=None if waiting else workspace.drafts_dir) as staged:
-        drafts = _Drafts(list(selection.notices), staged, coach, read_record(workspace.state_dir))
+        if record is None:
+            record = read_record(workspace.state_dir)
+        drafts = _Drafts(list(selection.notices), staged, coach, record)
         started = _started_ids(journal)
-        _render_drafts(workspace, renderer, shared, selection, replace, started, drafts, waiting)
+        _render_drafts(workspace, loaded, shared, selection, replace, started, drafts, waiting)
         raise_if_errors(dict.fromkeys(drafts.problems))  # one line per problem, however many
         drafts.write_pending()
         with _not_written():
@@ -372,7 +384,7 @@ class _Drafts:
     record: Record  # what each draft was made from (composing/drafted.py)
     written: list[Path] = field(default_factory=list)
     coaching: list[Coaching] = field(default_factory=list)
-    unchanged: list[Path] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)  # names in drafts/
     problems: list[Problem] = field(default_factory=list)
     refused: list[Problem] = field(default_factory=list)  # attachments that cannot go
     distinct: dict[Coaching, Coaching] = field(default_factory=dict)
@@ -408,7 +420,7 @@ _WRITTEN_AT_ONCE = 256
 
 def _render_drafts(
     workspace: Workspace,
-    renderer: Renderer,
+    loaded: Loaded,
     shared: Shared,
     selection: Selection,
     replace: bool,
@@ -418,41 +430,44 @@ def _render_drafts(
 ) -> None:
     """Each chosen person's draft rendered into `drafts`, unless one waits that is not to be
     drafted again, or (with --replace) one waits that was made from the same inputs and is
-    as it was written (composing/drafted.py). `waiting`: the files in drafts/, by name."""
-    template = renderer.template
+    as it was written (composing/drafted.py). `waiting`: the files in drafts/, by name.
+    The template is compiled at the first render, where it was not yet (composing/loading.py)."""
+    template = loaded.template
     settings = workspace.settings
     domain = settings.me.email.rpartition("@")[2]
     reply_to = template.reply_to or settings.me.reply_to
     drafted = datetime.now().astimezone().isoformat(timespec="seconds")
-    prefix = shared_key(renderer, shared, reply_to)
+    prefix = shared_key(loaded, shared, reply_to, loaded.source)
     record = drafts.record
     for person in selection.people:
         name = draft_file_name(person.id, template.name)
-        path = workspace.drafts_dir / name
         existing, fields, stat = None, {}, None
-        own = own_arguments(renderer, person, shared)
-        key = inputs_key(prefix, renderer, person, shared, own) if prefix is not None else None
+        own = own_arguments(loaded, person, shared)
+        key = inputs_key(prefix, loaded, person, shared, own) if prefix is not None else None
         entry = waiting.get(name)
         if entry is not None and replace and key is not None:
             stat = _stat(entry)
             kept_id = record.unchanged(name, key, stat)
             if kept_id is not None and stat is not None:
                 kept = _kept_back(
-                    path, {"message_id": kept_id}, person, selection.named, True, started
+                    name, {"message_id": kept_id}, person, selection.named, True, started
                 )
                 if isinstance(kept, Problem):
                     drafts.problems.append(kept)
                 else:
-                    drafts.unchanged.append(path)
+                    drafts.unchanged.append(name)
                     record.keep(name, key, stat, kept_id)
                 continue
+        # Made only past the skip above: the Paths were 40 M instructions of a --replace of
+        # 5,000 unchanged drafts (1,108 M).
+        path = workspace.drafts_dir / name
         if entry is not None:
             # Its stat taken before it is read (a DirEntry keeps it): a change made meanwhile
             # then differs from the record next time.
             stat = _stat(entry) if key is not None else None
             existing = path.read_text(encoding="utf-8", errors="replace")
             fields = front_fields(existing)  # read once, asked for three fields
-            kept = _kept_back(path, fields, person, selection.named, replace, started)
+            kept = _kept_back(name, fields, person, selection.named, replace, started)
             if isinstance(kept, Problem):
                 drafts.problems.append(kept)
                 continue
@@ -460,7 +475,7 @@ def _render_drafts(
                 drafts.notices.append(kept)
                 continue
         try:
-            rendered = render_for(renderer, person, shared, own)
+            rendered = render_for(loaded.renderer(), person, shared, own)
         except TemplateError as error:
             drafts.problems.extend(error.problems)
             continue
@@ -476,12 +491,14 @@ def _render_drafts(
         headers.update(_envelope_headers(shared.threads.get(person.id), rendered, template))
         headers["drafted"] = drafted
         if existing is not None and _same_draft(existing, fields, headers, rendered.body):
-            drafts.unchanged.append(path)
+            drafts.unchanged.append(name)
             if stat is not None:
                 record.keep(name, key, stat, headers["message_id"])
         else:
             drafts.add(path, headers, rendered.body, key)
     drafts.problems.extend(_grouped(drafts.refused))
+    if prefix is not None and loaded.compiled and loaded.source is not None:
+        record.compiled(template.name, loaded.source)
 
 
 def _attachment_problems(workspace: Workspace, rendered: Rendered) -> list[str]:
@@ -525,23 +542,23 @@ def _envelope_headers(
 
 
 def _kept_back(
-    path: Path,
+    name: str,
     existing: Mapping[str, str],
     person: Contact,
     named: frozenset[str],
     replace: bool,
     started: set[str],
 ) -> Problem | str | None:
-    """Why the draft that waits at path is not drafted again: an error (a Problem), a notice
-    for a batch member (a str), or None when it may be."""
+    """Why the draft `name` that waits in drafts/ is not drafted again: an error (a Problem),
+    a notice for a batch member (a str), or None when it may be."""
     if not replace:
-        message = f"drafts/{path.name} is waiting already; add --replace to draft it again"
+        message = f"drafts/{name} is waiting already; add --replace to draft it again"
         if person.id in named:
             return Problem(person.label, message)
         return f"skipped {person.label}: {message}"
     if (existing.get("message_id") or None) in started:
         return Problem(
-            f"drafts/{path.name}",
+            f"drafts/{name}",
             "a send of this message was started; settle it with "
             "'outreach send --retry-unknown' before drafting it again",
         )

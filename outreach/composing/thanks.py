@@ -23,7 +23,7 @@ def thank_you(
 ) -> DraftResult:
     """Draft the thank-you for the latest meeting or call, naming what was discussed."""
     from outreach.composing.drafting import Audience, draft_with
-    from outreach.composing.loading import load_renderer
+    from outreach.composing.loading import as_loaded, load_renderer
     from outreach.journal.database import existing_journal
     from outreach.people.lookup import find_person
     from outreach.support.errors import OutreachError
@@ -47,7 +47,7 @@ def thank_you(
             )
         return draft_with(
             workspace,
-            renderer,
+            as_loaded(renderer),
             journal,
             Audience(names=[contact.id]),
             note=note or (meeting.note if meeting else None),

@@ -14,7 +14,7 @@ from pathlib import Path
 from outreach.support import durations
 from outreach.support.errors import Problem, TemplateError, at
 from outreach.support.fields import given_twice
-from outreach.support.files import read_text
+from outreach.support.files import decode_text, read_bytes
 from outreach.support.front_matter import split
 from outreach.support.text import MAX_NAME_LENGTH, TEMPLATE_KINDS, TemplateKind, has_line_break
 
@@ -71,6 +71,14 @@ def list_templates(templates_dir: Path) -> list[str]:
 
 def load_template(templates_dir: Path, name: str, default_follow_up: int) -> Template:
     """Read one template by name; every problem in its front matter at once."""
+    return load_template_source(templates_dir, name, default_follow_up)[0]
+
+
+def load_template_source(
+    templates_dir: Path, name: str, default_follow_up: int
+) -> tuple[Template, bytes]:
+    """load_template, and the file's bytes that were read (what drafting's record of drafts
+    hashes: the bytes the template was made from, not a later read of the file)."""
     path = template_path(templates_dir, name)
     if not valid_name(name) or not path.is_file():
         names = list_templates(templates_dir)
@@ -79,7 +87,8 @@ def load_template(templates_dir: Path, name: str, default_follow_up: int) -> Tem
             raise TemplateError(Problem(f"templates/{path.name}", f"{reason}; rename the file"))
         known = ", ".join(names) or "none"
         raise TemplateError(f"no template '{name}' in templates/ (there are: {known})")
-    return parse_template(read_text(path), path, default_follow_up)
+    source = read_bytes(path)
+    return parse_template(decode_text(path, source), path, default_follow_up), source
 
 
 def parse_template(text: str, path: Path, default_follow_up: int) -> Template:
