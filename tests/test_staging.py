@@ -58,3 +58,14 @@ def test_names_that_only_look_alike_are_left(tmp_path: Path) -> None:
         staged.write(folder / "a.md", "a draft\n")
         staged.commit()
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*alike, "drafts"])
+
+
+def test_a_file_with_a_staging_folder_s_name_does_not_stop_a_batch(tmp_path: Path) -> None:
+    odd = tmp_path / f".drafts.{ended_process_id()}.tmp"
+    odd.write_text("not a folder\n", encoding="utf-8")
+    folder = tmp_path / "drafts"
+    with AllOrNothing(empty_folder=folder) as staged:
+        staged.write(folder / "a.md", "a draft\n")
+        staged.commit()
+    assert sorted(p.name for p in folder.iterdir()) == ["a.md"]
+    assert odd.read_text(encoding="utf-8") == "not a folder\n"

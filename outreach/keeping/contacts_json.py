@@ -89,7 +89,8 @@ def kept_output(workspace: Workspace, day: date) -> bytes | None:
         with open(kept_file(workspace), "rb") as kept:
             first = kept.readline().decode("utf-8", "replace").split()
             prefix = [*FORMAT.split(), day.isoformat()]
-            if first[: len(prefix)] != prefix or len(first) != len(prefix) + 4:
+            stamped = len(source_files(workspace))
+            if first[: len(prefix)] != prefix or len(first) != len(prefix) + 1 + stamped:
                 return None
             was = Sources(int(first[len(prefix)]), tuple(first[len(prefix) + 1 :]))
             if not was.settled or was.stamps != sources_now(workspace).stamps:

@@ -299,8 +299,10 @@ def _running(pid: int) -> bool:
 
 
 def _remove_folder(folder: str) -> None:
-    """A staging folder and the files in it (it holds no folders)."""
-    with contextlib.suppress(FileNotFoundError):
+    """A staging folder and the files in it (it holds no folders). Where it cannot be
+    removed (a file of that name, say), it stays: one with this process's id then makes the
+    mkdir after it fail, as it must; anyone else's only costs its space."""
+    with contextlib.suppress(OSError):
         for left in os.listdir(folder):
             os.unlink(os.path.join(folder, left))
         os.rmdir(folder)
