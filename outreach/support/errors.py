@@ -47,6 +47,19 @@ class OutreachError(Exception):
         )
         super().__init__("\n".join(str(p) for p in self.problems))
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Pickled whole (problems and attributes), for work done in a second process.
+        return (_restored, (type(self), self.problems, dict(self.__dict__)))
+
+
+def _restored(
+    kind: type[OutreachError], problems: tuple[Problem, ...], state: dict[str, object]
+) -> OutreachError:
+    error = kind.__new__(kind)
+    OutreachError.__init__(error, *problems)
+    error.__dict__.update(state)
+    return error
+
 
 class WorkspaceNotFound(OutreachError):
     """No outreach.toml here or above, and none named."""

@@ -185,6 +185,17 @@ class AllOrNothing:
         except OSError as error:
             raise self._full(error) from None
 
+    @property
+    def into_new_folder(self) -> bool:
+        """Whether the files of `empty_folder` go into a new folder of their own (made at
+        the first write)."""
+        return bool(self.folder)
+
+    def take_over(self, temporaries: Sequence[tuple[str, str]]) -> None:
+        """Files another process wrote aside for this one, as (temporary, target): committed
+        or discarded with this one's."""
+        self.temporaries += temporaries
+
     def commit(self) -> None:
         """Every file written so far renamed into place."""
         try:
@@ -241,9 +252,8 @@ class AllOrNothing:
         return True
 
     def _unstage(self) -> None:
-        if self.staging:
-            with contextlib.suppress(OSError):
-                os.rmdir(self.staging)
+        if self.staging:  # with whatever is in it: a second process's files (forked.py)
+            _remove_folder(self.staging)
             self.staging = ""
 
     def _prepare(self, path: Path) -> frozenset[str]:
