@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -152,3 +153,15 @@ def test_a_small_batch_or_one_into_waiting_drafts_stays_in_one_process(
     write(workspace / "contacts.yaml", contacts(PEOPLE + 10))
     assert run("draft", "request", "--all").exit_code == 0  # drafts/ holds drafts already
     assert len(drafted_by(workspace / "drafts")) == 1
+
+
+def test_no_second_process_beside_another_thread() -> None:
+    assert forked.other_cpus() == (len(os.sched_getaffinity(0)) > 1)
+    stop = threading.Event()
+    waiting = threading.Thread(target=stop.wait)
+    waiting.start()
+    try:
+        assert not forked.other_cpus()  # fork would copy this thread alone
+    finally:
+        stop.set()
+        waiting.join()

@@ -424,7 +424,7 @@ class _Drafts:
         if not (self.problems or self.refused):
             self.write_pending()
         return _Share(
-            self.written,
+            [path.name for path in self.written],  # a Path takes ten times as long to unpickle
             self.coaching,
             self.unchanged,
             self.notices,
@@ -436,7 +436,8 @@ class _Drafts:
 
     def join(self, share: _Share) -> None:
         """The second process's share, after this one's, as if drafted here in that order."""
-        self.written += share.written
+        folder = self.written[0].parent  # the first person's, written before the fork
+        self.written += (folder / name for name in share.written)
         self.coaching += (self.distinct.setdefault(c, c) for c in share.coaching)
         self.unchanged += share.unchanged
         self.notices += share.notices
@@ -449,7 +450,7 @@ class _Drafts:
 class _Share(NamedTuple):
     """What the second process made of its people (see _draft_in_two)."""
 
-    written: list[Path]
+    written: list[str]  # names in drafts/
     coaching: list[Coaching]
     unchanged: list[str]
     notices: list[str]

@@ -2,8 +2,8 @@
 
 A big batch of drafts is rendered half here and half in the other process, on a second CPU:
 the other process starts with everything this one has (the people read, the template
-compiled) and hands back only what it made. Where fork is not there (Windows) or there is
-one CPU, `other_cpus` says so and the caller does the work itself.
+compiled) and hands back only what it made. Where that cannot be (see `other_cpus`), the
+caller does the work itself.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import os
 import pickle
 import random
 import signal
+import sys
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
@@ -20,14 +21,16 @@ Result = TypeVar("Result")
 
 
 def other_cpus() -> bool:
-    """Whether a second process would run beside this one: fork, and a second CPU for it."""
-    if not hasattr(os, "fork"):
+    """Whether a second process would run beside this one: on Linux (on macOS a forked
+    process may crash in the system's own libraries, which is why Python does not fork there
+    by default), in a process with no other thread (fork copies only the thread that calls
+    it: a lock another one held would stay locked in the copy), with a second CPU for it."""
+    if not sys.platform.startswith("linux"):
         return False
-    try:
-        count = len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux: the machine's count
-        count = os.cpu_count() or 1
-    return count > 1
+    threading = sys.modules.get("threading")
+    if threading is not None and threading.active_count() > 1:
+        return False
+    return len(os.sched_getaffinity(0)) > 1
 
 
 class Lost(Exception):
