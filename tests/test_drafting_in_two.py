@@ -4,10 +4,13 @@ problem reported, and nothing written where the second process fails or is lost.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
+import subprocess
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +20,7 @@ import pytest
 import outreach.composing.drafting as drafting
 import outreach.support.forked as forked
 from tests.conftest import Invoke
-from tests.helpers import assert_error, write
+from tests.helpers import assert_error, outreach_command, write
 
 PEOPLE = 40
 
@@ -165,3 +168,49 @@ def test_no_second_process_beside_another_thread() -> None:
     finally:
         stop.set()
         waiting.join()
+
+
+def test_without_a_second_process_one_drafts_them_all(
+    workspace: Path, run: Invoke, in_two: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_fork() -> int:
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(forked.os, "fork", no_fork)
+    write(workspace / "contacts.yaml", contacts())
+    result = run("draft", "request", "--all")
+    assert result.exit_code == 0, result.output
+    assert len(list((workspace / "drafts").glob("*.md"))) == PEOPLE
+    assert len(drafted_by(workspace / "drafts")) == 1
+
+
+def test_interrupted_in_two_leaves_nothing_and_no_process(workspace: Path) -> None:
+    """Ctrl-C reaches both processes (the terminal signals its whole process group): no
+    draft, no hidden folder, and neither process outlives the command."""
+    write(workspace / "contacts.yaml", contacts(3_000))
+    command = [*outreach_command(), "--workspace", str(workspace), "draft", "request", "--all"]
+    with subprocess.Popen(
+        command, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    ) as drafting_run:
+        try:
+            deadline = time.monotonic() + 30
+            while not list(workspace.glob(".drafts.*.tmp/*.md")):  # the first draft aside
+                assert drafting_run.poll() is None, "finished before it could be interrupted"
+                assert time.monotonic() < deadline
+                time.sleep(0.002)
+            os.killpg(drafting_run.pid, signal.SIGINT)
+            drafting_run.wait(timeout=30)
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(drafting_run.pid, signal.SIGKILL)
+    assert drafting_run.returncode != 0
+    assert not list(workspace.glob("drafts/*.md"))
+    assert not list(workspace.glob(".drafts.*"))
+    deadline = time.monotonic() + 10
+    while True:  # the group is empty once the second process has gone too
+        try:
+            os.killpg(drafting_run.pid, 0)
+        except ProcessLookupError:
+            break
+        assert time.monotonic() < deadline, "a process of the command outlived it"
+        time.sleep(0.01)

@@ -491,7 +491,13 @@ def _draft_in_two(
         return
     drafts.write_pending()
     try:
-        with Forked(lambda: drafts.share(draft, people[half:])) as second:
+        second = Forked(lambda: drafts.share(draft, people[half:]))
+    except OSError:  # no second process to be had: all of them here
+        for person in people[1:]:
+            draft(person)
+        return
+    try:
+        with second:
             for person in people[1:half]:
                 draft(person)
             if not (drafts.problems or drafts.refused):

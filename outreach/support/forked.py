@@ -14,7 +14,7 @@ import pickle
 import random
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Generic, TypeVar
 
 Result = TypeVar("Result")
@@ -48,14 +48,28 @@ class Forked(Generic[Result]):
 
     def __init__(self, work: Callable[[], Result]) -> None:
         readable, writable = os.pipe()
-        pid = os.fork()
+        # Ctrl-C waits until the fork is over: in the middle of it, Python would run its
+        # after-fork handlers with the KeyboardInterrupt and report it as ignored there.
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            pid = os.fork()
+        except OSError:  # no process to be had (a limit on processes, no memory)
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+            os.close(readable)
+            os.close(writable)
+            raise
         if pid == 0:  # pragma: no cover - the child's lines run in another process
             os.close(readable)
-            _run_child(work, writable)
+            _run_child(work, writable, mask)
         os.close(writable)
         self.pid = pid
         self.readable = readable
         self.waited = False
+        try:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # raises a Ctrl-C that waited
+        except BaseException:
+            self.__exit__()
+            raise
 
     def __enter__(self) -> Forked[Result]:
         return self
@@ -85,13 +99,16 @@ class Forked(Generic[Result]):
         return os.waitstatus_to_exitcode(status)
 
 
-def _run_child(work: Callable[[], object], writable: int) -> None:  # pragma: no cover
+def _run_child(  # pragma: no cover - run in the child
+    work: Callable[[], object], writable: int, mask: Iterable[int]
+) -> None:
     """In the child: the work's result (or its error) written to the pipe, then the end of
     the process, without the parent's exit handlers, buffers or finalizers."""
     status = 1
     try:
         random.seed()  # its own random numbers (message ids), not a copy of the parent's
         try:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
             data = pickle.dumps(("returned", work()))
         except BaseException as error:  # handed to the parent, which raises it
             try:
