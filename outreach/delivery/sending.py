@@ -19,9 +19,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Literal, get_args
+from typing import TYPE_CHECKING, Literal, get_args
 
-from outreach.delivery.credentials import Password, login_hint
 from outreach.delivery.mail import AttachmentRefused, Outgoing, outgoing
 from outreach.delivery.transport import Dropped, Refused, Session, Stalled, Unanswered
 from outreach.drafts.draft import Draft, draft_from_bytes, list_drafts, sent_name, set_status
@@ -31,6 +30,9 @@ from outreach.support.errors import Busy, DiskFull, OutreachError, Problem, Send
 from outreach.support.files import atomic_write, private_folder, private_opener
 from outreach.workspace.folder import Workspace
 from outreach.workspace.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from outreach.delivery.credentials import Password
 
 TRIES = 4
 
@@ -679,15 +681,20 @@ def open_session(
                 "use ssl or starttls (none is allowed only for a server on this machine)",
             )
         )
-    session = Session(
-        smtp,
-        password.value if password else None,
-        login_hint=login_hint(password.where if password else "", smtp),
-        xoauth2=password.xoauth2 if password else False,
-        current=password.current if password else None,
-        renew=password.renew if password else None,
-        notify=notify,
-    )
+    if password is None:  # no login: what a refused one would need is not even loaded
+        session = Session(smtp, None, notify=notify)
+    else:
+        from outreach.delivery.credentials import login_hint
+
+        session = Session(
+            smtp,
+            password.value,
+            login_hint=login_hint(password.where, smtp),
+            xoauth2=password.xoauth2,
+            current=password.current,
+            renew=password.renew,
+            notify=notify,
+        )
     delay = retry_delay()
     for attempt in range(TRIES):
         try:
