@@ -474,16 +474,18 @@ class Session:
         data: bytes,
         before_data: Callable[[], None],
         while_checking_sender: Callable[[], None] = lambda: None,
+        while_checking_recipient: Callable[[], None] = lambda: None,
         while_waiting: Callable[[], None] = lambda: None,
         smtputf8: bool = False,
     ) -> None:
         """Send one message, in stages, doing the caller's work while the server thinks.
 
         `while_checking_sender` runs once the sender is on its way, while the server checks
-        it. `before_data` runs once the server has accepted sender and recipient and the
-        DATA command is on its way, while its answer is awaited: before the message itself
-        goes. `while_waiting` runs once the end of the message is sent, while the server's
-        verdict is awaited; it must not fail. `smtputf8` asks for the SMTPUTF8 extension, which the
+        it; `while_checking_recipient` likewise for the recipient (it must not fail).
+        `before_data` runs once the server has accepted sender and recipient and the DATA
+        command is on its way, while its answer is awaited: before the message itself goes.
+        `while_waiting` runs once the end of the message is sent, while the server's verdict
+        is awaited; it must not fail. `smtputf8` asks for the SMTPUTF8 extension, which the
         caller has checked the server offers.
         Raises Refused, Dropped (before the end of the message: it did not arrive), Stalled
         (a reply that never came before the end of the message: it did not arrive either) or
@@ -498,7 +500,9 @@ class Session:
         if code != 250:
             self._reset()
             raise Refused("sender", code, _words(reply))
-        code, reply = self._command("RCPT", lambda: _rcpt(smtp, recipient))
+        code, reply = self._command(
+            "RCPT", lambda: _rcpt(smtp, recipient, while_checking_recipient)
+        )
         if code not in (250, 251):
             self._reset()
             raise Refused("recipient", code, _words(reply))
@@ -660,6 +664,7 @@ def _mail(
     return smtp.getreply()
 
 
-def _rcpt(smtp: smtplib.SMTP, recipient: str) -> tuple[int, bytes]:
+def _rcpt(smtp: smtplib.SMTP, recipient: str, meanwhile: Callable[[], None]) -> tuple[int, bytes]:
     smtp.putcmd("rcpt", f"TO:<{recipient}>")
+    meanwhile()
     return smtp.getreply()
