@@ -358,6 +358,8 @@ class Journal:
 
         One statement, so it commits on its own (the connection is in autocommit mode).
         """
+        # A plain try rather than naming_a_full_disk: this and record_sent run for every
+        # message, and the statements are built once (sqlite3 keeps them compiled).
         try:
             self.db.execute(_BEGIN_ATTEMPT, (message_id, person, draft, now().isoformat()))
         except Exception as error:
