@@ -330,22 +330,35 @@ def _stored(journal: Journal) -> dict[str, tuple[object, ...]]:
     return {row[0]: tuple(row[1:]) for row in rows}
 
 
+def _sent(person: str, number: int, kind: str, day: date) -> Entry:
+    return Entry(
+        person=person,
+        kind="sent",
+        at=now(),
+        day=day,
+        message_id=f"<sent-{number}@example.org>",
+        template=kind,
+        template_kind=kind,
+        follow_up_after=7 if kind == "request" else None,
+        via="outreach",
+    )
+
+
 def _send(journal: Journal, person: str, number: int, kind: str, day: date) -> None:
     """What a send run writes for one message: the attempt, then the `sent` entry."""
-    message_id = f"<sent-{number}@example.org>"
-    journal.begin_attempt(message_id, person, f"{person}--{kind}.md")
-    journal.record_sent(
-        Entry(
-            person=person,
-            kind="sent",
-            at=now(),
-            day=day,
-            message_id=message_id,
-            template=kind,
-            template_kind=kind,
-            follow_up_after=7 if kind == "request" else None,
-            via="outreach",
-        )
+    entry = _sent(person, number, kind, day)
+    journal.begin_attempt(str(entry.message_id), person, f"{person}--{kind}.md")
+    journal.record_sent(entry)
+
+
+def _send_as_before(journal: Journal, person: str, number: int, kind: str, day: date) -> None:
+    """What a send run wrote for one message before its entry was staged (migration 6): the
+    attempt, then the `sent` entry straight into `entries`, whose trigger settles the attempt."""
+    entry = _sent(person, number, kind, day)
+    journal.begin_attempt(str(entry.message_id), person, f"{person}--{kind}.md")
+    journal.db.execute(
+        f"INSERT INTO entries ({journal_module._COLUMNS}) VALUES ({journal_module._PLACES})",
+        journal_module._values(entry),
     )
 
 
@@ -356,8 +369,9 @@ def test_sends_are_summarised_when_read_and_once_folded_in(tmp_path: Path) -> No
     for number in range(120):
         day = date(2026, 1, 1) + timedelta(days=rng.randrange(90))
         person = f"p{rng.randrange(15)}"  # some of them new to the journal
-        if rng.random() < 0.7:
-            _send(journal, person, number, rng.choice(["request", "thank-you", "check-in"]), day)
+        if rng.random() < 0.7:  # as a run of outreach before migration 6 left them, cut off
+            kind = rng.choice(["request", "thank-you", "check-in"])
+            _send_as_before(journal, person, number, kind, day)
         else:
             journal.add(logged_entry(person, rng.choice(["replied", "met", "gave"]), day, None))
     rows = journal.db.execute(f"SELECT {ROW_COLUMNS} FROM entries").fetchall()
@@ -400,7 +414,7 @@ def test_migration_5_keeps_every_attempt_and_what_became_of_it(
     with monkeypatch.context() as patch:
         patch.setattr(journal_module, "MIGRATIONS", MIGRATIONS[:4])
         with Journal(path) as old:
-            _send(old, "ada", 1, "request", date(2026, 3, 1))
+            _send_as_before(old, "ada", 1, "request", date(2026, 3, 1))
             old.begin_attempt("<cut-off@example.org>", "mei", "mei--request.md")
             old.begin_attempt("<refused@example.org>", "grace", "grace--request.md")
             old.record_failed("<refused@example.org>", "550 no such user")
@@ -409,6 +423,6 @@ def test_migration_5_keeps_every_attempt_and_what_became_of_it(
         assert journal.db.execute("SELECT * FROM attempts ORDER BY message_id").fetchall() == before
         assert journal.unfinished() == {"<cut-off@example.org>"}
         assert journal.sent_ids() == {"<sent-1@example.org>"}
-        _send(journal, "mei", 2, "request", date(2026, 3, 2))  # the trigger settles it still
+        _send(journal, "mei", 2, "request", date(2026, 3, 2))  # its staged entry settles it
         assert journal.sent_ids() == {"<sent-1@example.org>", "<sent-2@example.org>"}
         assert tuple(summaries(journal)["ada"][1:3]) == ("2026-03-01", 1)

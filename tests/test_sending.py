@@ -751,3 +751,22 @@ def test_filing_writes_what_went_even_where_the_draft_was_deleted_meanwhile(
     assert [path.read_bytes() for path in filing.filed] == [ada.data, mei.data]
     assert all(path.stat().st_mode & 0o777 == 0o600 for path in filing.filed)
     assert filing.kept == [] and not list((workspace / "drafts").glob("*.md"))
+
+
+def test_a_sent_draft_is_filed_while_the_next_recipient_is_checked(
+    run: Invoke, workspace: Path
+) -> None:
+    filed_by_then: list[int] = []
+
+    def count_filed(arrived: int) -> None:  # the server holds the third message's answer
+        if arrived == 3:
+            filed_by_then.append(len(list((workspace / "sent").glob("*.md"))))
+
+    with smtp_server(Behaviour(on_message=count_filed)) as (_, port):
+        configure(workspace, port)
+        approve_requests(run)
+        result = run("send", "--yes", env=PASSWORD_ENV)
+    assert result.exit_code == 0, result.output
+    assert filed_by_then == [2]  # the first two: their entries were written, then they were filed
+    assert len(list((workspace / "sent").glob("*.md"))) == 4
+    assert not list((workspace / "drafts").glob("*.md"))

@@ -19,9 +19,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Literal, get_args
+from typing import TYPE_CHECKING, Literal, get_args
 
-from outreach.delivery.credentials import Password, login_hint
 from outreach.delivery.mail import AttachmentRefused, Outgoing, outgoing
 from outreach.delivery.transport import Dropped, Refused, Session, Stalled, Unanswered
 from outreach.drafts.draft import Draft, draft_from_bytes, list_drafts, sent_name, set_status
@@ -31,6 +30,9 @@ from outreach.support.errors import Busy, DiskFull, OutreachError, Problem, Send
 from outreach.support.files import atomic_write, private_folder, private_opener
 from outreach.workspace.folder import Workspace
 from outreach.workspace.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from outreach.delivery.credentials import Password
 
 TRIES = 4
 
@@ -191,13 +193,35 @@ def file_as_sent(workspace: Workspace, drafts: Sequence[Draft], day: date) -> Fi
     saved under its name meanwhile is never the one moved); otherwise the bytes that went are
     written into sent/ (0600), and a draft changed after its message went stays in drafts/.
     """
-    private_folder(workspace.sent_dir)
-    taken = {entry.name for entry in os.scandir(workspace.sent_dir)}
-    filed: list[Path] = []
-    kept: list[tuple[Draft, Path]] = []
+    filer = Filer(workspace, day)
     for draft in drafts:
-        name = sent_name(day, draft, taken)
-        taken.add(name)
+        filer.file(draft)
+    return Filing(filer.filed, filer.kept)
+
+
+@dataclass(frozen=True)
+class Filing:
+    filed: list[Path]  # in sent/
+    kept: list[tuple[Draft, Path]]  # drafts changed after their message went, and its file
+
+
+@dataclass
+class Filer:
+    """Files sent drafts one at a time, as file_as_sent says; sent/ is read once."""
+
+    workspace: Workspace
+    day: date
+    filed: list[Path] = field(default_factory=list)
+    kept: list[tuple[Draft, Path]] = field(default_factory=list)
+    _taken: set[str] | None = None  # the names in sent/, once read
+
+    def file(self, draft: Draft) -> None:
+        workspace = self.workspace
+        if self._taken is None:
+            private_folder(workspace.sent_dir)
+            self._taken = {entry.name for entry in os.scandir(workspace.sent_dir)}
+        name = sent_name(self.day, draft, self._taken)
+        self._taken.add(name)
         target = workspace.sent_dir / name
         went = _as_filed(draft.data)
         aside = _set_aside(draft.path)
@@ -212,15 +236,8 @@ def file_as_sent(workspace: Workspace, drafts: Sequence[Draft], day: date) -> Fi
                 os.unlink(aside)
             elif aside is not None:
                 _put_back(workspace, aside, draft.path)
-                kept.append((draft, target))
-        filed.append(target)
-    return Filing(filed, kept)
-
-
-@dataclass(frozen=True)
-class Filing:
-    filed: list[Path]  # in sent/
-    kept: list[tuple[Draft, Path]]  # drafts changed after their message went, and its file
+                self.kept.append((draft, target))
+        self.filed.append(target)
 
 
 def file_left_behind(
@@ -372,11 +389,13 @@ class Sender:
         self.sleep = sleep
         # Work that need not wait is done while the server weighs a command: the next
         # message is built while it weighs the last one, and the last one's `sent` entry
-        # is written while it checks the next one's sender. Sent drafts are filed under
-        # sent/ once the run is over (measured: faster than filing as they go).
+        # is written while it checks the next one's sender, and the draft is filed under
+        # sent/ while it checks the next one's recipient.
         self._prepared: dict[str, Outgoing] = {}
         self._accepted: Draft | None = None  # sent; its `sent` entry not yet written
         self._unfiled: list[Draft] = []  # each with the bytes that went
+        self._filer: Filer | None = None
+        self._filing_failed = False  # the rest wait for the end of the run, which says why
         self._sent_ids: set[str] = set()  # message ids this run sent
         self.outcomes: list[Outcome] = []
         self.kept: list[tuple[Draft, Path]] = []  # changed after they went: left in drafts/
@@ -468,9 +487,21 @@ class Sender:
                 self._prepared[following.message_id] = self._message(following)
 
     def _file_sent(self) -> None:
-        unfiled, self._unfiled = self._unfiled, []
-        if unfiled:
-            self.kept.extend(file_as_sent(self.workspace, unfiled, date.today()).kept)
+        """File every draft whose message went and whose `sent` entry is written."""
+        if self._filer is None:
+            self._filer = Filer(self.workspace, date.today())
+        while self._unfiled:
+            self._filer.file(self._unfiled[0])
+            del self._unfiled[0]
+        self.kept = self._filer.kept
+
+    def _file_meanwhile(self) -> None:
+        """While the server checks a recipient; a problem waits for the end of the run."""
+        if self._unfiled and not self._filing_failed:
+            try:
+                self._file_sent()
+            except (OutreachError, OSError):
+                self._filing_failed = True
 
     def _as_it_is_now(self, draft: Draft) -> Draft | Outcome:
         """The draft read again right before its message goes: one read, and a parse only
@@ -552,6 +583,7 @@ class Sender:
                         message.recipient,
                         message.data,
                         while_checking_sender=self._record_accepted,
+                        while_checking_recipient=self._file_meanwhile,
                         before_data=functools.partial(
                             self.journal.begin_attempt, draft.message_id, draft.person, draft.name
                         ),
@@ -679,15 +711,20 @@ def open_session(
                 "use ssl or starttls (none is allowed only for a server on this machine)",
             )
         )
-    session = Session(
-        smtp,
-        password.value if password else None,
-        login_hint=login_hint(password.where if password else "", smtp),
-        xoauth2=password.xoauth2 if password else False,
-        current=password.current if password else None,
-        renew=password.renew if password else None,
-        notify=notify,
-    )
+    if password is None:  # no login: what a refused one would need is not even loaded
+        session = Session(smtp, None, notify=notify)
+    else:
+        from outreach.delivery.credentials import login_hint
+
+        session = Session(
+            smtp,
+            password.value,
+            login_hint=login_hint(password.where, smtp),
+            xoauth2=password.xoauth2,
+            current=password.current,
+            renew=password.renew,
+            notify=notify,
+        )
     delay = retry_delay()
     for attempt in range(TRIES):
         try:

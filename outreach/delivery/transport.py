@@ -431,15 +431,15 @@ class Session:
             self._client.is_closed = True
             self._client = None
 
-    def _command(self, what: str, call: Callable[[], tuple[int, bytes]]) -> tuple[int, str]:
+    def _command(self, what: str, call: Callable[[], tuple[int, bytes]]) -> tuple[int, bytes]:
+        """The server's code and reply (put into words only where it refused: see _words)."""
         try:
-            code, reply = call()
+            return call()
         except (smtplib.SMTPServerDisconnected, OSError) as error:
             self._lost()
             if _timed_out(error):
                 raise Stalled(self._silence(what)) from None
             raise Dropped(str(error)) from None
-        return code, _words(reply)
 
     def _silence(self, what: str) -> str:
         smtp = self.settings
@@ -474,17 +474,19 @@ class Session:
         data: bytes,
         before_data: Callable[[], None],
         while_checking_sender: Callable[[], None] = lambda: None,
+        while_checking_recipient: Callable[[], None] = lambda: None,
         while_waiting: Callable[[], None] = lambda: None,
         smtputf8: bool = False,
-    ) -> str:
+    ) -> None:
         """Send one message, in stages, doing the caller's work while the server thinks.
 
         `while_checking_sender` runs once the sender is on its way, while the server checks
-        it. `before_data` runs once the server has accepted sender and recipient and the
-        DATA command is on its way, while its answer is awaited: before the message itself
-        goes. `while_waiting` runs once the end of the message is sent, while the server's
-        verdict is awaited; it must not fail. `smtputf8` asks for the SMTPUTF8 extension, which the
-        caller has checked the server offers. Returns the server's words on acceptance.
+        it; `while_checking_recipient` likewise for the recipient (it must not fail).
+        `before_data` runs once the server has accepted sender and recipient and the DATA
+        command is on its way, while its answer is awaited: before the message itself goes.
+        `while_waiting` runs once the end of the message is sent, while the server's verdict
+        is awaited; it must not fail. `smtputf8` asks for the SMTPUTF8 extension, which the
+        caller has checked the server offers.
         Raises Refused, Dropped (before the end of the message: it did not arrive), Stalled
         (a reply that never came before the end of the message: it did not arrive either) or
         Unanswered (after it: nobody knows).
@@ -492,16 +494,18 @@ class Session:
         if not self.connected:
             self.connect()
         smtp = self._client.smtp
-        code, text = self._command(
+        code, reply = self._command(
             "MAIL", lambda: _mail(smtp, sender, smtputf8, while_checking_sender)
         )
         if code != 250:
             self._reset()
-            raise Refused("sender", code, text)
-        code, text = self._command("RCPT", lambda: _rcpt(smtp, recipient))
+            raise Refused("sender", code, _words(reply))
+        code, reply = self._command(
+            "RCPT", lambda: _rcpt(smtp, recipient, while_checking_recipient)
+        )
         if code not in (250, 251):
             self._reset()
-            raise Refused("recipient", code, text)
+            raise Refused("recipient", code, _words(reply))
 
         def data_command() -> tuple[int, bytes]:
             smtp.putcmd("data")
@@ -509,10 +513,10 @@ class Session:
             code, reply = smtp.getreply()
             return int(code), bytes(reply)
 
-        code, text = self._command("DATA", data_command)
+        code, reply = self._command("DATA", data_command)
         if code != 354:
             self._reset()
-            raise Refused("message", code, text)
+            raise Refused("message", code, _words(reply))
         try:
             smtp.send(_stuffed(data))
         except (smtplib.SMTPServerDisconnected, OSError) as error:
@@ -530,7 +534,6 @@ class Session:
             raise Unanswered(str(error)) from None
         if code != 250:
             raise Refused("message", code, _words(reply))
-        return _words(reply)
 
 
 def _greets_plainly(smtp: Smtp, seconds: float) -> bool:
@@ -661,6 +664,7 @@ def _mail(
     return smtp.getreply()
 
 
-def _rcpt(smtp: smtplib.SMTP, recipient: str) -> tuple[int, bytes]:
+def _rcpt(smtp: smtplib.SMTP, recipient: str, meanwhile: Callable[[], None]) -> tuple[int, bytes]:
     smtp.putcmd("rcpt", f"TO:<{recipient}>")
+    meanwhile()
     return smtp.getreply()

@@ -2,7 +2,9 @@
 
 Write-ahead logging, one transaction per change, small append-only migrations.
 Sending records an *attempt* before a message goes and its outcome after; an
-attempt with no outcome is a message nobody knows arrived.
+attempt with no outcome is a message nobody knows arrived. The outcome of a message
+the server accepted is its `sent` entry, staged (migration 6) and folded into the
+entries when the journal is opened, when the run is over, and before any other change.
 """
 
 from __future__ import annotations
@@ -119,6 +121,20 @@ _COLUMNS = (
 )
 _PLACES = ", ".join("?" * len(_COLUMNS.split(",")))
 _READ = f"id, {_COLUMNS}"  # what _entry reads back
+_STAGED_SINCE = 6  # the migration that made `sent_staged`
+_INSERT = f"INSERT INTO entries ({_COLUMNS}) VALUES ({_PLACES})"
+_INSERT_NEW = f"{_INSERT} ON CONFLICT DO NOTHING"
+_STAGE = f"INSERT INTO sent_staged ({_COLUMNS}) VALUES ({_PLACES})"
+_BEGIN_ATTEMPT = """INSERT INTO attempts (message_id, person, draft, started_at)
+    VALUES (?, ?, ?, ?)
+    ON CONFLICT (message_id) DO UPDATE SET
+        started_at = excluded.started_at, outcome = NULL, detail = NULL, finished_at = NULL"""
+# The messages sent and when: an attempt settled by its outcome, or by its staged `sent`
+# entry, which is its outcome until the fold writes it into `attempts` (migration 6).
+_SENT = """SELECT message_id, finished_at AS at FROM attempts WHERE outcome = 'sent'
+    UNION ALL
+    SELECT message_id, MIN(at) FROM sent_staged WHERE message_id IN (
+        SELECT message_id FROM attempts WHERE outcome IS NOT 'sent') GROUP BY message_id"""
 
 
 def _values(entry: Entry) -> tuple[object, ...]:
@@ -164,11 +180,16 @@ class Journal:
         import sqlite3  # here, not at the top: a command with no journal to read never loads it
 
         create_private_file(path)  # SQLite gives its -wal and -shm files the journal's mode
+        self._staged_here = False  # sends staged through this connection, not yet folded
         try:
             self.db = sqlite3.connect(path, isolation_level=None, timeout=30)
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
             self._migrate()
+            staging = len(MIGRATIONS) >= _STAGED_SINCE  # not so in an older journal's schema
+            if staging and _any_staged(self.db):  # a run killed before it folded, or one running
+                with self.transaction() as db:
+                    _fold_staged(db)
         except sqlite3.DatabaseError as error:
             raise disk_full(error, self.where) or OutreachError(
                 Problem(self.where, f"the journal cannot be opened: {error}")
@@ -217,13 +238,10 @@ class Journal:
     # --- entries ---------------------------------------------------------------
 
     def add(self, entry: Entry) -> None:
-        with self.transaction() as db:
-            self._insert(db, entry)
-
-    @staticmethod
-    def _insert(db: sqlite3.Connection, entry: Entry) -> None:
         _check_via(entry)
-        db.execute(f"INSERT INTO entries ({_COLUMNS}) VALUES ({_PLACES})", _values(entry))
+        with self.transaction() as db:
+            _fold_staged(db)  # the sends before it take the lower ids: they came first
+            db.execute(_INSERT, _values(entry))
 
     def add_new(self, entries: Iterable[Entry]) -> list[Entry]:
         """Those of entries whose message_id the journal does not hold yet, written in one
@@ -234,11 +252,9 @@ class Journal:
             _check_via(entry)
         added = []
         with self.transaction() as db:
+            _fold_staged(db)  # a staged send is in the journal already: not added again
             for entry in entries:
-                cursor = db.execute(
-                    f"INSERT INTO entries ({_COLUMNS}) VALUES ({_PLACES}) ON CONFLICT DO NOTHING",
-                    _values(entry),
-                )
+                cursor = db.execute(_INSERT_NEW, _values(entry))
                 if cursor.rowcount:
                     added.append(replace(entry, id=cursor.lastrowid))
         return added
@@ -252,24 +268,35 @@ class Journal:
                 raise OutreachError(Problem(self.where, f"there is no entry {entry_id}"))
             # The trigger sums the person up again from all their entries: the sends not yet
             # in the summaries go in first, or they would count twice.
+            _fold_staged(db)
             _fold_sent(db)
             db.execute("DELETE FROM entries WHERE id = ?", (entry_id,))
             _fold_sent(db)  # the highest id may be free again: `upto` comes down with it
         return _entry(row)
 
+    def reading(self) -> sqlite3.Connection:
+        """The connection to read entries and summaries through: the sends staged through it
+        are folded in first (those of other connections were folded when it was opened)."""
+        if self._staged_here:
+            self.summarise_sent()
+        return self.db
+
     def summarise_sent(self) -> None:
-        """The messages outreach sent, not yet in the summaries table, put in (a send run
-        does this once it is over, its own and those of a run that was cut off; see
-        migration 5). Nothing is written where there are none."""
-        if _unsummarised_sent(self.db):
+        """The messages outreach sent, staged or not yet in the summaries table, put into
+        the entries and the summaries in one transaction (a send run does this once it is
+        over, its own and those of a run that was cut off; see migrations 5 and 6). Nothing
+        is written where there are none."""
+        if _any_staged(self.db) or _unsummarised_sent(self.db):
             with self.transaction() as db:
+                _fold_staged(db)
                 _fold_sent(db)
+        self._staged_here = False
 
     def entries(self, person: str | None = None) -> list[Entry]:
         if person is None:
-            rows = self.db.execute(f"SELECT {_READ} FROM entries ORDER BY at, id")
+            rows = self.reading().execute(f"SELECT {_READ} FROM entries ORDER BY at, id")
         else:
-            rows = self.db.execute(
+            rows = self.reading().execute(
                 f"SELECT {_READ} FROM entries WHERE person = ? ORDER BY at, id", (person,)
             )
         return [_entry(row) for row in rows]
@@ -278,7 +305,7 @@ class Journal:
         """Each person's latest entry that is contact (not a bounce, an automatic reply or a
         note read from the mailbox: see summary.is_contact)."""
         # One pass with a window function: a subquery per person took 1.2 s at 20,000 entries.
-        rows = self.db.execute(
+        rows = self.reading().execute(
             f"""SELECT {_READ} FROM (
                     SELECT {_READ}, ROW_NUMBER() OVER (
                         PARTITION BY person ORDER BY at DESC, id DESC) AS place
@@ -290,14 +317,14 @@ class Journal:
 
     def sent_since(self, moment: datetime) -> int:
         row = self.db.execute(
-            "SELECT COUNT(*) FROM attempts WHERE outcome = 'sent' AND finished_at >= ?",
+            f"SELECT COUNT(*) FROM ({_SENT}) WHERE at >= ?",
             (moment.astimezone(UTC).isoformat(),),
         ).fetchone()
         return int(row[0])
 
     def oldest_sent_since(self, moment: datetime) -> datetime | None:
         row = self.db.execute(
-            "SELECT MIN(finished_at) FROM attempts WHERE outcome = 'sent' AND finished_at >= ?",
+            f"SELECT MIN(at) FROM ({_SENT}) WHERE at >= ?",
             (moment.astimezone(UTC).isoformat(),),
         ).fetchone()
         return datetime.fromisoformat(row[0]) if row and row[0] else None
@@ -306,18 +333,24 @@ class Journal:
 
     def attempt(self, message_id: str) -> Attempt | None:
         row = self.db.execute(
-            "SELECT message_id, person, draft, outcome, detail FROM attempts WHERE message_id = ?",
+            """SELECT message_id, person, draft, CASE
+                    WHEN message_id IN (SELECT message_id FROM sent_staged) THEN 'sent'
+                    ELSE outcome END, detail
+                FROM attempts WHERE message_id = ?""",
             (message_id,),
         ).fetchone()
         return Attempt(*row) if row else None
 
     def unfinished(self) -> set[str]:
         """Message ids whose send was cut off: nobody knows whether they arrived."""
-        rows = self.db.execute("SELECT message_id FROM attempts WHERE outcome IS NULL")
+        rows = self.db.execute(
+            "SELECT message_id FROM attempts WHERE outcome IS NULL "
+            "AND message_id NOT IN (SELECT message_id FROM sent_staged)"
+        )
         return {row[0] for row in rows}
 
     def sent_ids(self) -> set[str]:
-        rows = self.db.execute("SELECT message_id FROM attempts WHERE outcome = 'sent'")
+        rows = self.db.execute(f"SELECT message_id FROM ({_SENT})")
         return {row[0] for row in rows}
 
     def begin_attempt(self, message_id: str, person: str, draft: str) -> None:
@@ -325,31 +358,28 @@ class Journal:
 
         One statement, so it commits on its own (the connection is in autocommit mode).
         """
-        with naming_a_full_disk(self.where):
-            self.db.execute(
-                """INSERT INTO attempts (message_id, person, draft, started_at)
-               VALUES (?, ?, ?, ?)
-               ON CONFLICT (message_id) DO UPDATE SET
-                   started_at = excluded.started_at, outcome = NULL,
-                   detail = NULL, finished_at = NULL""",
-                (message_id, person, draft, now().isoformat()),
-            )
+        # A plain try rather than naming_a_full_disk: this and record_sent run for every
+        # message, and the statements are built once (sqlite3 keeps them compiled).
+        try:
+            self.db.execute(_BEGIN_ATTEMPT, (message_id, person, draft, now().isoformat()))
+        except Exception as error:
+            full = disk_full(error, self.where)
+            if full is None:
+                raise
+            raise full from None
 
     def record_sent(self, entry: Entry) -> None:
-        """The server accepted the message: its `sent` entry, which settles the attempt too.
-
-        One statement (its trigger marks the attempt sent), so both are written or neither.
-        """
-        with naming_a_full_disk(self.where):
-            cursor = self.db.execute(
-                f"INSERT OR IGNORE INTO entries ({_COLUMNS}) VALUES ({_PLACES})",
-                _values(entry),
-            )
-            if cursor.rowcount == 0:  # logged already: only the attempt is left to settle
-                self.db.execute(
-                    "UPDATE attempts SET outcome = 'sent', finished_at = ? WHERE message_id = ?",
-                    (entry.at.astimezone(UTC).isoformat(), entry.message_id),
-                )
+        """The server accepted the message: its `sent` entry, staged, which is the attempt's
+        outcome too (migration 6). One statement, so it commits on its own, whole or not at
+        all; the entry reaches `entries` when the staged ones are folded in."""
+        try:
+            self.db.execute(_STAGE, _values(entry))
+        except Exception as error:
+            full = disk_full(error, self.where)
+            if full is None:
+                raise
+            raise full from None
+        self._staged_here = True
 
     def record_failed(self, message_id: str, detail: str) -> None:
         with self.transaction() as db:
@@ -372,6 +402,31 @@ _SUMMARY = (
     "last_sent_kind, last_meeting, last_meeting_kind, last_thanks, last_contact_day, "
     "last_bounced"
 )
+
+
+def _any_staged(db: sqlite3.Connection) -> bool:
+    return db.execute("SELECT 1 FROM sent_staged LIMIT 1").fetchone() is not None
+
+
+def _fold_staged(db: sqlite3.Connection) -> None:
+    """Inside a transaction: the staged `sent` entries into `entries`, in the order they were
+    staged (one whose message id is there already is not written again), their attempts
+    settled, and the summaries with them. A fold killed halfway is rolled back whole."""
+    if not _any_staged(db):
+        return
+    # `WHERE true`: without it SQLite would read ON CONFLICT as the start of a join's ON.
+    db.execute(
+        f"INSERT INTO entries ({_COLUMNS}) SELECT {_COLUMNS} FROM sent_staged "
+        "WHERE true ORDER BY rowid ON CONFLICT DO NOTHING"
+    )
+    # entries_settle_attempt settled those just written; these are those logged already.
+    db.execute(
+        """UPDATE attempts SET outcome = 'sent', finished_at = (
+                SELECT MIN(at) FROM sent_staged AS s WHERE s.message_id = attempts.message_id)
+            WHERE outcome IS NOT 'sent' AND message_id IN (SELECT message_id FROM sent_staged)"""
+    )
+    db.execute("DELETE FROM sent_staged")
+    _fold_sent(db)
 
 
 def _unsummarised_sent(db: sqlite3.Connection) -> dict[str, list[SentFacts]]:
@@ -413,9 +468,10 @@ def summaries(journal: Journal, as_of: date | None = None) -> dict[str, Summary]
     hold yet; with `as_of`, of the entries dated on or before that day only (someone with
     none is left out)."""
     cutoff = (as_of or date.max).isoformat()
-    rows = journal.db.execute(f"SELECT {_SUMMARY} FROM summaries")
+    db = journal.reading()
+    rows = db.execute(f"SELECT {_SUMMARY} FROM summaries")
     found = {row[0]: Summary._make(row) for row in rows}
-    for person, sent in _unsummarised_sent(journal.db).items():
+    for person, sent in _unsummarised_sent(db).items():
         found[person] = with_sent(found.get(person) or Summary(person), sent)
     later = [person for person, summary in found.items() if (summary.last_day or "") > cutoff]
     if not later:
@@ -425,7 +481,7 @@ def summaries(journal: Journal, as_of: date | None = None) -> dict[str, Summary]
         del found[person]
     import json
 
-    earlier = journal.db.execute(
+    earlier = db.execute(
         "SELECT person, id, kind, day, template_kind, follow_up_after, via FROM entries "
         "WHERE day <= ? AND person IN (SELECT value FROM json_each(?)) "
         "ORDER BY person, day, id",
@@ -442,7 +498,7 @@ def sent_requests(
     """Every request sent (on or before `as_of`), by person: its key and its follow_up_after
     in days."""
     found: dict[str, list[tuple[str, int | None]]] = {}
-    for person, key, follow_up in journal.db.execute(
+    for person, key, follow_up in journal.reading().execute(
         "SELECT person, day || '#' || printf('%012d', id), follow_up_after FROM entries "
         "WHERE kind = 'sent' AND template_kind = 'request' AND day <= ?",
         ((as_of or date.max).isoformat(),),
@@ -454,7 +510,7 @@ def sent_requests(
 def exchanges(journal: Journal, person: str) -> list[Entry]:
     """One person's messages sent, replies, meetings and calls, in the order the due rules
     use: the day, then the order of logging (a reply logged for the day of a send is after it)."""
-    rows = journal.db.execute(
+    rows = journal.reading().execute(
         f"SELECT {_READ} FROM entries WHERE person = ? "
         "AND kind IN ('sent', 'replied', 'met', 'call') ORDER BY day, id",
         (person,),
@@ -470,7 +526,7 @@ def _check_via(entry: Entry) -> None:
 def given_since_sent(journal: Journal) -> dict[str, list[Entry]]:
     """Each person's `gave` entries logged after the latest message sent to them (all of
     them where nothing was sent), oldest first: what a message need not offer again."""
-    rows = journal.db.execute(
+    rows = journal.reading().execute(
         f"""SELECT {_READ} FROM entries AS g WHERE kind = 'gave' AND NOT EXISTS (
                 SELECT 1 FROM entries AS s WHERE s.person = g.person AND s.kind = 'sent'
                 AND (s.day > g.day OR (s.day = g.day AND s.id > g.id)))

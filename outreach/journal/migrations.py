@@ -259,6 +259,28 @@ MIGRATIONS = (
         WHERE person = NEW.person;
     END;
     """,
+    # 6: a send stages its `sent` entry. The entry with its two indexes and its attempt settled
+    # by the trigger wrote four b-trees a message: a staged entry is one row appended to one
+    # small table (a rowid table with no index, so each row goes on its last page). The staged
+    # entry is its attempt's outcome until it is folded into `entries`, `attempts` and the
+    # summaries in one transaction: when the journal is opened, when a send run is over and
+    # before any other change to the entries (database.py, _fold_staged). A message id folded
+    # twice is written once (entries_message_id is unique).
+    """
+    CREATE TABLE sent_staged (
+        person TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        at TEXT NOT NULL,
+        day TEXT NOT NULL,
+        note TEXT,
+        subject TEXT,
+        message_id TEXT NOT NULL,
+        template TEXT,
+        template_kind TEXT,
+        follow_up_after INTEGER,
+        via TEXT
+    );
+    """,
 )
 
 
