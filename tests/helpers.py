@@ -322,3 +322,15 @@ def fill(folder: Path) -> Path:
         while True:
             handle.write(b"\0" * 65536)
     return filler
+
+
+def send_again(workspace: Path) -> subprocess.CompletedProcess[str]:
+    """`outreach send --yes` in the installed command, as a person runs it after a crash."""
+    return subprocess.run(
+        [*outreach_command(), "--workspace", str(workspace), "send", "--yes"],
+        env={**os.environ, **PASSWORD_ENV},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )

@@ -16,7 +16,14 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Invoke
-from tests.helpers import PASSWORD_ENV, approve_requests, configure, outreach_command, statuses
+from tests.helpers import (
+    PASSWORD_ENV,
+    approve_requests,
+    configure,
+    outreach_command,
+    send_again,
+    statuses,
+)
 from tests.smtp_server import PASSWORD, Behaviour, smtp_server
 
 PEOPLE = ["ada-lovelace", "jose-nunez", "grace-hopper", "mei-chen"]
@@ -307,18 +314,6 @@ def _installed(workspace: Path, *args: str) -> subprocess.Popen[str]:
     )
 
 
-def _send_again(workspace: Path) -> subprocess.CompletedProcess[str]:
-    """`outreach send --yes` in the installed command, as a person runs it after a crash."""
-    return subprocess.run(
-        [*outreach_command(), "--workspace", str(workspace), "send", "--yes"],
-        env={**os.environ, **PASSWORD_ENV},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-
-
 def test_two_sends_at_once_the_second_is_refused(run: Invoke, workspace: Path) -> None:
     behaviour = Behaviour(stall_on="jose@example.org")
     with smtp_server(behaviour) as (_, port):
@@ -344,7 +339,7 @@ def test_killed_mid_batch_nothing_arrives_twice(run: Invoke, workspace: Path) ->
         batch.communicate()
         assert statuses(run).get("grace-hopper") == "unknown"
         behaviour.stall_on = None
-        again = _send_again(workspace)
+        again = send_again(workspace)
     assert again.returncode == 0, again.stderr
     recipients = server.recipients()
     assert sorted(set(recipients)) == sorted(ADDRESSES)  # everything arrived
@@ -364,7 +359,7 @@ def test_the_sends_of_a_killed_run_reach_the_summaries_in_the_next(
         batch.send_signal(signal.SIGKILL)  # before the run could summarise its sends
         batch.communicate()
         behaviour.stall_on = None
-        again = _send_again(workspace)  # sends nothing: mei is unknown, the rest went
+        again = send_again(workspace)  # sends nothing: mei is unknown, the rest went
     assert again.returncode == 0, again.stderr
     with sqlite3.connect(workspace / ".outreach" / "journal.sqlite") as db:
         stored = dict(db.execute("SELECT person, asks FROM summaries"))
@@ -390,7 +385,7 @@ def test_a_sent_entry_is_written_while_the_next_sender_is_checked(
         (entry,) = json.loads(run("log", "--json").stdout)
         assert (entry["person"], entry["kind"]) == ("ada-lovelace", "sent")
         behaviour.stall_on_mail = None
-        again = _send_again(workspace)
+        again = send_again(workspace)
     assert again.returncode == 0, again.stderr
     assert "--ada-lovelace--request.md (sent by an earlier run)" in again.stdout
     assert sorted(server.recipients()) == sorted(ADDRESSES)  # everything arrived, nothing twice

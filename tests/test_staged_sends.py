@@ -16,7 +16,14 @@ from pathlib import Path
 
 from outreach.journal.database import Entry, Journal, logged_entry, now, summaries
 from tests.conftest import Invoke
-from tests.helpers import PASSWORD_ENV, approve_requests, configure, outreach_command, statuses
+from tests.helpers import (
+    PASSWORD_ENV,
+    approve_requests,
+    configure,
+    outreach_command,
+    send_again,
+    statuses,
+)
 from tests.smtp_server import Behaviour, smtp_server
 
 PEOPLE = ["ada-lovelace", "grace-hopper", "jose-nunez", "mei-chen"]
@@ -92,14 +99,7 @@ def test_a_send_killed_after_staging_is_folded_in_once_when_the_journal_is_next_
         assert _stored_asks(path) == {"ada-lovelace": 1, "grace-hopper": 1, "jose-nunez": 1}
         Journal(path).close()
         behaviour.stall_on = None
-        again = subprocess.run(
-            [*outreach_command(), "--workspace", str(workspace), "send", "--yes"],
-            env={**os.environ, **PASSWORD_ENV},
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        again = send_again(workspace)
     assert again.returncode == 0, again.stderr
     assert _counts(path) == {"staged": 0, "sent": 3, "settled": 3}  # nothing logged twice
     log = json.loads(run("log", "--json").stdout)
